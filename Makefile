@@ -1,0 +1,43 @@
+# Every target runs with the project's own virtual environment (created by `make install`).
+VENV ?= .venv
+PYTHON ?= $(VENV)/bin/python
+export PYTHON
+
+.PHONY: install test regen check-regen lint typecheck bench demo ci
+
+install:
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+
+test:
+	$(PYTHON) -m pytest
+
+regen:
+	scripts/regen.sh
+
+# Fails when generated/ is not exactly what the generator makes from the committed inputs.
+check-regen: regen
+	@if [ -n "$$(git status --porcelain -- generated)" ]; then \
+		git status --short -- generated; \
+		echo "check-regen: generated/ differs from a fresh regeneration."; \
+		echo "Never edit generated/ by hand: change openapi/ or scripts/, run 'make regen', commit."; \
+		exit 1; \
+	fi
+	@echo "check-regen: generated/ is reproducible."
+
+lint:
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+typecheck:
+	$(PYTHON) -m mypy
+
+bench:
+	$(PYTHON) benchmarks/run.py
+
+demo:
+	$(PYTHON) examples/demo.py
+
+ci:
+	bash .ci/run

@@ -1,0 +1,116 @@
+"""Regeneration: reproducible byte for byte, guarded by `make check-regen`, and it reports API change."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+INPUTS = ("openapi", "scripts", "pyproject.toml", "Makefile", "generated")
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(path)): p.read_bytes()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHON": sys.executable}
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def _git(cwd: Path, *args: str) -> None:
+    identity = ["-c", "user.name=test", "-c", "user.email=test@example.invalid"]
+    subprocess.run(["git", *identity, *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the generator inputs and the committed output."""
+    for name in INPUTS:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, tmp_path / name)
+    return tmp_path
+
+
+def test_regeneration_reproduces_the_committed_output_twice(project: Path) -> None:
+    committed = _tree(ROOT / "generated")
+    for _ in range(2):
+        result = _run([sys.executable, "scripts/regen.py"], project)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "API unchanged." in result.stdout
+        regenerated = _tree(project / "generated")
+        assert regenerated.keys() == committed.keys()
+        different = [name for name in committed if committed[name] != regenerated[name]]
+        assert different == []
+
+
+def test_check_regen_fails_on_a_hand_edit_of_generated_code(project: Path) -> None:
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "baseline")
+    clean = _run(["make", "--no-print-directory", "check-regen"], project)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+    model = project / "generated" / "meibel_api_v2" / "models" / "chat_message_request.py"
+    model.write_text(model.read_text() + "\n# a hand edit\n")
+    _git(project, "commit", "-qam", "edit generated code by hand")
+    edited = _run(["make", "--no-print-directory", "check-regen"], project)
+
+    assert edited.returncode != 0
+    assert "generated/ differs from a fresh regeneration" in edited.stdout
+    assert "chat_message_request.py" in edited.stdout
+
+
+def test_regen_prints_the_api_change_of_a_spec_bump(project: Path) -> None:
+    spec_path = project / "openapi" / "api-v2.json"
+    spec = json.loads(spec_path.read_text())
+    del spec["paths"]["/agents/{agent_id}/versions"]
+    spec["components"]["schemas"]["Source"]["properties"]["language"] = {"type": "string"}
+    spec_path.write_text(json.dumps(spec, indent=2))
+
+    result = _run([sys.executable, "scripts/regen.py"], project)
+
+    assert result.returncode == 0, result.stderr
+    assert "API change since the last generation:" in result.stdout
+    assert "- listAgentVersions  [BREAKING]" in result.stdout
+    assert "~ Source: +language" in result.stdout
+    assert not (project / "generated/meibel_api_v2/api/agents/list_agent_versions.py").exists()
+    assert (
+        filecmp.cmp(
+            project / "generated/meibel_api_v2/models/source.py",
+            ROOT / "generated/meibel_api_v2/models/source.py",
+            shallow=False,
+        )
+        is False
+    )
+
+
+def test_generator_warnings_fail_regeneration_and_keep_the_output(project: Path) -> None:
+    spec_path = project / "openapi" / "api-v2.json"
+    spec = json.loads(spec_path.read_text())
+    # An operation whose parameter location the generator cannot handle produces a warning.
+    spec["paths"]["/agents"]["get"]["parameters"].append(
+        {"name": "X-Trace", "in": "header", "required": False, "schema": {"type": "object"}}
+    )
+    spec_path.write_text(json.dumps(spec, indent=2))
+    before = _tree(project / "generated")
+
+    result = _run([sys.executable, "scripts/regen.py"], project)
+
+    assert result.returncode != 0
+    assert "the generator reported problems; nothing was written" in result.stderr
+    assert _tree(project / "generated") == before

@@ -1,0 +1,159 @@
+"""Test doubles that work on the wire: a recording HTTP server on 127.0.0.1 and a multipart parser.
+
+The server records every request exactly as received (method, path, headers, raw body) and
+answers from a queue of scripted responses, so tests assert on real bytes, not on mocks.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from python_multipart.multipart import MultipartParser
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: Message
+    body: bytes
+
+
+@dataclass
+class ScriptedResponse:
+    status: int = 200
+    body: bytes = b"{}"
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+
+
+class RecordingServer:
+    """A threaded HTTP/1.1 server on an ephemeral 127.0.0.1 port."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self._responses: queue.SimpleQueue[ScriptedResponse] = queue.SimpleQueue()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _read_body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    chunks = []
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0], 16)
+                        if size == 0:
+                            self.rfile.readline()
+                            return b"".join(chunks)
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def _handle(self) -> None:
+                body = self._read_body()
+                server.requests.append(RecordedRequest(self.command, self.path, self.headers, body))
+                try:
+                    response = server._responses.get_nowait()
+                except queue.Empty:
+                    response = ScriptedResponse()
+                self.send_response(response.status)
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                self.wfile.write(response.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def respond(self, status: int = 200, body: bytes = b"{}", **headers: str) -> None:
+        """Queue the response to the next request."""
+        merged = {"Content-Type": "application/json", **headers}
+        self._responses.put(ScriptedResponse(status, body, merged))
+
+    def __enter__(self) -> RecordingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@dataclass
+class Part:
+    name: str
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+
+def parse_multipart(content_type: str, body: bytes) -> list[Part]:
+    """Parse a multipart/form-data body with python-multipart (the parser Starlette uses)."""
+    message = Message()
+    message["Content-Type"] = content_type
+    boundary = message.get_param("boundary")
+    assert isinstance(boundary, str), f"no boundary in {content_type!r}"
+    parts: list[Part] = []
+    headers: dict[str, str] = {}
+    current: dict[str, bytearray] = {
+        "field": bytearray(),
+        "value": bytearray(),
+        "data": bytearray(),
+    }
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        current["field"] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        current["value"] += data[start:end]
+
+    def on_header_end() -> None:
+        headers[current["field"].decode().lower()] = current["value"].decode("utf-8")
+        current["field"], current["value"] = bytearray(), bytearray()
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        current["data"] += data[start:end]
+
+    def on_part_end() -> None:
+        disposition = Message()
+        disposition["Content-Disposition"] = headers.get("content-disposition", "")
+        name = disposition.get_param("name", header="Content-Disposition")
+        filename = disposition.get_filename()
+        parts.append(Part(str(name), filename, headers.get("content-type"), bytes(current["data"])))
+        headers.clear()
+        current["data"] = bytearray()
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    parser.write(body)
+    parser.finalize()
+    return parts
+
+
+def iter_parts(parts: list[Part], name: str) -> Iterator[Part]:
+    return (part for part in parts if part.name == name)
