@@ -69,9 +69,7 @@ def _operation_changes(old: JSON, new: JSON) -> tuple[list[str], bool]:
             )
             breaking |= after is None and code.startswith("2")
     rest = {"summary", "description", "tags", "x-codeSamples", "security", "deprecated"}
-    for key in sorted(rest):
-        if old.get(key) != new.get(key):
-            notes.append(f"~{key}")
+    notes.extend(f"~{key}" for key in sorted(rest) if old.get(key) != new.get(key))
     return notes, breaking
 
 

@@ -1,4 +1,4 @@
-"""Regeneration: reproducible byte for byte, guarded by `make check-regen`, and it reports API change."""
+"""Regeneration: byte-for-byte reproducible, guarded by `make check-regen`, reports API change."""
 
 from __future__ import annotations
 
