@@ -1,4 +1,83 @@
-"""The Meibel AI API (v2) for Python."""
+"""The Meibel AI API (v2) for Python: `from meibel import MeibelClient`.
+
+Public names are loaded on first use, so `import meibel` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncMeibelClient",
+    "AsyncPage",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "MalformedEventError",
+    "MeibelClient",
+    "MeibelError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "StreamError",
+    "StreamEventError",
+    "StreamInterruptedError",
+    "StreamStalledError",
+    "SyncPage",
+    "UnprocessableEntityError",
+    "__version__",
+]
+
+if TYPE_CHECKING:
+    from ._client import AsyncMeibelClient, MeibelClient
+    from ._exceptions import (
+        APIConnectionError,
+        APIError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        InternalServerError,
+        MalformedEventError,
+        MeibelError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        StreamError,
+        StreamEventError,
+        StreamInterruptedError,
+        StreamStalledError,
+        UnprocessableEntityError,
+    )
+    from ._pagination import AsyncPage, SyncPage
+
+_MODULE_OF = {
+    "MeibelClient": "._client",
+    "AsyncMeibelClient": "._client",
+    "SyncPage": "._pagination",
+    "AsyncPage": "._pagination",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in __all__:
+        raise AttributeError(f"module 'meibel' has no attribute {name!r}")
+    module = importlib.import_module(_MODULE_OF.get(name, "._exceptions"), __name__)
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "models", "sse"])

@@ -2,7 +2,8 @@
 
 Steps: check the pinned generator and formatter versions; normalise the vendored spec on a copy
 (scripts/normalize_spec.py); run openapi-python-client with openapi/generator.yaml and the custom
-templates in openapi/templates; fail on any generator warning; stamp every generated module as
+templates in openapi/templates, plus the facts of scripts/spec_extras.py; fail on any generator
+warning; stamp every generated module as
 generated; print the API change against the previous generation; then replace generated/.
 
 Run it through scripts/regen.sh or `make regen`.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import normalize_spec
 import spec_changes
+import spec_extras
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "api-v2.json"
@@ -69,7 +71,7 @@ def _check_tool_versions() -> str:
     return pins["openapi-python-client"]
 
 
-def _generate(spec_path: Path, out_dir: Path) -> None:
+def _generate(spec_path: Path, templates: Path, out_dir: Path) -> None:
     env = dict(os.environ)
     # The generator's post-hooks call `ruff`: make it the pinned one from this environment.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -84,7 +86,7 @@ def _generate(spec_path: Path, out_dir: Path) -> None:
             "--config",
             str(CONFIG),
             "--custom-template-path",
-            str(TEMPLATES),
+            str(templates),
             "--meta",
             "none",
             "--output-path",
@@ -124,7 +126,15 @@ def main() -> int:
         staging.mkdir()
         spec_path = staging / NORMALIZED_SPEC
         spec_path.write_text(normalize_spec.dumps(normalized), encoding="utf-8")
-        _generate(spec_path, staging / PACKAGE)
+        # The templates plus the facts the generator drops (scripts/spec_extras.py).
+        templates = Path(tmp) / "templates"
+        shutil.copytree(TEMPLATES, templates)
+        try:
+            extras = spec_extras.render(normalized)
+        except spec_extras.UnsupportedCallShape as error:
+            raise SystemExit(f"regen: {error}") from None
+        (templates / "spec_extras.jinja").write_text(extras, encoding="utf-8")
+        _generate(spec_path, templates, staging / PACKAGE)
         _stamp(staging / PACKAGE, generator_version)
         (staging / "README.md").write_text(
             README.format(

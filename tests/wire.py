@@ -6,8 +6,10 @@ answers from a queue of scripted responses, so tests assert on real bytes, not o
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -29,6 +31,7 @@ class ScriptedResponse:
     status: int = 200
     body: bytes = b"{}"
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    delay: float = 0.0
 
 
 class RecordingServer:
@@ -64,6 +67,8 @@ class RecordingServer:
                     response = server._responses.get_nowait()
                 except queue.Empty:
                     response = ScriptedResponse()
+                if response.delay:
+                    time.sleep(response.delay)
                 self.send_response(response.status)
                 for name, value in response.headers.items():
                     self.send_header(name, value)
@@ -82,10 +87,14 @@ class RecordingServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def respond(self, status: int = 200, body: bytes = b"{}", **headers: str) -> None:
-        """Queue the response to the next request."""
+    def respond(
+        self, status: int = 200, body: bytes | object = b"{}", *, delay: float = 0.0, **headers: str
+    ) -> None:
+        """Queue the response to the next request (a non-bytes body is sent as JSON)."""
+        if not isinstance(body, bytes):
+            body = json.dumps(body).encode()
         merged = {"Content-Type": "application/json", **headers}
-        self._responses.put(ScriptedResponse(status, body, merged))
+        self._responses.put(ScriptedResponse(status, body, merged, delay))
 
     def __enter__(self) -> RecordingServer:
         self._thread.start()
@@ -157,3 +166,57 @@ def parse_multipart(content_type: str, body: bytes) -> list[Part]:
 
 def iter_parts(parts: list[Part], name: str) -> Iterator[Part]:
     return (part for part in parts if part.name == name)
+
+
+class DroppingServer:
+    """Accepts connections, reads each request completely, then closes without answering."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.requests: list[bytes] = []
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._socket.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(2)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(body) < length:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    body += chunk
+                self.requests.append(head + b"\r\n\r\n" + body)
+
+    def __enter__(self) -> DroppingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._socket.close()

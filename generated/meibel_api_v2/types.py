@@ -9,8 +9,13 @@ from attrs import define
 
 
 class Unset:
+    """The value of a field that was not given (left out of a request, absent from a response)."""
+
     def __bool__(self) -> Literal[False]:
         return False
+
+    def __repr__(self) -> str:
+        return "UNSET"
 
 
 UNSET: Unset = Unset()

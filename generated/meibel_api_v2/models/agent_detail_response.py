@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
@@ -75,6 +75,18 @@ class AgentDetailResponse:
     max_tokens: int | None | Unset = UNSET
     parent_version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def __iter__(self) -> Iterator[AgentDetailResponseToolsItem]:
+        """Iterate over `tools`."""
+        return iter(self.tools)
+
+    def __len__(self) -> int:
+        """The number of `tools`."""
+        return len(self.tools)
+
+    def __bool__(self) -> bool:
+        """A response is true even when its list is empty."""
+        return True
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.execution_policy import ExecutionPolicy

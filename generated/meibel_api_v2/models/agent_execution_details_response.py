@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AgentExecutionDetailsResponse")
 
 
+from meibel._vocabulary import SessionDetailsExtras
+
+
 @_attrs_define
-class AgentExecutionDetailsResponse:
+class AgentExecutionDetailsResponse(SessionDetailsExtras):
     """AgentExecutionDetailsResponse
 
     Attributes:

@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatMessageResponse")
 
 
+from meibel._vocabulary import ChatMessageResponseExtras
+
+
 @_attrs_define
-class ChatMessageResponse:
+class ChatMessageResponse(ChatMessageResponseExtras):
     """Response from the non-streaming chat endpoint.
 
     Attributes:

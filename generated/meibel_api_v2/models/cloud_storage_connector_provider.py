@@ -8,3 +8,13 @@ class CloudStorageConnectorProvider(StrEnum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    @classmethod
+    def _missing_(cls, value: object) -> "CloudStorageConnectorProvider | None":
+        """Accept a value the API added after this SDK was generated, as a new member."""
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper()
+        member._value_ = value
+        return member

@@ -10,8 +10,11 @@ from attrs import field as _attrs_field
 T = TypeVar("T", bound="CreateSessionResponse")
 
 
+from meibel._vocabulary import CreatedSessionExtras
+
+
 @_attrs_define
-class CreateSessionResponse:
+class CreateSessionResponse(CreatedSessionExtras):
     """
     Attributes:
         session_id (str):

@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SessionMessageItem")
 
 
+from meibel._vocabulary import SessionMessageItemExtras
+
+
 @_attrs_define
-class SessionMessageItem:
+class SessionMessageItem(SessionMessageItemExtras):
     """
     Attributes:
         type_ (str):

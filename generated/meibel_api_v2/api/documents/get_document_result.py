@@ -38,7 +38,10 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Any | HTTPValidationError | None:
     if response.status_code == 200:
-        response_200 = response.json()
+        if "json" in response.headers.get("content-type", ""):
+            response_200 = response.json()
+        else:
+            response_200 = response.content
         return response_200
 
     if response.status_code == 422:

@@ -1,0 +1,530 @@
+"""MeibelClient and AsyncMeibelClient: where a request is built, sent, retried and parsed.
+
+The namespaces and their methods (`client.sessions.send_chat_message(...)`) are generated from the
+spec into `meibel_api_v2.api` (see openapi/templates/endpoint_init.py.jinja). Each method hands its
+endpoint module and arguments to one of the hooks below (`_request`, `_paginate`, `_stream`,
+`_chat_stream`); everything about HTTP lives here, shared by sync and async except the I/O.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from types import ModuleType, SimpleNamespace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import anyio
+import httpx
+from meibel_api_v2.api import AsyncResources, SyncResources
+
+from . import __version__
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    MeibelError,
+    status_error,
+)
+from ._logging import logger, setup_logging
+from ._pagination import AsyncPage, PageStyle, SyncPage
+from ._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from ._streaming import AsyncChatStream, AsyncEventStream, ChatStream, EventStream
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncMeibelClient", "MeibelClient"]
+
+DEFAULT_BASE_URL = "https://api.meibel.ai/v2"
+DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+# A stream is healthy while bytes (events or keep-alive comments) keep arriving; this long
+# without a single byte means it stalled.
+DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
+API_KEY_HEADER = "Meibel-API-Key"
+_MAX_REDIRECTS = 10
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_PARSE_CONTEXT = SimpleNamespace(raise_on_unexpected_status=True)
+_NOT_GIVEN: Any = object()
+
+ClientT = TypeVar("ClientT", bound="_BaseClient")
+
+
+class _Secret:
+    """A string that never shows itself in a repr, a traceback's locals or a log line."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host, url.port or default_port
+
+
+class _BaseClient:
+    """Configuration and the I/O-free half of sending: building, redirects, parsing."""
+
+    _http: httpx.Client | httpx.AsyncClient
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | httpx.URL | None,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        stream_idle_timeout: float,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get("MEIBEL_API_KEY")
+        if not key:
+            raise MeibelError(
+                "No API key: pass MeibelClient(api_key=...) or set the MEIBEL_API_KEY "
+                "environment variable."
+            )
+        setup_logging()
+        self._api_key = _Secret(key)
+        url = base_url or os.environ.get("MEIBEL_BASE_URL") or DEFAULT_BASE_URL
+        self.base_url = httpx.URL(str(url).rstrip("/"))
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.max_retries = max_retries
+        self.default_headers = dict(default_headers or {})
+        self.stream_idle_timeout = stream_idle_timeout
+        self._retry = RetryPolicy(max_retries=max_retries)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
+
+    def _options(self, **overrides: Any) -> dict[str, Any]:
+        options = {
+            "api_key": self._api_key.get(),
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+            "stream_idle_timeout": self.stream_idle_timeout,
+        }
+        options.update({k: v for k, v in overrides.items() if v is not _NOT_GIVEN})
+        return options
+
+    def _build_request(
+        self, operation: ModuleType, arguments: dict[str, Any], *, stream: bool = False
+    ) -> httpx.Request:
+        spec: dict[str, Any] = operation._get_kwargs(**arguments)
+        headers = {
+            "User-Agent": f"meibel-sdk-python/{__version__}",
+            **self.default_headers,
+            **spec.get("headers", {}),
+            API_KEY_HEADER: self._api_key.get(),
+        }
+        if stream:
+            headers.setdefault("Accept", "text/event-stream")
+        timeout = self.timeout
+        if stream:
+            timeout = httpx.Timeout(
+                connect=timeout.connect,
+                read=self.stream_idle_timeout,
+                write=timeout.write,
+                pool=timeout.pool,
+            )
+        content = spec.get("content")
+        files = spec.get("files")
+        if files is not None:
+            from ._multipart import MultipartBody
+
+            body = MultipartBody.from_request_files(files)
+            headers.update(body.headers)
+            content = body
+        return self._http.build_request(
+            spec["method"].upper(),
+            httpx.URL(str(self.base_url) + spec["url"]),
+            params=spec.get("params"),
+            json=spec.get("json"),
+            data=spec.get("data"),
+            content=content,
+            headers=headers,
+            timeout=timeout,
+        )
+
+    def _redirect(self, request: httpx.Request, response: httpx.Response) -> httpx.Request | None:
+        """The request that follows a redirect, with the key only for the API's own origin."""
+        location = response.headers.get("Location")
+        if response.status_code not in _REDIRECT_STATUSES or not location:
+            return None
+        url = request.url.join(location)
+        method = request.method
+        if (response.status_code == 303 and method != "HEAD") or (
+            response.status_code in (301, 302) and method == "POST"
+        ):
+            method = "GET"
+        headers = httpx.Headers(request.headers)
+        headers["Host"] = url.netloc.decode("ascii")
+        if _origin(url) != _origin(self.base_url):
+            headers.pop(API_KEY_HEADER, None)
+            headers.pop("Authorization", None)
+        stream = request.stream
+        if method != request.method:
+            for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                headers.pop(name, None)
+            stream = httpx.ByteStream(b"")
+        return httpx.Request(
+            method, url, headers=headers, stream=stream, extensions=request.extensions
+        )
+
+    def _parse(
+        self, operation: ModuleType, response: httpx.Response, arguments: dict[str, Any], ok: int
+    ) -> Any:
+        if response.status_code != ok:
+            # Any 2xx is success; the generated parser only knows the documented code.
+            response = httpx.Response(
+                ok, headers=response.headers, content=response.content, request=response.request
+            )
+        try:
+            result = operation._parse_response(client=_PARSE_CONTEXT, response=response)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            excerpt = response.text[:500]
+            raise APIResponseValidationError(
+                f"{response.request.method} {response.request.url}: the response does not match "
+                f"the spec ({type(error).__name__}: {error}); body: {excerpt!r}",
+                response=response,
+            ) from error
+        bind = getattr(result, "_meibel_bind", None)
+        if bind is not None:
+            bind(self, arguments)
+        return result
+
+    @staticmethod
+    def _replayable(request: httpx.Request) -> bool:
+        stream = request.stream
+        return bool(getattr(stream, "replayable", True))
+
+    @staticmethod
+    def _connection_error(
+        error: httpx.TransportError, request: httpx.Request
+    ) -> APIConnectionError:
+        kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
+        reason = str(error) or type(error).__name__
+        return kind(f"{request.method} {request.url}: {reason}", request=request)
+
+    @staticmethod
+    def _log(request: httpx.Request, outcome: str, started: float, attempt: int) -> None:
+        elapsed = (time.monotonic() - started) * 1000
+        logger.debug(
+            "%s %s -> %s in %.0f ms (retries: %d)",
+            request.method,
+            request.url,
+            outcome,
+            elapsed,
+            attempt,
+        )
+
+
+class MeibelClient(_BaseClient, SyncResources):
+    """The synchronous client. Every operation of the API is a method of a namespace.
+
+    >>> client = MeibelClient(api_key="...")
+    >>> client.sessions.get_session(session_id="...")
+    """
+
+    _http: httpx.Client
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            stream_idle_timeout=stream_idle_timeout,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client()
+
+    def with_options(
+        self,
+        *,
+        api_key: str = _NOT_GIVEN,
+        base_url: str | httpx.URL = _NOT_GIVEN,
+        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        default_headers: Mapping[str, str] = _NOT_GIVEN,
+        stream_idle_timeout: float = _NOT_GIVEN,
+    ) -> MeibelClient:
+        """A copy with some settings changed, sharing this client's connection pool."""
+        options = self._options(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            stream_idle_timeout=stream_idle_timeout,
+        )
+        return MeibelClient(**options, http_client=self._http)
+
+    def close(self) -> None:
+        """Release the connection pool (unless it was passed in as `http_client`)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> MeibelClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send with redirects and retries; raise for anything but a 2xx."""
+        attempt = 0
+        replayable = self._replayable(request)
+        while True:
+            started = time.monotonic()
+            try:
+                response = self._send_following_redirects(request)
+                if not stream:
+                    try:
+                        response.read()
+                    finally:
+                        response.close()
+            except httpx.TransportError as error:
+                self._log(request, type(error).__name__, started, attempt)
+                delay = self._retry.delay_for_error(request.method, error, attempt)
+                if delay is None or not replayable:
+                    raise self._connection_error(error, request) from error
+                time.sleep(delay)
+                attempt += 1
+                continue
+            self._log(request, str(response.status_code), started, attempt)
+            if response.is_success:
+                return response
+            response.read()
+            response.close()
+            delay = self._retry.delay_for_response(request.method, response, attempt)
+            if delay is None or not replayable:
+                raise status_error(response)
+            time.sleep(delay)
+            attempt += 1
+
+    def _send_following_redirects(self, request: httpx.Request) -> httpx.Response:
+        for _ in range(_MAX_REDIRECTS):
+            response = self._http.send(request, stream=True, follow_redirects=False)
+            follow = self._redirect(request, response)
+            if follow is None:
+                return response
+            response.close()
+            request = follow
+        return response
+
+    def _request(self, operation: ModuleType, arguments: dict[str, Any], *, ok: int) -> Any:
+        response = self._send(self._build_request(operation, arguments))
+        return self._parse(operation, response, arguments, ok)
+
+    def _paginate(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        style: PageStyle,
+        items: str,
+    ) -> SyncPage[Any, Any]:
+        def fetch(page_arguments: dict[str, Any]) -> Any:
+            return self._request(operation, page_arguments, ok=ok)
+
+        return SyncPage(fetch, arguments, fetch(arguments), style=style, items=items)
+
+    def _stream(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        events: tuple[type, ...],
+        sentinel: str | None,
+    ) -> EventStream[Any]:
+        from ._streaming import EventStream
+
+        response = self._send(self._build_request(operation, arguments, stream=True), stream=True)
+        return EventStream(response, events=events, sentinel=sentinel, client=self)
+
+    def _chat_stream(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        events: tuple[type, ...],
+        sentinel: str | None,
+    ) -> ChatStream:
+        from ._streaming import ChatStream
+
+        response = self._send(self._build_request(operation, arguments, stream=True), stream=True)
+        return ChatStream(response, events=events, sentinel=sentinel, client=self)
+
+
+class AsyncMeibelClient(_BaseClient, AsyncResources):
+    """The asynchronous client: the same namespaces and methods as MeibelClient, awaitable."""
+
+    _http: httpx.AsyncClient
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            stream_idle_timeout=stream_idle_timeout,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient()
+
+    def with_options(
+        self,
+        *,
+        api_key: str = _NOT_GIVEN,
+        base_url: str | httpx.URL = _NOT_GIVEN,
+        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        default_headers: Mapping[str, str] = _NOT_GIVEN,
+        stream_idle_timeout: float = _NOT_GIVEN,
+    ) -> AsyncMeibelClient:
+        """A copy with some settings changed, sharing this client's connection pool."""
+        options = self._options(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            stream_idle_timeout=stream_idle_timeout,
+        )
+        return AsyncMeibelClient(**options, http_client=self._http)
+
+    async def aclose(self) -> None:
+        """Release the connection pool (unless it was passed in as `http_client`)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncMeibelClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send with redirects and retries; raise for anything but a 2xx."""
+        attempt = 0
+        replayable = self._replayable(request)
+        while True:
+            started = time.monotonic()
+            try:
+                response = await self._send_following_redirects(request)
+                if not stream:
+                    try:
+                        await response.aread()
+                    finally:
+                        await response.aclose()
+            except httpx.TransportError as error:
+                self._log(request, type(error).__name__, started, attempt)
+                delay = self._retry.delay_for_error(request.method, error, attempt)
+                if delay is None or not replayable:
+                    raise self._connection_error(error, request) from error
+                await anyio.sleep(delay)
+                attempt += 1
+                continue
+            self._log(request, str(response.status_code), started, attempt)
+            if response.is_success:
+                return response
+            await response.aread()
+            await response.aclose()
+            delay = self._retry.delay_for_response(request.method, response, attempt)
+            if delay is None or not replayable:
+                raise status_error(response)
+            await anyio.sleep(delay)
+            attempt += 1
+
+    async def _send_following_redirects(self, request: httpx.Request) -> httpx.Response:
+        for _ in range(_MAX_REDIRECTS):
+            response = await self._http.send(request, stream=True, follow_redirects=False)
+            follow = self._redirect(request, response)
+            if follow is None:
+                return response
+            await response.aclose()
+            request = follow
+        return response
+
+    async def _request(self, operation: ModuleType, arguments: dict[str, Any], *, ok: int) -> Any:
+        response = await self._send(self._build_request(operation, arguments))
+        return self._parse(operation, response, arguments, ok)
+
+    def _paginate(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        style: PageStyle,
+        items: str,
+    ) -> AsyncPage[Any, Any]:
+        async def fetch(page_arguments: dict[str, Any]) -> Any:
+            return await self._request(operation, page_arguments, ok=ok)
+
+        return AsyncPage(fetch, arguments, style=style, items=items)
+
+    async def _stream(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        events: tuple[type, ...],
+        sentinel: str | None,
+    ) -> AsyncEventStream[Any]:
+        from ._streaming import AsyncEventStream
+
+        request = self._build_request(operation, arguments, stream=True)
+        response = await self._send(request, stream=True)
+        return AsyncEventStream(response, events=events, sentinel=sentinel, client=self)
+
+    async def _chat_stream(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        events: tuple[type, ...],
+        sentinel: str | None,
+    ) -> AsyncChatStream:
+        from ._streaming import AsyncChatStream
+
+        request = self._build_request(operation, arguments, stream=True)
+        response = await self._send(request, stream=True)
+        return AsyncChatStream(response, events=events, sentinel=sentinel, client=self)

@@ -1,0 +1,225 @@
+"""Every error the SDK raises.
+
+MeibelError
+├── APIError                      a request was made and failed
+│   ├── APIStatusError            the API answered with a non-2xx status
+│   │   ├── BadRequestError           400
+│   │   ├── AuthenticationError       401
+│   │   ├── PermissionDeniedError     403
+│   │   ├── NotFoundError             404
+│   │   ├── ConflictError             409
+│   │   ├── UnprocessableEntityError  422
+│   │   ├── RateLimitError            429
+│   │   └── InternalServerError       >= 500
+│   ├── APIConnectionError        no usable answer: connection refused, reset, DNS, ...
+│   │   └── APITimeoutError       the request timed out
+│   └── APIResponseValidationError   a 2xx answer the spec's models cannot parse
+└── StreamError                   a server-sent event stream went wrong after its 200
+    ├── StreamInterruptedError    the stream ended before it completed (partial text kept)
+    ├── StreamStalledError        no byte arrived for the configured idle time
+    ├── StreamEventError          the server sent an `error` event
+    └── MalformedEventError       a known event carried a payload that does not parse
+
+Messages name the request (method and URL) and the server's own detail, never the API key.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "MalformedEventError",
+    "MeibelError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "StreamError",
+    "StreamEventError",
+    "StreamInterruptedError",
+    "StreamStalledError",
+    "UnprocessableEntityError",
+]
+
+
+class MeibelError(Exception):
+    """Base of every error this SDK raises."""
+
+
+class APIError(MeibelError):
+    """A request to the API failed. `request` is the last request sent."""
+
+    def __init__(self, message: str, *, request: httpx.Request) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APIStatusError(APIError):
+    """The API answered with a non-2xx status."""
+
+    status_code: int
+
+    def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.request_id: str | None = response.headers.get("x-request-id") or response.headers.get(
+            "request-id"
+        )
+
+
+class BadRequestError(APIStatusError):
+    status_code = 400
+
+
+class AuthenticationError(APIStatusError):
+    status_code = 401
+
+
+class PermissionDeniedError(APIStatusError):
+    status_code = 403
+
+
+class NotFoundError(APIStatusError):
+    status_code = 404
+
+
+class ConflictError(APIStatusError):
+    status_code = 409
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the API rejected the request's parameters; `errors` lists its validation details."""
+
+    status_code = 422
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        detail = self.body.get("detail") if isinstance(self.body, dict) else None
+        return (
+            [item for item in detail if isinstance(item, dict)] if isinstance(detail, list) else []
+        )
+
+
+class RateLimitError(APIStatusError):
+    status_code = 429
+
+
+class InternalServerError(APIStatusError):
+    pass
+
+
+class APIConnectionError(APIError):
+    """The request got no usable answer (refused, reset, DNS failure, protocol error...)."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class APIResponseValidationError(APIError):
+    """A 2xx answer that does not match the spec's model for it."""
+
+    def __init__(self, message: str, *, response: httpx.Response) -> None:
+        super().__init__(message, request=response.request)
+        self.response = response
+
+
+class StreamError(MeibelError):
+    """A server-sent event stream failed after the server accepted it."""
+
+
+class StreamInterruptedError(StreamError):
+    """The stream ended before its completion; `text` is the assistant text received so far."""
+
+    def __init__(self, message: str, *, text: str = "") -> None:
+        super().__init__(message)
+        self.text = text
+
+
+class StreamStalledError(StreamError):
+    """No byte arrived for `idle_timeout` seconds; `text` is the text received so far."""
+
+    def __init__(self, message: str, *, idle_timeout: float, text: str = "") -> None:
+        super().__init__(message)
+        self.idle_timeout = idle_timeout
+        self.text = text
+
+
+class StreamEventError(StreamError):
+    """The server sent an `error` event (gateways do this on overload after the 200)."""
+
+    def __init__(self, message: str, *, status_code: int | None, body: object) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+
+
+class MalformedEventError(StreamError):
+    """A known event's payload is not what the spec says (`event` names it, `data` is raw)."""
+
+    def __init__(self, message: str, *, event: str, data: str) -> None:
+        super().__init__(message)
+        self.event = event
+        self.data = data
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def _response_body(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return response.text
+
+
+def _detail(body: object, status_code: int) -> str:
+    """The server's own explanation, readable: FastAPI's `detail` string or validation list."""
+    detail = body.get("detail", body.get("message", body)) if isinstance(body, dict) else body
+    if status_code == 422 and isinstance(detail, list):
+        lines = []
+        for item in detail:
+            if isinstance(item, dict):
+                where = ".".join(str(part) for part in item.get("loc", []))
+                lines.append(f"  {where}: {item.get('msg', item)}")
+            else:
+                lines.append(f"  {item}")
+        return "validation failed:\n" + "\n".join(lines)
+    if isinstance(detail, str):
+        return detail[:2000]
+    return json.dumps(detail, default=str)[:2000]
+
+
+def status_error(response: httpx.Response) -> APIStatusError:
+    """The exception for a non-2xx response (its body must already be read)."""
+    body = _response_body(response)
+    code = response.status_code
+    cls = _STATUS_ERRORS.get(code) or (InternalServerError if code >= 500 else APIStatusError)
+    request = response.request
+    message = f"{request.method} {request.url} -> {code}: {_detail(body, code)}"
+    request_id = response.headers.get("x-request-id")
+    if request_id:
+        message += f" (request id {request_id})"
+    return cls(message, response=response, body=body)

@@ -1,0 +1,90 @@
+"""When a failed request is sent again, and after how long.
+
+The policy, in order:
+
+1. Never more than `max_retries` retries (per client, or per call via `client.with_options`).
+2. A request that certainly never reached the server (connection refused, DNS failure, connect or
+   pool timeout) is retried whatever its method.
+3. A request that may have reached the server (connection dropped while sending or reading, read
+   timeout, or a 408/409/429/5xx answer) is retried only when repeating it is harmless: its method
+   is idempotent (GET, HEAD, OPTIONS, PUT, DELETE), or the server said so explicitly by answering
+   429 or 503 with a `Retry-After` header.
+4. The wait is the server's `Retry-After` (seconds or an HTTP date, or `retry-after-ms`) when it
+   gives one; a server asking for longer than `max_retry_after` is not retried at all, so a call
+   never sleeps for minutes unasked. Otherwise exponential backoff from `initial_delay`, doubled
+   per attempt up to `max_delay`, with up to 25% random jitter so clients do not retry in lockstep.
+5. A request whose body cannot be replayed (a non-seekable stream) is never sent twice.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+__all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "retry_after_seconds"]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+_RETRYABLE_STATUSES = frozenset({408, 409, 429})
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+
+
+def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> float | None:
+    """The delay a response asks for, in seconds, or None when it asks for none (or nonsense)."""
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds is not None:
+        try:
+            return max(float(milliseconds) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """See the module docstring. `delay_*` return seconds to wait, or None: do not retry."""
+
+    max_retries: int = 2
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+
+    def backoff(self, attempt: int) -> float:
+        delay = min(self.initial_delay * 2.0**attempt, self.max_delay)
+        return delay * (1 - 0.25 * random.random())
+
+    def delay_for_error(
+        self, method: str, error: httpx.TransportError, attempt: int
+    ) -> float | None:
+        if attempt >= self.max_retries:
+            return None
+        if isinstance(error, _NEVER_SENT) or method.upper() in IDEMPOTENT_METHODS:
+            return self.backoff(attempt)
+        return None
+
+    def delay_for_response(
+        self, method: str, response: httpx.Response, attempt: int
+    ) -> float | None:
+        status = response.status_code
+        if attempt >= self.max_retries or not (status in _RETRYABLE_STATUSES or status >= 500):
+            return None
+        retry_after = retry_after_seconds(response.headers)
+        server_says_retry = status in (429, 503) and retry_after is not None
+        if not (server_says_retry or method.upper() in IDEMPOTENT_METHODS):
+            return None
+        if retry_after is None:
+            return self.backoff(attempt)
+        return retry_after if retry_after <= self.max_retry_after else None

@@ -1,0 +1,132 @@
+"""The vendor guide's vocabulary on the spec's models.
+
+The guide (docs.meibel.ai, "Sessions & Chat") uses names the spec does not have: `session.id`,
+`session.created_at`, `response.message`, `response.citations`, `message.role`. The generated
+models named in `openapi/templates/meibel.jinja` inherit one of these mixins, so those names are
+real, typed attributes beside every spec field. Mixins hold no state of their own except what the
+client binds after parsing (`_meibel_bind`): the path parameters the API does not echo back.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from meibel_api_v2.models import ChatResponse, Source
+    from meibel_api_v2.types import Unset
+
+__all__ = [
+    "ChatMessageResponseExtras",
+    "CreatedSessionExtras",
+    "SessionDetailsExtras",
+    "SessionMessageItemExtras",
+]
+
+Role = Literal["user", "assistant", "tool"]
+
+
+def _timestamp(value: object) -> datetime.datetime | None:
+    if isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+class _Bound:
+    """Keeps the request's path parameters for attributes the response does not carry."""
+
+    __slots__ = ("_meibel_request",)
+
+    if TYPE_CHECKING:
+        additional_properties: dict[str, Any]
+
+    def _meibel_bind(self, client: object, request: dict[str, Any]) -> None:
+        self._meibel_request = request
+
+    def _requested(self, name: str) -> str | None:
+        value = getattr(self, "_meibel_request", {}).get(name)
+        return value if isinstance(value, str) else None
+
+    @property
+    def created_at(self) -> datetime.datetime | None:
+        """When the session was created, or None where the API does not say."""
+        extra = self.additional_properties
+        return _timestamp(extra.get("created_at", extra.get("start_time")))
+
+
+class CreatedSessionExtras(_Bound):
+    """`createSession` answers only `session_id`: `id` and `agent_id` complete it."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        session_id: str
+
+    @property
+    def id(self) -> str:
+        """The session's id (the spec's `session_id`)."""
+        return self.session_id
+
+    @property
+    def agent_id(self) -> str | None:
+        """The agent the session belongs to: the API's value, else the one it was created for."""
+        value = self.additional_properties.get("agent_id")
+        return value if isinstance(value, str) else self._requested("agent_id")
+
+
+class SessionDetailsExtras(_Bound):
+    """`getSession` answers without the session's own id: `id` is the one asked for."""
+
+    __slots__ = ()
+
+    @property
+    def id(self) -> str | None:
+        """The session's id."""
+        value = self.additional_properties.get("session_id", self.additional_properties.get("id"))
+        return value if isinstance(value, str) else self._requested("session_id")
+
+
+class ChatMessageResponseExtras:
+    """`message` and `citations`, the guide's names for the structured response's fields."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        response: ChatResponse
+        assistant_response: str
+
+    @property
+    def message(self) -> str:
+        """The assistant's reply (`response.message`, else `assistant_response`)."""
+        text = self.response.message
+        return text if isinstance(text, str) and text else self.assistant_response
+
+    @property
+    def citations(self) -> list[Source]:
+        """The sources the reply cites (`response.sources`); empty when there are none."""
+        sources: list[Source] | Unset | None = self.response.sources
+        return list(sources) if isinstance(sources, list) else []
+
+
+class SessionMessageItemExtras:
+    """`role`, derived from the item's `type`."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        type_: str
+
+    @property
+    def role(self) -> Role:
+        """ "user", "assistant" or "tool": what kind of participant wrote this item."""
+        kind = self.type_.lower()
+        if "tool" in kind:
+            return "tool"
+        if "user" in kind or kind == "human":
+            return "user"
+        return "assistant"
