@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,7 +31,8 @@ from ._pagination import AsyncPage, PageStyle, SyncPage
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from ._streaming import AsyncChatStream, AsyncEventStream, ChatStream, EventStream
+    from ._chat import AsyncChatStream, ChatStream
+    from ._streaming import AsyncEventStream, EventStream
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncMeibelClient", "MeibelClient"]
 
@@ -45,6 +46,7 @@ API_KEY_HEADER = "Meibel-API-Key"
 _MAX_REDIRECTS = 10
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _PARSE_CONTEXT = SimpleNamespace(raise_on_unexpected_status=True)
+_NO_PARTS = SimpleNamespace(to_multipart=list)
 _NOT_GIVEN: Any = object()
 
 ClientT = TypeVar("ClientT", bound="_BaseClient")
@@ -117,8 +119,18 @@ class _BaseClient:
         return options
 
     def _build_request(
-        self, operation: ModuleType, arguments: dict[str, Any], *, stream: bool = False
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        stream: bool = False,
+        form: object = None,
+        files: Sequence[tuple[str, Any]] | None = None,
     ) -> httpx.Request:
+        multipart = files is not None
+        if multipart:
+            # The body is encoded here, streamed; the generated code only gives method and URL.
+            arguments = {**arguments, "body": _NO_PARTS}
         spec: dict[str, Any] = operation._get_kwargs(**arguments)
         headers = {
             "User-Agent": f"meibel-sdk-python/{__version__}",
@@ -136,24 +148,28 @@ class _BaseClient:
                 write=timeout.write,
                 pool=timeout.pool,
             )
-        content = spec.get("content")
-        files = spec.get("files")
-        if files is not None:
+        body = None
+        if multipart:
+            from ._forms import form_parts
             from ._multipart import MultipartBody
 
-            body = MultipartBody.from_request_files(files)
+            body = MultipartBody(*form_parts(form, files or []))
             headers.update(body.headers)
-            content = body
-        return self._http.build_request(
+            if "Content-Length" not in body.headers:
+                headers["Transfer-Encoding"] = "chunked"
+        request = self._http.build_request(
             spec["method"].upper(),
             httpx.URL(str(self.base_url) + spec["url"]),
             params=spec.get("params"),
             json=spec.get("json"),
             data=spec.get("data"),
-            content=content,
+            content=spec.get("content"),
             headers=headers,
             timeout=timeout,
         )
+        if body is not None:
+            request.stream = body  # as is, not wrapped: httpx's wrapper could not be replayed
+        return request
 
     def _redirect(self, request: httpx.Request, response: httpx.Response) -> httpx.Request | None:
         """The request that follows a redirect, with the key only for the API's own origin."""
@@ -299,7 +315,7 @@ class MeibelClient(_BaseClient, SyncResources):
             started = time.monotonic()
             try:
                 response = self._send_following_redirects(request)
-                if not stream:
+                if not stream or not response.is_success:
                     try:
                         response.read()
                     finally:
@@ -315,8 +331,6 @@ class MeibelClient(_BaseClient, SyncResources):
             self._log(request, str(response.status_code), started, attempt)
             if response.is_success:
                 return response
-            response.read()
-            response.close()
             delay = self._retry.delay_for_response(request.method, response, attempt)
             if delay is None or not replayable:
                 raise status_error(response)
@@ -333,9 +347,17 @@ class MeibelClient(_BaseClient, SyncResources):
             request = follow
         return response
 
-    def _request(self, operation: ModuleType, arguments: dict[str, Any], *, ok: int) -> Any:
-        response = self._send(self._build_request(operation, arguments))
-        return self._parse(operation, response, arguments, ok)
+    def _request(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        form: object = None,
+        files: Sequence[tuple[str, Any]] | None = None,
+    ) -> Any:
+        request = self._build_request(operation, arguments, form=form, files=files)
+        return self._parse(operation, self._send(request), arguments, ok)
 
     def _paginate(
         self,
@@ -357,13 +379,17 @@ class MeibelClient(_BaseClient, SyncResources):
         arguments: dict[str, Any],
         *,
         ok: int,
-        events: tuple[type, ...],
+        events: Mapping[str, type],
+        default: type | None,
         sentinel: str | None,
+        form: object = None,
+        files: Sequence[tuple[str, Any]] | None = None,
     ) -> EventStream[Any]:
         from ._streaming import EventStream
 
-        response = self._send(self._build_request(operation, arguments, stream=True), stream=True)
-        return EventStream(response, events=events, sentinel=sentinel, client=self)
+        request = self._build_request(operation, arguments, stream=True, form=form, files=files)
+        response = self._send(request, stream=True)
+        return EventStream(response, events=events, default=default, sentinel=sentinel, client=self)
 
     def _chat_stream(
         self,
@@ -371,13 +397,17 @@ class MeibelClient(_BaseClient, SyncResources):
         arguments: dict[str, Any],
         *,
         ok: int,
-        events: tuple[type, ...],
+        events: Mapping[str, type],
+        default: type | None,
         sentinel: str | None,
+        form: object = None,
+        files: Sequence[tuple[str, Any]] | None = None,
     ) -> ChatStream:
-        from ._streaming import ChatStream
+        from ._chat import ChatStream
 
-        response = self._send(self._build_request(operation, arguments, stream=True), stream=True)
-        return ChatStream(response, events=events, sentinel=sentinel, client=self)
+        request = self._build_request(operation, arguments, stream=True, form=form, files=files)
+        response = self._send(request, stream=True)
+        return ChatStream(response, events=events, default=default, sentinel=sentinel, client=self)
 
 
 class AsyncMeibelClient(_BaseClient, AsyncResources):
@@ -447,7 +477,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
             started = time.monotonic()
             try:
                 response = await self._send_following_redirects(request)
-                if not stream:
+                if not stream or not response.is_success:
                     try:
                         await response.aread()
                     finally:
@@ -463,8 +493,6 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
             self._log(request, str(response.status_code), started, attempt)
             if response.is_success:
                 return response
-            await response.aread()
-            await response.aclose()
             delay = self._retry.delay_for_response(request.method, response, attempt)
             if delay is None or not replayable:
                 raise status_error(response)
@@ -481,9 +509,17 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
             request = follow
         return response
 
-    async def _request(self, operation: ModuleType, arguments: dict[str, Any], *, ok: int) -> Any:
-        response = await self._send(self._build_request(operation, arguments))
-        return self._parse(operation, response, arguments, ok)
+    async def _request(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        form: object = None,
+        files: Sequence[tuple[str, Any]] | None = None,
+    ) -> Any:
+        request = self._build_request(operation, arguments, form=form, files=files)
+        return self._parse(operation, await self._send(request), arguments, ok)
 
     def _paginate(
         self,
@@ -505,14 +541,19 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         arguments: dict[str, Any],
         *,
         ok: int,
-        events: tuple[type, ...],
+        events: Mapping[str, type],
+        default: type | None,
         sentinel: str | None,
+        form: object = None,
+        files: Sequence[tuple[str, Any]] | None = None,
     ) -> AsyncEventStream[Any]:
         from ._streaming import AsyncEventStream
 
-        request = self._build_request(operation, arguments, stream=True)
+        request = self._build_request(operation, arguments, stream=True, form=form, files=files)
         response = await self._send(request, stream=True)
-        return AsyncEventStream(response, events=events, sentinel=sentinel, client=self)
+        return AsyncEventStream(
+            response, events=events, default=default, sentinel=sentinel, client=self
+        )
 
     async def _chat_stream(
         self,
@@ -520,11 +561,16 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         arguments: dict[str, Any],
         *,
         ok: int,
-        events: tuple[type, ...],
+        events: Mapping[str, type],
+        default: type | None,
         sentinel: str | None,
+        form: object = None,
+        files: Sequence[tuple[str, Any]] | None = None,
     ) -> AsyncChatStream:
-        from ._streaming import AsyncChatStream
+        from ._chat import AsyncChatStream
 
-        request = self._build_request(operation, arguments, stream=True)
+        request = self._build_request(operation, arguments, stream=True, form=form, files=files)
         response = await self._send(request, stream=True)
-        return AsyncChatStream(response, events=events, sentinel=sentinel, client=self)
+        return AsyncChatStream(
+            response, events=events, default=default, sentinel=sentinel, client=self
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import queue
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,10 @@ class ScriptedResponse:
     body: bytes = b"{}"
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
     delay: float = 0.0
+    # A streamed body: bytes are sent as chunks (flushed at once), floats are pauses in seconds.
+    chunks: list[bytes | float] | None = None
+    # End a streamed body by closing the connection instead of finishing it.
+    drop: bool = False
 
 
 class RecordingServer:
@@ -72,12 +77,39 @@ class RecordingServer:
                 self.send_response(response.status)
                 for name, value in response.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(response.body)))
+                if response.chunks is None:
+                    self.send_header("Content-Length", str(len(response.body)))
+                    self.end_headers()
+                    self.wfile.write(response.body)
+                    return
+                self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                self.wfile.write(response.body)
+                self.wfile.flush()
+                try:
+                    for chunk in response.chunks:
+                        if isinstance(chunk, float):
+                            time.sleep(chunk)
+                            continue
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
+                    if response.drop:
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client went away: nothing to finish
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
+            def setup(self) -> None:
+                super().setup()
+                # As production servers do: no Nagle delay between a stream's small writes.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                server.connections += 1
+
+        self.connections = 0
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -95,6 +127,18 @@ class RecordingServer:
             body = json.dumps(body).encode()
         merged = {"Content-Type": "application/json", **headers}
         self._responses.put(ScriptedResponse(status, body, merged, delay))
+
+    def stream(
+        self,
+        chunks: list[bytes | float],
+        *,
+        status: int = 200,
+        drop: bool = False,
+        content_type: str = "text/event-stream",
+    ) -> None:
+        """Queue a streamed (chunked) response to the next request."""
+        headers = {"Content-Type": content_type, "Cache-Control": "no-cache"}
+        self._responses.put(ScriptedResponse(status, b"", headers, 0.0, chunks, drop))
 
     def __enter__(self) -> RecordingServer:
         self._thread.start()

@@ -10,18 +10,20 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.agent_detail_response import AgentDetailResponse
+    from ...models.agent_detail_response_tools_item import AgentDetailResponseToolsItem
     from ...models.agent_list_response import AgentListResponse
+    from ...models.agent_summary import AgentSummary
     from ...models.agent_version_list_response import AgentVersionListResponse
+    from ...models.agent_version_summary import AgentVersionSummary
     from ...models.create_agent_definition_request import CreateAgentDefinitionRequest
     from ...models.create_agent_response import CreateAgentResponse
     from ...models.create_session_request import CreateSessionRequest
@@ -32,8 +34,10 @@ if TYPE_CHECKING:
         PublishAgentDefinitionResponse,
     )
     from ...models.session_list_response import SessionListResponse
+    from ...models.session_summary import SessionSummary
     from ...models.update_agent_definition_request import UpdateAgentDefinitionRequest
     from ...models.update_agent_definition_response import UpdateAgentDefinitionResponse
+    from ...models.validation_error import ValidationError
     from ..sessions import AsyncSessions, Sessions
 
 

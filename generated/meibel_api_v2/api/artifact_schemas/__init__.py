@@ -10,22 +10,23 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.artifact_schema_list_response import ArtifactSchemaListResponse
     from ...models.artifact_schema_response import ArtifactSchemaResponse
+    from ...models.artifact_schema_summary import ArtifactSchemaSummary
     from ...models.create_agent_artifact_request import CreateAgentArtifactRequest
     from ...models.create_artifact_schema_response import CreateArtifactSchemaResponse
     from ...models.http_validation_error import HTTPValidationError
     from ...models.update_agent_artifact_request import UpdateAgentArtifactRequest
     from ...models.update_artifact_schema_response import UpdateArtifactSchemaResponse
+    from ...models.validation_error import ValidationError
 
 
 class ArtifactSchemas(SyncResource):

@@ -10,18 +10,18 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.http_validation_error import HTTPValidationError
     from ...models.score_summary import ScoreSummary
     from ...models.scoring_job_response import ScoringJobResponse
+    from ...models.validation_error import ValidationError
 
 
 class ConfidenceScoring(SyncResource):

@@ -10,20 +10,20 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.data_element_list_response import DataElementListResponse
     from ...models.data_element_response import DataElementResponse
     from ...models.data_element_search_request import DataElementSearchRequest
     from ...models.http_validation_error import HTTPValidationError
     from ...models.update_data_element_request import UpdateDataElementRequest
+    from ...models.validation_error import ValidationError
 
 
 class DataElements(SyncResource):

@@ -10,14 +10,13 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.download_job_request import DownloadJobRequest
     from ...models.download_job_response import DownloadJobResponse
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from ...models.stream_download_progress_response_200 import (
         StreamDownloadProgressResponse200,
     )
+    from ...models.validation_error import ValidationError
 
 
 class DatasourceDownloads(SyncResource):
@@ -101,7 +101,8 @@ class DatasourceDownloads(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
-            events=(StreamDownloadProgressResponse200,),
+            events={},
+            default=StreamDownloadProgressResponse200,
             sentinel=None,
         )
 
@@ -180,6 +181,7 @@ class AsyncDatasourceDownloads(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
-            events=(StreamDownloadProgressResponse200,),
+            events={},
+            default=StreamDownloadProgressResponse200,
             sentinel=None,
         )

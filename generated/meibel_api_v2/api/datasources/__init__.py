@@ -10,14 +10,13 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.create_datasource_request import CreateDatasourceRequest
     from ...models.datasource_list_response import DatasourceListResponse
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from ...models.delete_datasource_response import DeleteDatasourceResponse
     from ...models.http_validation_error import HTTPValidationError
     from ...models.update_datasource_request import UpdateDatasourceRequest
+    from ...models.validation_error import ValidationError
 
 
 class Datasources(SyncResource):

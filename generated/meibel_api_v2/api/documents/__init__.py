@@ -10,14 +10,13 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.body_parse_document import BodyParseDocument
     from ...models.body_process_document import BodyProcessDocument
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from ...models.move_documents_response import MoveDocumentsResponse
     from ...models.parse_document_response import ParseDocumentResponse
     from ...models.parse_structured_document import ParseStructuredDocument
+    from ...models.parse_structured_page import ParseStructuredPage
     from ...models.process_document_response import ProcessDocumentResponse
     from ...models.stream_document_trace_response_200 import (
         StreamDocumentTraceResponse200,
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         SubmitDocumentTransformResponse,
     )
     from ...models.transform_document_response import TransformDocumentResponse
+    from ...models.validation_error import ValidationError
 
 
 class Documents(SyncResource):
@@ -53,7 +54,8 @@ class Documents(SyncResource):
     def parse_document(
         self,
         *,
-        body: BodyParseDocument,
+        body: BodyParseDocument | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
     ) -> ParseDocumentResponse:
         """Parse a document (async)
 
@@ -63,9 +65,11 @@ class Documents(SyncResource):
 
         return self._client._request(
             _operation,
-            dict(
-                body=body,
-            ),
+            dict(),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
@@ -96,7 +100,8 @@ class Documents(SyncResource):
     def submit_deep_transform(
         self,
         *,
-        body: BodySubmitDeepTransform,
+        body: BodySubmitDeepTransform | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
     ) -> SubmitDeepTransformResponse:
         """Submit a deep-transform extraction from a file upload (async)
 
@@ -110,9 +115,11 @@ class Documents(SyncResource):
 
         return self._client._request(
             _operation,
-            dict(
-                body=body,
-            ),
+            dict(),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
@@ -201,7 +208,8 @@ class Documents(SyncResource):
     def process_document(
         self,
         *,
-        body: BodyProcessDocument,
+        body: BodyProcessDocument | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
         format_: str | Unset = "markdown",
     ) -> ProcessDocumentResponse:
         """Parse a document (sync)
@@ -213,16 +221,20 @@ class Documents(SyncResource):
         return self._client._request(
             _operation,
             dict(
-                body=body,
                 format_=format_,
             ),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
     def transform_document(
         self,
         *,
-        body: BodyTransformDocument,
+        body: BodyTransformDocument | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
     ) -> TransformDocumentResponse:
         """Transform a document using AI extraction (sync)
 
@@ -233,16 +245,19 @@ class Documents(SyncResource):
 
         return self._client._request(
             _operation,
-            dict(
-                body=body,
-            ),
+            dict(),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
     def submit_document_transform(
         self,
         *,
-        body: BodySubmitDocumentTransform,
+        body: BodySubmitDocumentTransform | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
     ) -> SubmitDocumentTransformResponse:
         """Submit a document transform (async)
 
@@ -253,9 +268,11 @@ class Documents(SyncResource):
 
         return self._client._request(
             _operation,
-            dict(
-                body=body,
-            ),
+            dict(),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
@@ -355,7 +372,8 @@ class Documents(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
-            events=(StreamDocumentTraceResponse200,),
+            events={},
+            default=StreamDocumentTraceResponse200,
             sentinel=None,
         )
 
@@ -366,7 +384,8 @@ class AsyncDocuments(AsyncResource):
     async def parse_document(
         self,
         *,
-        body: BodyParseDocument,
+        body: BodyParseDocument | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
     ) -> ParseDocumentResponse:
         """Parse a document (async)
 
@@ -376,9 +395,11 @@ class AsyncDocuments(AsyncResource):
 
         return await self._client._request(
             _operation,
-            dict(
-                body=body,
-            ),
+            dict(),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
@@ -409,7 +430,8 @@ class AsyncDocuments(AsyncResource):
     async def submit_deep_transform(
         self,
         *,
-        body: BodySubmitDeepTransform,
+        body: BodySubmitDeepTransform | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
     ) -> SubmitDeepTransformResponse:
         """Submit a deep-transform extraction from a file upload (async)
 
@@ -423,9 +445,11 @@ class AsyncDocuments(AsyncResource):
 
         return await self._client._request(
             _operation,
-            dict(
-                body=body,
-            ),
+            dict(),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
@@ -514,7 +538,8 @@ class AsyncDocuments(AsyncResource):
     async def process_document(
         self,
         *,
-        body: BodyProcessDocument,
+        body: BodyProcessDocument | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
         format_: str | Unset = "markdown",
     ) -> ProcessDocumentResponse:
         """Parse a document (sync)
@@ -526,16 +551,20 @@ class AsyncDocuments(AsyncResource):
         return await self._client._request(
             _operation,
             dict(
-                body=body,
                 format_=format_,
             ),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
     async def transform_document(
         self,
         *,
-        body: BodyTransformDocument,
+        body: BodyTransformDocument | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
     ) -> TransformDocumentResponse:
         """Transform a document using AI extraction (sync)
 
@@ -546,16 +575,19 @@ class AsyncDocuments(AsyncResource):
 
         return await self._client._request(
             _operation,
-            dict(
-                body=body,
-            ),
+            dict(),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
     async def submit_document_transform(
         self,
         *,
-        body: BodySubmitDocumentTransform,
+        body: BodySubmitDocumentTransform | FormFields | None | Unset = UNSET,
+        file: FileInput | None = None,
     ) -> SubmitDocumentTransformResponse:
         """Submit a document transform (async)
 
@@ -566,9 +598,11 @@ class AsyncDocuments(AsyncResource):
 
         return await self._client._request(
             _operation,
-            dict(
-                body=body,
-            ),
+            dict(),
+            form=body,
+            files=[
+                ("file", file),
+            ],
             ok=200,
         )
 
@@ -668,6 +702,7 @@ class AsyncDocuments(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
-            events=(StreamDocumentTraceResponse200,),
+            events={},
+            default=StreamDocumentTraceResponse200,
             sentinel=None,
         )

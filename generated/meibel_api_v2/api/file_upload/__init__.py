@@ -10,17 +10,17 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.body_upload_and_list_content import BodyUploadAndListContent
     from ...models.body_upload_content import BodyUploadContent
+    from ...models.content_item import ContentItem
     from ...models.file_upload_sync_response import FileUploadSyncResponse
     from ...models.http_validation_error import HTTPValidationError
     from ...models.list_content_response import ListContentResponse
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         StreamUploadProgressResponse200,
     )
     from ...models.upload_content_response import UploadContentResponse
+    from ...models.validation_error import ValidationError
 
 
 class FileUpload(SyncResource):
@@ -49,7 +50,8 @@ class FileUpload(SyncResource):
                 upload_id=upload_id,
             ),
             ok=200,
-            events=(StreamUploadProgressResponse200,),
+            events={},
+            default=StreamUploadProgressResponse200,
             sentinel=None,
         )
 
@@ -81,7 +83,8 @@ class FileUpload(SyncResource):
         self,
         datasource_id: str,
         *,
-        body: BodyUploadContent,
+        body: BodyUploadContent | FormFields | None | Unset = UNSET,
+        files: FileInput | Sequence[FileInput] | None = None,
     ) -> UploadContentResponse:
         """Upload Content (async)"""
         from . import upload_content as _operation
@@ -90,8 +93,11 @@ class FileUpload(SyncResource):
             _operation,
             dict(
                 datasource_id=datasource_id,
-                body=body,
             ),
+            form=body,
+            files=[
+                ("files", files),
+            ],
             ok=200,
         )
 
@@ -99,7 +105,8 @@ class FileUpload(SyncResource):
         self,
         datasource_id: str,
         *,
-        body: BodyUploadAndListContent,
+        body: BodyUploadAndListContent | FormFields | None | Unset = UNSET,
+        files: FileInput | Sequence[FileInput] | None = None,
         trigger_ingest: bool | Unset = False,
     ) -> FileUploadSyncResponse:
         """Upload Content (sync)"""
@@ -109,9 +116,12 @@ class FileUpload(SyncResource):
             _operation,
             dict(
                 datasource_id=datasource_id,
-                body=body,
                 trigger_ingest=trigger_ingest,
             ),
+            form=body,
+            files=[
+                ("files", files),
+            ],
             ok=200,
         )
 
@@ -135,7 +145,8 @@ class AsyncFileUpload(AsyncResource):
                 upload_id=upload_id,
             ),
             ok=200,
-            events=(StreamUploadProgressResponse200,),
+            events={},
+            default=StreamUploadProgressResponse200,
             sentinel=None,
         )
 
@@ -167,7 +178,8 @@ class AsyncFileUpload(AsyncResource):
         self,
         datasource_id: str,
         *,
-        body: BodyUploadContent,
+        body: BodyUploadContent | FormFields | None | Unset = UNSET,
+        files: FileInput | Sequence[FileInput] | None = None,
     ) -> UploadContentResponse:
         """Upload Content (async)"""
         from . import upload_content as _operation
@@ -176,8 +188,11 @@ class AsyncFileUpload(AsyncResource):
             _operation,
             dict(
                 datasource_id=datasource_id,
-                body=body,
             ),
+            form=body,
+            files=[
+                ("files", files),
+            ],
             ok=200,
         )
 
@@ -185,7 +200,8 @@ class AsyncFileUpload(AsyncResource):
         self,
         datasource_id: str,
         *,
-        body: BodyUploadAndListContent,
+        body: BodyUploadAndListContent | FormFields | None | Unset = UNSET,
+        files: FileInput | Sequence[FileInput] | None = None,
         trigger_ingest: bool | Unset = False,
     ) -> FileUploadSyncResponse:
         """Upload Content (sync)"""
@@ -195,8 +211,11 @@ class AsyncFileUpload(AsyncResource):
             _operation,
             dict(
                 datasource_id=datasource_id,
-                body=body,
                 trigger_ingest=trigger_ingest,
             ),
+            form=body,
+            files=[
+                ("files", files),
+            ],
             ok=200,
         )

@@ -10,18 +10,19 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.http_validation_error import HTTPValidationError
+    from ...models.ingest_method_summary import IngestMethodSummary
     from ...models.ingest_status_response import IngestStatusResponse
     from ...models.trigger_ingest_response import TriggerIngestResponse
+    from ...models.validation_error import ValidationError
 
 
 class Ingest(SyncResource):

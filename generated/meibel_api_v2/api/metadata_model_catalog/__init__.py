@@ -10,20 +10,21 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.http_validation_error import HTTPValidationError
     from ...models.list_metadata_model_catalog_response import (
         ListMetadataModelCatalogResponse,
     )
+    from ...models.metadata_field import MetadataField
     from ...models.metadata_model_catalog_entry import MetadataModelCatalogEntry
+    from ...models.validation_error import ValidationError
 
 
 class MetadataModelCatalog(SyncResource):

@@ -10,27 +10,32 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.agent_execution_details_response import AgentExecutionDetailsResponse
+    from ...models.artifact_entry import ArtifactEntry
     from ...models.body_send_chat_message_stream import BodySendChatMessageStream
     from ...models.chat_message_request import ChatMessageRequest
     from ...models.chat_message_response import ChatMessageResponse
     from ...models.completion_event import CompletionEvent
     from ...models.connected_event import ConnectedEvent
+    from ...models.file_parse_entry import FileParseEntry
     from ...models.http_validation_error import HTTPValidationError
+    from ...models.message_entry import MessageEntry
     from ...models.partial_response_event import PartialResponseEvent
+    from ...models.session_message_item import SessionMessageItem
     from ...models.session_messages_response import SessionMessagesResponse
     from ...models.status_event import StatusEvent
+    from ...models.tool_activity_entry import ToolActivityEntry
     from ...models.tool_call_event import ToolCallEvent
     from ...models.tool_result_event import ToolResultEvent
+    from ...models.validation_error import ValidationError
 
 
 class Sessions(SyncResource):
@@ -73,7 +78,8 @@ class Sessions(SyncResource):
         self,
         session_id: str,
         *,
-        body: BodySendChatMessageStream | Unset = UNSET,
+        body: BodySendChatMessageStream | FormFields | None | Unset = UNSET,
+        files: FileInput | Sequence[FileInput] | None = None,
     ) -> ChatStream:
         """Send a chat message with file attachments and stream the response via SSE"""
         from ...models.completion_event import CompletionEvent
@@ -88,17 +94,21 @@ class Sessions(SyncResource):
             _operation,
             dict(
                 session_id=session_id,
-                body=body,
             ),
+            form=body,
+            files=[
+                ("files", files),
+            ],
             ok=200,
-            events=(
-                ConnectedEvent,
-                StatusEvent,
-                ToolCallEvent,
-                ToolResultEvent,
-                PartialResponseEvent,
-                CompletionEvent,
-            ),
+            events={
+                "connected": ConnectedEvent,
+                "status": StatusEvent,
+                "tool_call": ToolCallEvent,
+                "tool_result": ToolResultEvent,
+                "partial_response": PartialResponseEvent,
+                "completion": CompletionEvent,
+            },
+            default=None,
             sentinel="[DONE]",
         )
 
@@ -160,7 +170,8 @@ class AsyncSessions(AsyncResource):
         self,
         session_id: str,
         *,
-        body: BodySendChatMessageStream | Unset = UNSET,
+        body: BodySendChatMessageStream | FormFields | None | Unset = UNSET,
+        files: FileInput | Sequence[FileInput] | None = None,
     ) -> AsyncChatStream:
         """Send a chat message with file attachments and stream the response via SSE"""
         from ...models.completion_event import CompletionEvent
@@ -175,17 +186,21 @@ class AsyncSessions(AsyncResource):
             _operation,
             dict(
                 session_id=session_id,
-                body=body,
             ),
+            form=body,
+            files=[
+                ("files", files),
+            ],
             ok=200,
-            events=(
-                ConnectedEvent,
-                StatusEvent,
-                ToolCallEvent,
-                ToolResultEvent,
-                PartialResponseEvent,
-                CompletionEvent,
-            ),
+            events={
+                "connected": ConnectedEvent,
+                "status": StatusEvent,
+                "tool_call": ToolCallEvent,
+                "tool_result": ToolResultEvent,
+                "partial_response": PartialResponseEvent,
+                "completion": CompletionEvent,
+            },
+            default=None,
             sentinel="[DONE]",
         )
 

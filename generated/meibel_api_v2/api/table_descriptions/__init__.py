@@ -10,20 +10,20 @@ from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
+    from meibel._chat import AsyncChatStream, ChatStream
+    from meibel._forms import FormFields
+    from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
-    from meibel._streaming import (
-        AsyncChatStream,
-        AsyncEventStream,
-        ChatStream,
-        EventStream,
-    )
+    from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.http_validation_error import HTTPValidationError
     from ...models.tag_column import TagColumn
     from ...models.tag_table import TagTable
     from ...models.update_tag_columns_request import UpdateTagColumnsRequest
     from ...models.update_tag_tables_request import UpdateTagTablesRequest
+    from ...models.validation_error import ValidationError
 
 
 class TableDescriptions(SyncResource):

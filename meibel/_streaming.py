@@ -1,0 +1,224 @@
+"""Typed events from a `text/event-stream` response, sync and async.
+
+`meibel.sse` turns bytes into `ServerSentEvent`s; this module turns those into `StreamEvent`s
+carrying the spec's model for the event (chosen by the event name, as the spec's discriminator
+says), and owns the stream's life: the sentinel that ends it, `error` events, interruption,
+stalls, and releasing the connection (at the end, on `close()`, and on `break`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any, Generic, TypeVar
+
+import httpx
+from attrs import frozen
+
+from ._exceptions import (
+    MalformedEventError,
+    StreamEventError,
+    StreamInterruptedError,
+    StreamStalledError,
+)
+from .sse import ServerSentEvent, aiter_sse, iter_sse
+
+__all__ = ["AsyncEventStream", "EventStream", "StreamEvent"]
+
+ModelT = TypeVar("ModelT")
+
+
+@frozen
+class StreamEvent(Generic[ModelT]):
+    """One event: its name, its JSON payload, and the spec's model for it (None when unknown)."""
+
+    type: str
+    data: Any
+    model: ModelT | None
+    sse: ServerSentEvent
+
+
+class EventDecoder:
+    """Turns server-sent events into StreamEvents; the I/O-free core shared by sync and async."""
+
+    def __init__(
+        self,
+        events: Mapping[str, type],
+        default: type | None,
+        sentinel: str | None,
+    ) -> None:
+        self._events = events
+        self._default = default
+        self.sentinel = sentinel
+        self.finished = False
+
+    def decode(self, sse: ServerSentEvent) -> StreamEvent[Any] | None:
+        """The typed event, or None when `sse` is the end-of-stream sentinel."""
+        if self.sentinel is not None and sse.data.strip() == self.sentinel:
+            self.finished = True
+            return None
+        model_type = self._events.get(sse.event, self._default if sse.event == "message" else None)
+        if sse.event == "error":
+            raise self._error_event(sse)
+        try:
+            data = json.loads(sse.data) if sse.data else None
+        except json.JSONDecodeError as error:
+            if model_type is None:
+                return StreamEvent(sse.event, sse.data, None, sse)
+            raise MalformedEventError(
+                f"the {sse.event!r} event is not valid JSON ({error.msg}): {sse.data[:500]!r}",
+                event=sse.event,
+                data=sse.data,
+            ) from error
+        if model_type is None:
+            return StreamEvent(sse.event, data, None, sse)
+        try:
+            payload = data if sse.event == "message" else {"event": sse.event, "data": data}
+            model = model_type.from_dict(payload)  # type: ignore[attr-defined]
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise MalformedEventError(
+                f"the {sse.event!r} event does not match the spec's {model_type.__name__} "
+                f"({type(error).__name__}: {error}): {sse.data[:500]!r}",
+                event=sse.event,
+                data=sse.data,
+            ) from error
+        return StreamEvent(sse.event, data, model, sse)
+
+    @staticmethod
+    def _error_event(sse: ServerSentEvent) -> StreamEventError:
+        try:
+            body: object = json.loads(sse.data)
+        except json.JSONDecodeError:
+            body = sse.data
+        status: int | None = None
+        detail: object = body
+        if isinstance(body, dict):
+            inner = body.get("error", body)
+            if isinstance(inner, dict):
+                candidate = inner.get("status_code", inner.get("status", inner.get("code")))
+                status = candidate if isinstance(candidate, int) else None
+                detail = inner.get("detail", inner.get("message", inner))
+        suffix = f" ({status})" if status is not None else ""
+        return StreamEventError(
+            f"the server sent an error event{suffix}: {detail}", status_code=status, body=body
+        )
+
+
+class _StreamBase:
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        events: Mapping[str, type],
+        default: type | None,
+        sentinel: str | None,
+        client: object,
+        partial_text: Callable[[], str] = str,
+        completed: Callable[[], bool] = bool,
+    ) -> None:
+        self.response = response
+        self._decoder = EventDecoder(events, default, sentinel)
+        self._idle_timeout = response.request.extensions.get("timeout", {}).get("read")
+        self._client = client
+        self._partial_text = partial_text
+        self._completed = completed
+
+    @property
+    def finished(self) -> bool:
+        """True once the stream ended as the server intended."""
+        return self._decoder.finished
+
+    def _interrupted(self, error: BaseException | None) -> Exception:
+        text = self._partial_text()
+        if isinstance(error, httpx.ReadTimeout):
+            return StreamStalledError(
+                f"no data for {self._idle_timeout} s: the stream stalled",
+                idle_timeout=float(self._idle_timeout or 0),
+                text=text,
+            )
+        reason = f": {type(error).__name__}: {error}" if error is not None else ""
+        return StreamInterruptedError(f"the stream ended before it completed{reason}", text=text)
+
+    def _ended_cleanly(self) -> bool:
+        """Whether the end of the body is a normal end: after the sentinel, if there is one."""
+        return self._decoder.finished or self._decoder.sentinel is None or self._completed()
+
+
+class EventStream(_StreamBase, Generic[ModelT]):
+    """Iterate for StreamEvents; a context manager; `close()` releases the connection."""
+
+    _iterator: Iterator[StreamEvent[ModelT]] | None = None
+
+    def _events(self) -> Iterator[StreamEvent[Any]]:
+        try:
+            for sse in iter_sse(self.response.iter_bytes()):
+                if self._decoder.finished:
+                    continue  # drain to the end so the connection can be reused
+                event = self._decoder.decode(sse)
+                if event is not None:
+                    yield event
+        except httpx.TransportError as error:
+            if not self._ended_cleanly():
+                raise self._interrupted(error) from error
+            return  # the stream was complete; only draining its tail failed
+        if not self._ended_cleanly():
+            raise self._interrupted(None)
+
+    def __iter__(self) -> Iterator[StreamEvent[ModelT]]:
+        if self._iterator is None:
+            self._iterator = self._events()
+        try:
+            yield from self._iterator
+        finally:
+            # Reached on the end, on an error, and on `break` (the generator is closed then).
+            self.close()
+
+    def close(self) -> None:
+        """Stop reading and release the connection."""
+        self.response.close()
+
+    def __enter__(self) -> EventStream[ModelT]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncEventStream(_StreamBase, Generic[ModelT]):
+    """`async for` StreamEvents; an async context manager; `aclose()` releases the connection."""
+
+    _iterator: AsyncIterator[StreamEvent[ModelT]] | None = None
+
+    async def _events(self) -> AsyncIterator[StreamEvent[Any]]:
+        try:
+            async for sse in aiter_sse(self.response.aiter_bytes()):
+                if self._decoder.finished:
+                    continue
+                event = self._decoder.decode(sse)
+                if event is not None:
+                    yield event
+        except httpx.TransportError as error:
+            if not self._ended_cleanly():
+                raise self._interrupted(error) from error
+            return
+        if not self._ended_cleanly():
+            raise self._interrupted(None)
+
+    async def __aiter__(self) -> AsyncIterator[StreamEvent[ModelT]]:
+        if self._iterator is None:
+            self._iterator = self._events()
+        try:
+            async for event in self._iterator:
+                yield event
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection."""
+        await self.response.aclose()
+
+    async def __aenter__(self) -> AsyncEventStream[ModelT]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

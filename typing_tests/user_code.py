@@ -1,0 +1,94 @@
+"""Typical user code: mypy --strict must accept it and infer these types (make typecheck)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import assert_type
+
+from meibel import (
+    APIStatusError,
+    AsyncMeibelClient,
+    MeibelClient,
+    NotFoundError,
+    RateLimitError,
+    SyncPage,
+)
+from meibel.models import (
+    AgentListResponse,
+    AgentSummary,
+    ChatMessageRequest,
+    ChatMessageResponse,
+    CreateSessionResponse,
+    SessionMessageItem,
+    Source,
+)
+
+
+def guide(client: MeibelClient) -> None:
+    session = client.agents.create_session(agent_id="agent_123")
+    assert_type(session, CreateSessionResponse)
+    assert_type(session.id, str)
+    assert_type(session.agent_id, str | None)
+    assert_type(session.created_at, datetime.datetime | None)
+
+    response = client.sessions.send_chat_message(
+        session_id=session.id,
+        body=ChatMessageRequest(user_message="What are the key findings in the Q4 report?"),
+    )
+    assert_type(response, ChatMessageResponse)
+    assert_type(response.message, str)
+    assert_type(response.citations, list[Source])
+    assert_type(response.signal_id, str)
+
+    for msg in client.sessions.get_session_messages(session_id=session.id):
+        assert_type(msg, SessionMessageItem)
+        role: str = msg.role
+        print(role, msg.message, msg.timestamp)
+
+    stream = client.sessions.send_chat_message_stream(
+        session_id=session.id,
+        body=ChatMessageRequest(user_message="Summarize."),
+        files=["report.pdf", b"raw", ("notes.txt", b"n", "text/plain")],
+    )
+    with stream:
+        for event in stream:
+            if event.type == "content":
+                assert_type(event.delta, str)
+    result = stream.final_response()
+    assert_type(result.message, str)
+
+    # The vendor SDK's call shapes, from the spec's x-codeSamples.
+    client.agents.sessions.send_chat_message(
+        "session_id_value", body=ChatMessageRequest(user_message="hi")
+    )
+    client.sessions.get_messages("session_id_value")
+
+
+def pages_and_errors(client: MeibelClient) -> None:
+    page = client.agents.list_agents(limit=50)
+    assert_type(page, SyncPage[AgentListResponse, AgentSummary])
+    for agent in page:
+        assert_type(agent, AgentSummary)
+    try:
+        client.with_options(max_retries=0).sessions.get_session(session_id="missing")
+    except NotFoundError as error:
+        assert_type(error.status_code, int)
+    except RateLimitError as error:
+        print(error.request_id)
+    except APIStatusError as error:
+        print(error.body)
+
+
+async def async_usage() -> None:
+    async with AsyncMeibelClient(api_key=os.environ["MEIBEL_API_KEY"]) as client:
+        response = await client.sessions.send_chat_message(
+            session_id="s", body=ChatMessageRequest(user_message="hi")
+        )
+        assert_type(response.message, str)
+        async for agent in client.agents.list_agents():
+            assert_type(agent, AgentSummary)
+        stream = await client.sessions.send_chat_message_stream(session_id="s")
+        async with stream:
+            async for event in stream:
+                print(event.delta)
