@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from python_multipart.multipart import MultipartParser
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 
 @dataclass
@@ -185,11 +185,12 @@ def parse_multipart(content_type: str, body: bytes) -> list[Part]:
         current["data"] += data[start:end]
 
     def on_part_end() -> None:
-        disposition = Message()
-        disposition["Content-Disposition"] = headers.get("content-disposition", "")
-        name = disposition.get_param("name", header="Content-Disposition")
-        filename = disposition.get_filename()
-        parts.append(Part(str(name), filename, headers.get("content-type"), bytes(current["data"])))
+        disposition = headers.get("content-disposition", "").encode("utf-8")
+        _, params = parse_options_header(disposition)
+        name = params.get(b"name", b"").decode("utf-8")
+        raw_filename = params.get(b"filename")
+        filename = None if raw_filename is None else raw_filename.decode("utf-8")
+        parts.append(Part(name, filename, headers.get("content-type"), bytes(current["data"])))
         headers.clear()
         current["data"] = bytearray()
 
