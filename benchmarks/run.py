@@ -1,31 +1,36 @@
-"""Benchmarks, printed (never asserted): run with `make bench`."""
+"""Benchmarks, printed (never asserted): `make bench`; `--markdown PATH` also writes a report."""
 
 from __future__ import annotations
 
-import statistics
-import subprocess
+import argparse
 import sys
-import time
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
 
-def import_seconds(statement: str, runs: int = 15) -> float:
-    """Median wall time of a fresh interpreter running `statement`, minus an empty interpreter."""
+import call_overhead
+import import_time
+import sse_events
+import upload
+from _report import machine, to_markdown, to_text
 
-    def median(code: str) -> float:
-        samples = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True)
-            samples.append(time.perf_counter() - start)
-        return statistics.median(samples)
-
-    return median(statement) - median("pass")
+BENCHMARKS = (import_time, call_overhead, sse_events, upload)
 
 
 def main() -> None:
-    print(f"python {sys.version.split()[0]}")
-    for statement in ("import meibel", "import meibel_api_v2.models", "import meibel_api_v2.api"):
-        print(f"{statement:<32} {import_seconds(statement) * 1000:8.1f} ms")
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--markdown", type=Path, help="also write the results as Markdown here")
+    args = parser.parse_args()
+    machine_line = machine()
+    print(f"machine: {machine_line}")
+    results = []
+    for benchmark in BENCHMARKS:
+        found = benchmark.run()
+        print(to_text(found), flush=True)
+        results.extend(found)
+    if args.markdown:
+        args.markdown.write_text(to_markdown(results, machine_line), encoding="utf-8")
+        print(f"wrote {args.markdown}")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,12 @@ Every event carries `model`, the spec's typed event (None for names the spec doe
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 from attrs import field, frozen
 
+from ._exceptions import MalformedEventError
 from ._streaming import AsyncEventStream, EventStream, StreamEvent
 
 if TYPE_CHECKING:
@@ -54,59 +55,116 @@ class ChatResult:
     completion: CompletionEvent | None = None
 
 
-@frozen
 class ChatEvent:
-    """One event of a chat stream (see the module docstring for the types)."""
+    """One event of a chat stream (see the module docstring for the types).
 
-    type: str
-    delta: str = ""
-    citations: list[CompletionEventDataDataSourcesItem] = field(factory=list)
-    response: ChatResult | None = None
-    model: Any = None
-    data: Any = None
+    `model` is the spec's typed event, built on first access; `data` is its JSON payload.
+    """
+
+    __slots__ = ("_citations", "_source", "delta", "response", "type")
+
+    def __init__(
+        self,
+        type: str,
+        source: StreamEvent[Any] | None = None,
+        delta: str = "",
+        *,
+        citations: list[CompletionEventDataDataSourcesItem] | None = None,
+        response: ChatResult | None = None,
+    ) -> None:
+        self.type = type
+        self.delta = delta
+        self._citations = citations
+        self.response = response
+        self._source = source
+
+    @property
+    def citations(self) -> list[CompletionEventDataDataSourcesItem]:
+        """The completion's sources (on the "citations" event; empty on the others)."""
+        return self._citations if self._citations is not None else []
+
+    @property
+    def model(self) -> Any:
+        return None if self._source is None else self._source.model
+
+    @property
+    def data(self) -> Any:
+        return None if self._source is None else self._source.data
+
+    def __repr__(self) -> str:
+        detail = f", delta={self.delta!r}" if self.type == "content" else ""
+        return f"ChatEvent(type={self.type!r}{detail})"
+
+
+def _message(event: StreamEvent[Any]) -> str:
+    """The `data.data.message` of a partial_response or completion, checked."""
+    data = event.data
+    inner = data.get("data") if isinstance(data, dict) else None
+    message = inner.get("message") if isinstance(inner, dict) else None
+    if not isinstance(message, str):
+        raise MalformedEventError(
+            f"the {event.type!r} event has no data.message string: {event.sse.data[:500]!r}",
+            event=event.type,
+            data=event.sse.data,
+        )
+    return message
 
 
 class ChatDecoder:
     """Turns typed stream events into ChatEvents; the I/O-free core shared by sync and async."""
 
     def __init__(self) -> None:
-        self.text = ""
+        self._pieces: list[str] = []
+        self._length = 0
         self.result: ChatResult | None = None
         self.signal_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        if len(self._pieces) > 1:
+            self._pieces = ["".join(self._pieces)]
+        return self._pieces[0] if self._pieces else ""
 
     @property
     def completed(self) -> bool:
         return self.result is not None
 
+    def _add(self, delta: str) -> str:
+        self._pieces.append(delta)
+        self._length += len(delta)
+        return delta
+
     def _content(self, message: str) -> str:
         # A cumulative server repeats the text so far; an incremental one sends only the new part.
-        cumulative = bool(self.text) and message.startswith(self.text)
-        delta = message[len(self.text) :] if cumulative else message
-        self.text += delta
-        return delta
+        length = self._length
+        if length and len(message) >= length and message.startswith(self.text):
+            message = message[length:]
+        self._pieces.append(message)
+        self._length = length + len(message)
+        return message
 
     def feed(self, event: StreamEvent[Any]) -> list[ChatEvent]:
         if self.completed:
             return []
-        model = event.model
-        if event.type == "connected" and model is not None:
-            self.signal_id = model.data.signal_id
-        if event.type == "partial_response" and model is not None:
-            delta = self._content(model.data.data.message)
-            return (
-                [ChatEvent("content", delta=delta, model=model, data=event.data)] if delta else []
-            )
-        if event.type == "completion" and model is not None:
-            return self._complete(model, event.data)
-        return [ChatEvent(event.type, model=model, data=event.data)]
+        kind = event.type
+        if kind == "partial_response":
+            delta = self._content(_message(event))
+            return [ChatEvent("content", event, delta=delta)] if delta else []
+        if kind == "completion":
+            _message(event)
+            return self._complete(event)
+        if kind == "connected":
+            signal_id = event.data.get("signal_id") if isinstance(event.data, dict) else None
+            self.signal_id = signal_id if isinstance(signal_id, str) else None
+        return [ChatEvent(kind, event)]
 
-    def _complete(self, completion: CompletionEvent, data: Any) -> list[ChatEvent]:
+    def _complete(self, event: StreamEvent[Any]) -> list[ChatEvent]:
+        completion = cast("CompletionEvent", event.model)
         final = completion.data.data
         events = []
-        if final.message.startswith(self.text) and len(final.message) > len(self.text):
-            remainder = final.message[len(self.text) :]
-            self.text = final.message
-            events.append(ChatEvent("content", delta=remainder, model=completion, data=data))
+        text = self.text
+        if final.message.startswith(text) and len(final.message) > len(text):
+            events.append(ChatEvent("content", event, delta=self._add(final.message[len(text) :])))
         token_usage = final.additional_properties.get("token_usage")
         self.result = ChatResult(
             message=final.message,
@@ -121,10 +179,8 @@ class ChatDecoder:
             completion=completion,
         )
         if self.result.sources:
-            events.append(
-                ChatEvent("citations", citations=self.result.sources, model=completion, data=data)
-            )
-        events.append(ChatEvent("done", response=self.result, model=completion, data=data))
+            events.append(ChatEvent("citations", event, citations=self.result.sources))
+        events.append(ChatEvent("done", event, response=self.result))
         return events
 
     def finish(self) -> list[ChatEvent]:
@@ -178,10 +234,23 @@ class ChatStream(_ChatBase):
         self._events: EventStream[Any] = EventStream(response, **self._stream_args)
 
     def __iter__(self) -> Iterator[ChatEvent]:
+        decoder = self._decoder
         try:
-            for event in self._events:
-                yield from self._decoder.feed(event)
-            yield from self._decoder.finish()
+            for event in self._events.iterate():
+                if event.type == "partial_response" and not decoder.completed:
+                    # The hot path, inline: one content event per delta.
+                    try:
+                        message = event.data["data"]["message"]
+                    except (TypeError, KeyError):
+                        message = None
+                    if type(message) is not str:
+                        message = _message(event)  # raises, naming the event
+                    delta = decoder._content(message)
+                    if delta:
+                        yield ChatEvent("content", event, delta)
+                    continue
+                yield from decoder.feed(event)
+            yield from decoder.finish()
         finally:
             self.close()  # also on `break`: the connection is released at once
 
@@ -217,7 +286,7 @@ class AsyncChatStream(_ChatBase):
 
     async def __aiter__(self) -> AsyncIterator[ChatEvent]:
         try:
-            async for event in self._events:
+            async for event in self._events.iterate():
                 for chat_event in self._decoder.feed(event):
                     yield chat_event
             for chat_event in self._decoder.finish():

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import httpx
-from attrs import frozen
+import orjson
 
 from ._exceptions import (
     MalformedEventError,
@@ -28,14 +28,47 @@ __all__ = ["AsyncEventStream", "EventStream", "StreamEvent"]
 ModelT = TypeVar("ModelT")
 
 
-@frozen
 class StreamEvent(Generic[ModelT]):
-    """One event: its name, its JSON payload, and the spec's model for it (None when unknown)."""
+    """One event: its name, its JSON payload, and the spec's model for it (None when unknown).
 
-    type: str
-    data: Any
-    model: ModelT | None
-    sse: ServerSentEvent
+    The model is built on first access to `model` (most consumers need only `data`), and raises
+    MalformedEventError if the payload does not match the spec.
+    """
+
+    __slots__ = ("_model", "_model_type", "data", "sse", "type")
+
+    def __init__(self, type: str, data: Any, model_type: type | None, sse: ServerSentEvent) -> None:
+        self.type = type
+        self.data = data
+        self.sse = sse
+        self._model_type = model_type
+        self._model: Any = _UNPARSED
+
+    @property
+    def model(self) -> ModelT | None:
+        if self._model is _UNPARSED:
+            self._model = self._parse()
+        return cast("ModelT | None", self._model)
+
+    def _parse(self) -> object:
+        if self._model_type is None:
+            return None
+        payload = self.data if self.type == "message" else {"event": self.type, "data": self.data}
+        try:
+            return self._model_type.from_dict(payload)  # type: ignore[attr-defined]
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise MalformedEventError(
+                f"the {self.type!r} event does not match the spec's {self._model_type.__name__} "
+                f"({type(error).__name__}: {error}): {self.sse.data[:500]!r}",
+                event=self.type,
+                data=self.sse.data,
+            ) from error
+
+    def __repr__(self) -> str:
+        return f"StreamEvent(type={self.type!r}, data={self.data!r})"
+
+
+_UNPARSED: Any = object()
 
 
 class EventDecoder:
@@ -54,35 +87,28 @@ class EventDecoder:
 
     def decode(self, sse: ServerSentEvent) -> StreamEvent[Any] | None:
         """The typed event, or None when `sse` is the end-of-stream sentinel."""
-        if self.sentinel is not None and sse.data.strip() == self.sentinel:
+        text, name = sse.data, sse.event
+        sentinel = self.sentinel
+        if sentinel is not None and len(text) < len(sentinel) + 8 and text.strip() == sentinel:
             self.finished = True
             return None
-        model_type = self._events.get(sse.event, self._default if sse.event == "message" else None)
-        if sse.event == "error":
-            raise self._error_event(sse)
-        try:
-            data = json.loads(sse.data) if sse.data else None
-        except json.JSONDecodeError as error:
-            if model_type is None:
-                return StreamEvent(sse.event, sse.data, None, sse)
-            raise MalformedEventError(
-                f"the {sse.event!r} event is not valid JSON ({error.msg}): {sse.data[:500]!r}",
-                event=sse.event,
-                data=sse.data,
-            ) from error
+        model_type = self._events.get(name)
         if model_type is None:
-            return StreamEvent(sse.event, data, None, sse)
+            if name == "error":
+                raise self._error_event(sse)
+            if name == "message":
+                model_type = self._default
         try:
-            payload = data if sse.event == "message" else {"event": sse.event, "data": data}
-            model = model_type.from_dict(payload)  # type: ignore[attr-defined]
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            data = orjson.loads(text) if text else None
+        except orjson.JSONDecodeError as error:
+            if model_type is None:
+                return StreamEvent(name, text, None, sse)
             raise MalformedEventError(
-                f"the {sse.event!r} event does not match the spec's {model_type.__name__} "
-                f"({type(error).__name__}: {error}): {sse.data[:500]!r}",
-                event=sse.event,
-                data=sse.data,
+                f"the {name!r} event is not valid JSON ({error}): {text[:500]!r}",
+                event=name,
+                data=text,
             ) from error
-        return StreamEvent(sse.event, data, model, sse)
+        return StreamEvent(name, data, model_type, sse)
 
     @staticmethod
     def _error_event(sse: ServerSentEvent) -> StreamEventError:
@@ -150,11 +176,13 @@ class EventStream(_StreamBase, Generic[ModelT]):
     _iterator: Iterator[StreamEvent[ModelT]] | None = None
 
     def _events(self) -> Iterator[StreamEvent[Any]]:
+        decoder = self._decoder
+        decode = decoder.decode
         try:
             for sse in iter_sse(self.response.iter_bytes()):
-                if self._decoder.finished:
+                if decoder.finished:
                     continue  # drain to the end so the connection can be reused
-                event = self._decoder.decode(sse)
+                event = decode(sse)
                 if event is not None:
                     yield event
         except httpx.TransportError as error:
@@ -164,11 +192,15 @@ class EventStream(_StreamBase, Generic[ModelT]):
         if not self._ended_cleanly():
             raise self._interrupted(None)
 
-    def __iter__(self) -> Iterator[StreamEvent[ModelT]]:
+    def iterate(self) -> Iterator[StreamEvent[ModelT]]:
+        """The events, without closing on exit (for wrappers that close the stream themselves)."""
         if self._iterator is None:
             self._iterator = self._events()
+        return self._iterator
+
+    def __iter__(self) -> Iterator[StreamEvent[ModelT]]:
         try:
-            yield from self._iterator
+            yield from self.iterate()
         finally:
             # Reached on the end, on an error, and on `break` (the generator is closed then).
             self.close()
@@ -204,11 +236,15 @@ class AsyncEventStream(_StreamBase, Generic[ModelT]):
         if not self._ended_cleanly():
             raise self._interrupted(None)
 
-    async def __aiter__(self) -> AsyncIterator[StreamEvent[ModelT]]:
+    def iterate(self) -> AsyncIterator[StreamEvent[ModelT]]:
+        """The events, without closing on exit (for wrappers that close the stream themselves)."""
         if self._iterator is None:
             self._iterator = self._events()
+        return self._iterator
+
+    async def __aiter__(self) -> AsyncIterator[StreamEvent[ModelT]]:
         try:
-            async for event in self._iterator:
+            async for event in self.iterate():
                 yield event
         finally:
             await self.aclose()

@@ -100,7 +100,7 @@ class _SSEDecoder:
                 if data:
                     sse = _new(ServerSentEvent)
                     _set_event(sse, event or "message")
-                    _set_data(sse, "\n".join(data))
+                    _set_data(sse, data[0] if len(data) == 1 else "\n".join(data))
                     _set_id(sse, last_id)
                     _set_retry(sse, retry)
                     events.append(sse)

@@ -1,0 +1,85 @@
+"""Uploading a 1 GiB attachment: peak RSS above baseline, and throughput against raw httpx."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+
+from _measure import run_script
+from _report import Result
+from _servers import loopback_server
+
+SIZE = 1 << 30
+ROUNDS = 3
+
+SCRIPT = """
+import json, sys, time
+import httpx
+
+def rss_kib(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field))
+
+url, path, how = sys.argv[1], sys.argv[2], sys.argv[3]
+if how == "ours":
+    from meibel import MeibelClient
+    client = MeibelClient(api_key="k", base_url=url + "/v2")
+    client.file_upload.upload_content  # load the namespace before the baseline
+    def upload():
+        client.file_upload.upload_content("d", files=[path])
+else:
+    client = httpx.Client(timeout=None)
+    def chunks():
+        with open(path, "rb") as f:
+            while chunk := f.read(256 * 1024):
+                yield chunk
+    def upload():
+        client.post(url + "/v2/datasources/d/content", content=chunks(),
+                    headers={"Content-Type": "application/octet-stream"})
+baseline = rss_kib("VmRSS:")
+started = time.perf_counter()
+upload()
+elapsed = time.perf_counter() - started
+print(json.dumps({"seconds": elapsed, "rss_growth_kib": rss_kib("VmHWM:") - baseline}))
+"""
+
+
+def run() -> list[Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "attachment.bin")
+        with open(path, "wb") as handle:
+            handle.truncate(SIZE)  # sparse: read at memory speed, no disk needed
+        with loopback_server() as url:
+            runs = {
+                how: [run_script(sys.executable, SCRIPT, url, path, how) for _ in range(ROUNDS)]
+                for how in ("raw", "ours")
+            }
+    mib_per_s = {
+        how: statistics.median(SIZE / r["seconds"] / (1 << 20) for r in samples)
+        for how, samples in runs.items()
+    }
+    growth = {
+        how: statistics.median(r["rss_growth_kib"] / 1024 for r in samples)
+        for how, samples in runs.items()
+    }
+    return [
+        Result(
+            "1 GiB upload throughput",
+            mib_per_s["ours"],
+            mib_per_s["raw"],
+            "raw httpx stream",
+            "MiB/s",
+            ">= 0.8x",
+            higher_is_better=True,
+        ),
+        Result(
+            "1 GiB upload: peak RSS above baseline",
+            growth["ours"],
+            growth["raw"],
+            "raw httpx stream",
+            "MiB",
+            "< 64 MiB",
+        ),
+    ]
