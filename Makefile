@@ -34,7 +34,7 @@ typecheck:
 	$(PYTHON) -m mypy
 
 bench:
-	$(PYTHON) benchmarks/run.py
+	$(PYTHON) benchmarks/run.py --markdown benchmarks/RESULTS.md
 
 demo:
 	$(PYTHON) examples/demo.py

@@ -237,7 +237,7 @@ class ChatStream(_ChatBase):
         decoder = self._decoder
         try:
             for event in self._events.iterate():
-                if event.type == "partial_response" and not decoder.completed:
+                if event.type == "partial_response" and decoder.result is None:
                     # The hot path, inline: one content event per delta.
                     try:
                         message = event.data["data"]["message"]

@@ -387,3 +387,59 @@ async def test_async_interruption_and_close(recording_server: RecordingServer) -
                 if event.type == "content":
                     break
         assert stream.response.is_closed
+
+
+# -- the same machinery for every multipart and event-stream operation ---------------------------
+
+
+def test_document_and_datasource_uploads_stream_their_files(
+    recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    document = tmp_path / "contract.pdf"
+    document.write_bytes(b"%PDF-1.7 contract")
+    recording_server.respond(200, {"job_id": "j1", "status": "queued"})
+    recording_server.respond(
+        200,
+        {
+            "success": True,
+            "message": "ok",
+            "datasource_id": "d",
+            "upload_id": "u1",
+            "sse_url": "/datasources/uploads/u1/progress",
+        },
+    )
+    with _client(recording_server) as client:
+        job = client.documents.parse_document(file=document)
+        upload = client.file_upload.upload_content("d", files=[document, ("b.txt", b"bee")])
+    assert job.job_id == "j1"
+    assert upload.upload_id == "u1"
+    parse_request, upload_request = recording_server.requests
+    [part] = parse_multipart(parse_request.headers["Content-Type"], parse_request.body)
+    assert (part.name, part.filename, part.data) == ("file", "contract.pdf", b"%PDF-1.7 contract")
+    parts = parse_multipart(upload_request.headers["Content-Type"], upload_request.body)
+    assert [(p.name, p.filename) for p in parts] == [("files", "contract.pdf"), ("files", "b.txt")]
+
+
+def test_progress_streams_yield_typed_events(recording_server: RecordingServer) -> None:
+    recording_server.stream(
+        [
+            b'data: {"status": "uploading", "progress": 0.5}\n\n',
+            b'event: complete\ndata: {"status": "done"}\n\n',
+        ]
+    )
+    with _client(recording_server) as client:
+        events = list(client.file_upload.stream_upload_progress("u1"))
+    assert [e.type for e in events] == ["message", "complete"]
+    assert events[0].model is not None
+    assert events[0].model.additional_properties == {"status": "uploading", "progress": 0.5}
+    assert events[1].data == {"status": "done"}
+
+
+def test_a_known_event_that_breaks_the_spec_raises_when_its_model_is_read(
+    recording_server: RecordingServer,
+) -> None:
+    recording_server.stream([_event("tool_call", {"tool_id": "t1"}), b"data: [DONE]\n\n"])
+    with _client(recording_server) as client:
+        [tool_call, _done] = list(client.sessions.send_chat_message_stream(session_id="s"))
+    with pytest.raises(MalformedEventError, match="ToolCallEvent"):
+        _ = tool_call.model
