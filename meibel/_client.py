@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from types import ModuleType, SimpleNamespace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 import anyio
 import httpx
@@ -48,8 +48,6 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _PARSE_CONTEXT = SimpleNamespace(raise_on_unexpected_status=True)
 _NO_PARTS = SimpleNamespace(to_multipart=list)
 _NOT_GIVEN: Any = object()
-
-ClientT = TypeVar("ClientT", bound="_BaseClient")
 
 
 class _Secret:
@@ -106,8 +104,18 @@ class _BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
 
-    def _options(self, **overrides: Any) -> dict[str, Any]:
-        options = {
+    def with_options(
+        self,
+        *,
+        api_key: str = _NOT_GIVEN,
+        base_url: str | httpx.URL = _NOT_GIVEN,
+        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        default_headers: Mapping[str, str] = _NOT_GIVEN,
+        stream_idle_timeout: float = _NOT_GIVEN,
+    ) -> Self:
+        """A copy with some settings changed, sharing this client's connection pool."""
+        options: dict[str, Any] = {
             "api_key": self._api_key.get(),
             "base_url": self.base_url,
             "timeout": self.timeout,
@@ -115,8 +123,17 @@ class _BaseClient:
             "default_headers": self.default_headers,
             "stream_idle_timeout": self.stream_idle_timeout,
         }
+        overrides = {
+            "api_key": api_key,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "default_headers": default_headers,
+            "stream_idle_timeout": stream_idle_timeout,
+        }
         options.update({k: v for k, v in overrides.items() if v is not _NOT_GIVEN})
-        return options
+        # Subclasses take these keywords plus http_client (their own client type).
+        return type(self)(**options, http_client=self._http)  # type: ignore[call-arg]
 
     def _build_request(
         self,
@@ -275,27 +292,6 @@ class MeibelClient(_BaseClient, SyncResources):
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client()
 
-    def with_options(
-        self,
-        *,
-        api_key: str = _NOT_GIVEN,
-        base_url: str | httpx.URL = _NOT_GIVEN,
-        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
-        max_retries: int = _NOT_GIVEN,
-        default_headers: Mapping[str, str] = _NOT_GIVEN,
-        stream_idle_timeout: float = _NOT_GIVEN,
-    ) -> MeibelClient:
-        """A copy with some settings changed, sharing this client's connection pool."""
-        options = self._options(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            stream_idle_timeout=stream_idle_timeout,
-        )
-        return MeibelClient(**options, http_client=self._http)
-
     def close(self) -> None:
         """Release the connection pool (unless it was passed in as `http_client`)."""
         if self._owns_http:
@@ -436,27 +432,6 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient()
-
-    def with_options(
-        self,
-        *,
-        api_key: str = _NOT_GIVEN,
-        base_url: str | httpx.URL = _NOT_GIVEN,
-        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
-        max_retries: int = _NOT_GIVEN,
-        default_headers: Mapping[str, str] = _NOT_GIVEN,
-        stream_idle_timeout: float = _NOT_GIVEN,
-    ) -> AsyncMeibelClient:
-        """A copy with some settings changed, sharing this client's connection pool."""
-        options = self._options(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            stream_idle_timeout=stream_idle_timeout,
-        )
-        return AsyncMeibelClient(**options, http_client=self._http)
 
     async def aclose(self) -> None:
         """Release the connection pool (unless it was passed in as `http_client`)."""
