@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, cast
 
 import httpx
@@ -165,6 +166,21 @@ class _StreamBase:
         reason = f": {type(error).__name__}: {error}" if error is not None else ""
         return StreamInterruptedError(f"the stream ended before it completed{reason}", text=text)
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Wrap reading the body: transport failures and early ends become stream errors.
+
+        A failure after the stream completed (while draining its tail) is not an error.
+        """
+        try:
+            yield
+        except httpx.TransportError as error:
+            if not self._ended_cleanly():
+                raise self._interrupted(error) from error
+            return
+        if not self._ended_cleanly():
+            raise self._interrupted(None)
+
     def _ended_cleanly(self) -> bool:
         """Whether the end of the body is a normal end: after the sentinel, if there is one."""
         return self._decoder.finished or self._decoder.sentinel is None or self._completed()
@@ -178,19 +194,13 @@ class EventStream(_StreamBase, Generic[ModelT]):
     def _events(self) -> Iterator[StreamEvent[Any]]:
         decoder = self._decoder
         decode = decoder.decode
-        try:
+        with self.reading():
             for sse in iter_sse(self.response.iter_bytes()):
                 if decoder.finished:
                     continue  # drain to the end so the connection can be reused
                 event = decode(sse)
                 if event is not None:
                     yield event
-        except httpx.TransportError as error:
-            if not self._ended_cleanly():
-                raise self._interrupted(error) from error
-            return  # the stream was complete; only draining its tail failed
-        if not self._ended_cleanly():
-            raise self._interrupted(None)
 
     def iterate(self) -> Iterator[StreamEvent[ModelT]]:
         """The events, without closing on exit (for wrappers that close the stream themselves)."""
@@ -222,19 +232,14 @@ class AsyncEventStream(_StreamBase, Generic[ModelT]):
     _iterator: AsyncIterator[StreamEvent[ModelT]] | None = None
 
     async def _events(self) -> AsyncIterator[StreamEvent[Any]]:
-        try:
+        decoder = self._decoder
+        with self.reading():
             async for sse in aiter_sse(self.response.aiter_bytes()):
-                if self._decoder.finished:
+                if decoder.finished:
                     continue
-                event = self._decoder.decode(sse)
+                event = decoder.decode(sse)
                 if event is not None:
                     yield event
-        except httpx.TransportError as error:
-            if not self._ended_cleanly():
-                raise self._interrupted(error) from error
-            return
-        if not self._ended_cleanly():
-            raise self._interrupted(None)
 
     def iterate(self) -> AsyncIterator[StreamEvent[ModelT]]:
         """The events, without closing on exit (for wrappers that close the stream themselves)."""
