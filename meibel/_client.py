@@ -218,8 +218,14 @@ class _BaseClient:
     ) -> Any:
         if response.status_code != ok:
             # Any 2xx is success; the generated parser only knows the documented code.
+            # The body is already decoded: drop the headers that describe its encoding.
+            headers = [
+                (name, value)
+                for name, value in response.headers.multi_items()
+                if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+            ]
             response = httpx.Response(
-                ok, headers=response.headers, content=response.content, request=response.request
+                ok, headers=headers, content=response.content, request=response.request
             )
         try:
             result = operation._parse_response(client=_PARSE_CONTEXT, response=response)

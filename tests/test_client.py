@@ -594,3 +594,14 @@ async def test_async_client_errors_and_results(recording_server: RecordingServer
         assert response.message == "Revenue grew 12% [1]."
         with pytest.raises(NotFoundError, match="no such session"):
             await client.sessions.get_session(session_id="missing")
+
+
+def test_an_undocumented_2xx_is_parsed_as_the_documented_one(
+    recording_server: RecordingServer,
+) -> None:
+    import gzip
+
+    body = gzip.compress(json.dumps({"session_id": "s_9"}).encode())
+    recording_server.respond(201, body, **{"Content-Encoding": "gzip"})
+    with _client(recording_server) as client:
+        assert client.agents.create_session(agent_id="a").id == "s_9"
