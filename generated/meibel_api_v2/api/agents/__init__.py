@@ -151,7 +151,7 @@ class Agents(SyncResource):
     def delete_agent(
         self,
         agent_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete Agent"""
         from . import delete_agent as _operation
 
@@ -369,7 +369,7 @@ class AsyncAgents(AsyncResource):
     async def delete_agent(
         self,
         agent_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete Agent"""
         from . import delete_agent as _operation
 

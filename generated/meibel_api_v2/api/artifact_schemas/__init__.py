@@ -108,7 +108,7 @@ class ArtifactSchemas(SyncResource):
     def delete_artifact_schema(
         self,
         artifact_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete Artifact Schema"""
         from . import delete_artifact_schema as _operation
 
@@ -200,7 +200,7 @@ class AsyncArtifactSchemas(AsyncResource):
     async def delete_artifact_schema(
         self,
         artifact_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete Artifact Schema"""
         from . import delete_artifact_schema as _operation
 
