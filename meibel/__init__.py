@@ -18,6 +18,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncMeibelClient",
     "AsyncPage",
+    "AsyncSession",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -28,6 +29,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Session",
     "StreamError",
     "StreamEventError",
     "StreamInterruptedError",
@@ -61,12 +63,15 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
     )
     from ._pagination import AsyncPage, SyncPage
+    from ._session import AsyncSession, Session
 
 _MODULE_OF = {
     "MeibelClient": "._client",
     "AsyncMeibelClient": "._client",
     "SyncPage": "._pagination",
     "AsyncPage": "._pagination",
+    "Session": "._session",
+    "AsyncSession": "._session",
 }
 
 

@@ -361,6 +361,11 @@ class MeibelClient(_BaseClient, SyncResources):
         request = self._build_request(operation, arguments, form=form, files=files)
         return self._parse(operation, self._send(request), arguments, ok)
 
+    def _session(self, operation: ModuleType, arguments: dict[str, Any], *, ok: int) -> Any:
+        from ._session import Session
+
+        return Session(self, self._request(operation, arguments, ok=ok))
+
     def _paginate(
         self,
         operation: ModuleType,
@@ -501,6 +506,11 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
     ) -> Any:
         request = self._build_request(operation, arguments, form=form, files=files)
         return self._parse(operation, await self._send(request), arguments, ok)
+
+    async def _session(self, operation: ModuleType, arguments: dict[str, Any], *, ok: int) -> Any:
+        from ._session import AsyncSession
+
+        return AsyncSession(self, await self._request(operation, arguments, ok=ok))
 
     def _paginate(
         self,

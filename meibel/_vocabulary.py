@@ -85,10 +85,10 @@ class SessionDetailsExtras(_Bound):
     __slots__ = ()
 
     @property
-    def id(self) -> str | None:
-        """The session's id."""
+    def id(self) -> str:
+        """The session's id (the API's, else the one asked for)."""
         value = self.additional_properties.get("session_id", self.additional_properties.get("id"))
-        return value if isinstance(value, str) else self._requested("session_id")
+        return value if isinstance(value, str) else self._requested("session_id") or ""
 
 
 class ChatMessageResponseExtras:

@@ -443,3 +443,54 @@ def test_a_known_event_that_breaks_the_spec_raises_when_its_model_is_read(
         [tool_call, _done] = list(client.sessions.send_chat_message_stream(session_id="s"))
     with pytest.raises(MalformedEventError, match="ToolCallEvent"):
         _ = tool_call.model
+
+
+# -- sessions bound to their client ----------------------------------------------------------------
+
+
+def test_a_session_chats_streams_and_reads_its_history(recording_server: RecordingServer) -> None:
+    from test_client import CHAT_RESPONSE, MESSAGES, SESSION_DETAILS
+
+    recording_server.respond(200, {"session_id": "s_7"})
+    recording_server.respond(200, CHAT_RESPONSE)
+    recording_server.stream(chat_events())
+    recording_server.respond(200, MESSAGES)
+    recording_server.respond(200, SESSION_DETAILS)
+    with _client(recording_server) as client:
+        session = client.agents.create_session(agent_id="agent_123")
+        assert (session.id, session.agent_id, session.created_at) == ("s_7", "agent_123", None)
+        assert session.chat("Q4?", include_thinking=True).message == "Revenue grew 12% [1]."
+        assert session.stream("More", files=[("a.txt", b"a")]).final_response().message == FINAL
+        assert [m.role for m in session.messages()] == ["user", "assistant", "tool"]
+        details = session.refresh()
+    assert (details.id, details.agent_id, details.status) == ("s_7", "agent_123", "running")
+    assert repr(session) == "Session(id='s_7', agent_id='agent_123')"
+    paths = [(r.method, r.path) for r in recording_server.requests]
+    assert paths == [
+        ("POST", "/v2/agents/agent_123/sessions"),
+        ("POST", "/v2/sessions/s_7/chat"),
+        ("POST", "/v2/sessions/s_7/chat/stream"),
+        ("GET", "/v2/sessions/s_7/messages"),
+        ("GET", "/v2/sessions/s_7"),
+    ]
+    assert json.loads(recording_server.requests[1].body) == {
+        "user_message": "Q4?",
+        "include_thinking": True,
+    }
+
+
+@pytest.mark.anyio
+async def test_an_async_session_behaves_the_same(recording_server: RecordingServer) -> None:
+    from test_client import CHAT_RESPONSE, MESSAGES, SESSION_DETAILS
+
+    recording_server.respond(200, SESSION_DETAILS)
+    recording_server.respond(200, CHAT_RESPONSE)
+    recording_server.stream(chat_events("incremental"))
+    recording_server.respond(200, MESSAGES)
+    async with AsyncMeibelClient(api_key=KEY, base_url=recording_server.url + "/v2") as client:
+        session = await client.sessions.get_session(session_id="s_8")
+        assert (session.id, session.agent_id) == ("s_8", "agent_123")
+        assert (await session.chat("Q4?")).message == "Revenue grew 12% [1]."
+        stream = await session.stream("More")
+        assert (await stream.final_response()).message == FINAL
+        assert len(await session.messages()) == 3

@@ -12,6 +12,7 @@ from meibel import (
     MeibelClient,
     NotFoundError,
     RateLimitError,
+    Session,
     SyncPage,
 )
 from meibel.models import (
@@ -27,7 +28,7 @@ from meibel.models import (
 
 def guide(client: MeibelClient) -> None:
     session = client.agents.create_session(agent_id="agent_123")
-    assert_type(session, CreateSessionResponse)
+    assert_type(session, Session[CreateSessionResponse])
     assert_type(session.id, str)
     assert_type(session.agent_id, str | None)
     assert_type(session.created_at, datetime.datetime | None)
@@ -57,6 +58,15 @@ def guide(client: MeibelClient) -> None:
                 assert_type(event.delta, str)
     result = stream.final_response()
     assert_type(result.message, str)
+
+    # The session helpers.
+    assert_type(session.chat("Q3?").message, str)
+    for event in session.stream("And Q2?", files=["q2.pdf"]):
+        print(event.delta)
+    assert_type(len(session.messages()), int)
+    details = session.refresh()
+    assert_type(details.id, str)
+    assert_type(details.model.status, str)
 
     # The vendor SDK's call shapes, from the spec's x-codeSamples.
     client.agents.sessions.send_chat_message(

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.agent_detail_response import AgentDetailResponse
@@ -95,7 +96,7 @@ class Agents(SyncResource):
         name: str,
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
-    ) -> CreateSessionResponse:
+    ) -> Session[CreateSessionResponse]:
         """Create Session By Name
 
         Start a session against the latest published version of an agent by name.
@@ -106,7 +107,7 @@ class Agents(SyncResource):
         """
         from . import create_session_by_name as _operation
 
-        return self._client._request(
+        return self._client._session(
             _operation,
             dict(
                 name=name,
@@ -216,11 +217,11 @@ class Agents(SyncResource):
         agent_id: str,
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
-    ) -> CreateSessionResponse:
+    ) -> Session[CreateSessionResponse]:
         """Create Session"""
         from . import create_session as _operation
 
-        return self._client._request(
+        return self._client._session(
             _operation,
             dict(
                 agent_id=agent_id,
@@ -313,7 +314,7 @@ class AsyncAgents(AsyncResource):
         name: str,
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
-    ) -> CreateSessionResponse:
+    ) -> AsyncSession[CreateSessionResponse]:
         """Create Session By Name
 
         Start a session against the latest published version of an agent by name.
@@ -324,7 +325,7 @@ class AsyncAgents(AsyncResource):
         """
         from . import create_session_by_name as _operation
 
-        return await self._client._request(
+        return await self._client._session(
             _operation,
             dict(
                 name=name,
@@ -434,11 +435,11 @@ class AsyncAgents(AsyncResource):
         agent_id: str,
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
-    ) -> CreateSessionResponse:
+    ) -> AsyncSession[CreateSessionResponse]:
         """Create Session"""
         from . import create_session as _operation
 
-        return await self._client._request(
+        return await self._client._session(
             _operation,
             dict(
                 agent_id=agent_id,

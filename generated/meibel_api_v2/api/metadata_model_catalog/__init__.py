@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.http_validation_error import HTTPValidationError

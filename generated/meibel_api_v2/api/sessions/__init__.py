@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
     from ...models.agent_execution_details_response import AgentExecutionDetailsResponse
@@ -44,11 +45,11 @@ class Sessions(SyncResource):
     def get_session(
         self,
         session_id: str,
-    ) -> AgentExecutionDetailsResponse:
+    ) -> Session[AgentExecutionDetailsResponse]:
         """Get Session"""
         from . import get_session as _operation
 
-        return self._client._request(
+        return self._client._session(
             _operation,
             dict(
                 session_id=session_id,
@@ -136,11 +137,11 @@ class AsyncSessions(AsyncResource):
     async def get_session(
         self,
         session_id: str,
-    ) -> AgentExecutionDetailsResponse:
+    ) -> AsyncSession[AgentExecutionDetailsResponse]:
         """Get Session"""
         from . import get_session as _operation
 
-        return await self._client._request(
+        return await self._client._session(
             _operation,
             dict(
                 session_id=session_id,

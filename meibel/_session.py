@@ -1,0 +1,144 @@
+"""Sessions bound to their client: a conversation in a few lines.
+
+`client.agents.create_session(...)` and `client.sessions.get_session(...)` return a Session (an
+AsyncSession on the async client) wrapping the API's response. It is thin: every method calls the
+generated operation on the same client, and every field of the response is readable on it.
+
+    session = client.agents.create_session(agent_id="agent_123")
+    print(session.chat("What changed in Q4?").message)
+    for event in session.stream("Summarise this", files=["q4.pdf"]):
+        ...
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from meibel_api_v2.models import (
+        AgentExecutionDetailsResponse,
+        ChatMessageResponse,
+        CreateSessionResponse,
+        SessionMessagesResponse,
+    )
+
+    from ._chat import AsyncChatStream, ChatStream
+    from ._client import AsyncMeibelClient, MeibelClient
+    from ._multipart import FileInput
+
+__all__ = ["AsyncSession", "Session"]
+
+ModelT = TypeVar("ModelT", bound="CreateSessionResponse | AgentExecutionDetailsResponse")
+
+
+def _request(message: str, options: dict[str, Any]) -> Any:
+    from meibel_api_v2.models import ChatMessageRequest
+
+    return ChatMessageRequest(user_message=message, **options)
+
+
+class _SessionBase(Generic[ModelT]):
+    __slots__ = ("model",)
+
+    def __init__(self, model: ModelT) -> None:
+        self.model = model
+
+    @property
+    def id(self) -> str:
+        """The session's id."""
+        return self.model.id
+
+    @property
+    def agent_id(self) -> str | None:
+        """The agent the session belongs to."""
+        value = self.model.agent_id
+        return value if isinstance(value, str) else None
+
+    @property
+    def created_at(self) -> datetime.datetime | None:
+        """When the session was created, or None where the API does not say."""
+        value = self.model.created_at
+        return value if isinstance(value, datetime.datetime) else None
+
+    def __getattr__(self, name: str) -> Any:
+        # Every other field of the API's response (status, messages, token_usage, ...).
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.model, name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r}, agent_id={self.agent_id!r})"
+
+
+class Session(_SessionBase[ModelT]):
+    """A session bound to a MeibelClient."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: MeibelClient, model: ModelT) -> None:
+        super().__init__(model)
+        self._client = client
+
+    def chat(self, message: str, **options: Any) -> ChatMessageResponse:
+        """Send `message` and wait for the reply. Options: ChatMessageRequest's other fields."""
+        body = _request(message, options)
+        return self._client.sessions.send_chat_message(session_id=self.id, body=body)
+
+    def stream(
+        self,
+        message: str,
+        *,
+        files: FileInput | Sequence[FileInput] | None = None,
+        **options: Any,
+    ) -> ChatStream:
+        """Send `message` (with any attachments) and stream the reply."""
+        body = _request(message, options)
+        return self._client.sessions.send_chat_message_stream(
+            session_id=self.id, body=body, files=files
+        )
+
+    def messages(self) -> SessionMessagesResponse:
+        """The conversation so far, oldest first (iterable, with len())."""
+        return self._client.sessions.get_session_messages(session_id=self.id)
+
+    def refresh(self) -> Session[AgentExecutionDetailsResponse]:
+        """The session's current details: status, token usage, tool activity, artifacts."""
+        return self._client.sessions.get_session(session_id=self.id)
+
+
+class AsyncSession(_SessionBase[ModelT]):
+    """A session bound to an AsyncMeibelClient: the same methods, awaitable."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncMeibelClient, model: ModelT) -> None:
+        super().__init__(model)
+        self._client = client
+
+    async def chat(self, message: str, **options: Any) -> ChatMessageResponse:
+        """Send `message` and wait for the reply. Options: ChatMessageRequest's other fields."""
+        body = _request(message, options)
+        return await self._client.sessions.send_chat_message(session_id=self.id, body=body)
+
+    async def stream(
+        self,
+        message: str,
+        *,
+        files: FileInput | Sequence[FileInput] | None = None,
+        **options: Any,
+    ) -> AsyncChatStream:
+        """Send `message` (with any attachments) and stream the reply."""
+        body = _request(message, options)
+        return await self._client.sessions.send_chat_message_stream(
+            session_id=self.id, body=body, files=files
+        )
+
+    async def messages(self) -> SessionMessagesResponse:
+        """The conversation so far, oldest first (iterable, with len())."""
+        return await self._client.sessions.get_session_messages(session_id=self.id)
+
+    async def refresh(self) -> AsyncSession[AgentExecutionDetailsResponse]:
+        """The session's current details: status, token usage, tool activity, artifacts."""
+        return await self._client.sessions.get_session(session_id=self.id)
