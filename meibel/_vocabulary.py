@@ -9,14 +9,21 @@ client binds after parsing (`_meibel_bind`): the path parameters the API does no
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import datetime
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    import httpx
     from meibel_api_v2.models import ChatResponse, Source
     from meibel_api_v2.types import Unset
 
 __all__ = [
+    "ArtifactExtras",
     "ChatMessageResponseExtras",
     "CreatedSessionExtras",
     "SessionDetailsExtras",
@@ -130,3 +137,61 @@ class SessionMessageItemExtras:
         if "user" in kind or kind == "human":
             return "user"
         return "assistant"
+
+
+def _is_text(mime_type: str) -> bool:
+    base = mime_type.split(";", 1)[0].strip().lower()
+    return base.startswith("text/") or base.endswith(("json", "xml", "csv", "markdown", "yaml"))
+
+
+class ArtifactExtras:
+    """`save()`: a chat artifact to a file, from its inline `content` or its `storage_url`."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        filename: str
+        mime_type: str
+        content: str | Unset | None
+        storage_url: str | Unset | None
+
+    def save(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        http_client: httpx.Client | None = None,
+    ) -> Path:
+        """Write the artifact to `path` (a directory gets its filename; default: the filename).
+
+        Inline content of a textual MIME type is written as UTF-8; other inline content is
+        base64-decoded (as the API sends binary inline), or written as UTF-8 if it is not
+        base64. A `storage_url` is downloaded in chunks, without the API key (a storage URL is
+        another origin and carries its own authorisation).
+        """
+        target = Path(path) if path is not None else Path(self.filename)
+        if target.is_dir():
+            target = target / os.path.basename(self.filename)
+        content = self.content
+        if isinstance(content, str):
+            data = content.encode("utf-8")
+            if not _is_text(self.mime_type):
+                with contextlib.suppress(binascii.Error, ValueError):
+                    data = base64.b64decode(content, validate=True)
+            target.write_bytes(data)
+            return target
+        url = self.storage_url
+        if not isinstance(url, str) or not url:
+            raise ValueError(f"artifact {self.filename!r} has neither content nor a storage_url")
+        import httpx
+
+        client = http_client or httpx.Client(follow_redirects=True)
+        try:
+            with client.stream("GET", url) as response:
+                response.raise_for_status()
+                with target.open("wb") as file:
+                    for chunk in response.iter_bytes():
+                        file.write(chunk)
+        finally:
+            if http_client is None:
+                client.close()
+        return target

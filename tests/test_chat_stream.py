@@ -494,3 +494,29 @@ async def test_an_async_session_behaves_the_same(recording_server: RecordingServ
         stream = await session.stream("More")
         assert (await stream.final_response()).message == FINAL
         assert len(await session.messages()) == 3
+
+
+def test_artifacts_save_inline_and_stored_content(
+    recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    import base64
+
+    from meibel.models import Artifact
+
+    report = Artifact(artifact_id="a1", filename="report.md", mime_type="text/markdown")
+    report.content = "# Q4\nRevenue grew."
+    assert report.save(tmp_path).read_text() == "# Q4\nRevenue grew."
+
+    chart = Artifact(artifact_id="a2", filename="chart.png", mime_type="image/png")
+    chart.content = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+    assert chart.save(tmp_path / "c.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
+
+    recording_server.respond(200, b"zip bytes" * 1000, **{"Content-Type": "application/zip"})
+    bundle = Artifact(artifact_id="a3", filename="bundle.zip", mime_type="application/zip")
+    bundle.storage_url = recording_server.url + "/storage/bundle.zip?sig=abc"
+    assert bundle.save(tmp_path).read_bytes() == b"zip bytes" * 1000
+    assert recording_server.requests[0].headers.get("Meibel-API-Key") is None
+
+    empty = Artifact(artifact_id="a4", filename="x.txt", mime_type="text/plain")
+    with pytest.raises(ValueError, match="neither content nor a storage_url"):
+        empty.save(tmp_path)

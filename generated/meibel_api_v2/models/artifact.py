@@ -12,8 +12,11 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="Artifact")
 
 
+from meibel._vocabulary import ArtifactExtras
+
+
 @_attrs_define
-class Artifact:
+class Artifact(ArtifactExtras):
     """A generated artifact/file from the chat agent.
 
     Attributes:
