@@ -1,0 +1,48 @@
+"""A stateful fake of the Meibel API v2 for test suites: `from meibel.testing import FakeMeibel`.
+
+    fake = FakeMeibel()
+    fake.reply("Revenue grew 12%.", sources=[{"title": "Q4 report"}])
+    client = fake.client()  # or fake.async_client(); or `with fake.serve() as base_url:`
+    session = client.agents.create_session(agent_id="agent_1")
+    stream = client.sessions.send_chat_message_stream(
+        session_id=session.id, body=ChatMessageRequest(user_message="Q4?"), files=[("a.txt", b"hi")]
+    )
+    assert "".join(e.delta for e in stream if e.type == "content") == "Revenue grew 12%."
+    assert fake.chats[0].files[0].data == b"hi"
+
+It answers in process (`http_client()`, `async_http_client()`, `client()`, `async_client()`, all
+through httpx.MockTransport) or over real HTTP on 127.0.0.1 (`serve()`). It implements sessions
+(createSession, getSession, getSessionMessages, sendChatMessage, sendChatMessageStream),
+datasources (listDatasources, createDatasource, getDatasource, uploadContent) and documents
+(parseDocument, getDocumentStatus); every other operation of the spec answers 501 naming it,
+and unknown paths 404. Requests need a `Meibel-API-Key` header (any value).
+
+Scripting: `reply(...)` queues chat replies (streaming and non-streaming chats share the queue;
+"This is a fake reply." when it is empty), `fail_next(status, detail)` makes the next request
+fail with FastAPI's `{"detail": ...}` body. Recording: `requests`, `chats`, `uploads`,
+`parse_jobs`, `sessions`, `datasources`.
+
+Every JSON response body and stream event is validated against the spec before it is sent, so a
+script that the real API could never produce fails loudly with FakeSchemaError.
+"""
+
+from __future__ import annotations
+
+from ._fake import DEFAULT_REPLY, FAKE_API_KEY, FAKE_BASE_URL, FakeMeibel, FakeSession
+from ._records import FilePart, ParseJob, RecordedChat, RecordedRequest, ToolCall, Upload
+from ._schema import FakeSchemaError
+
+__all__ = [
+    "DEFAULT_REPLY",
+    "FAKE_API_KEY",
+    "FAKE_BASE_URL",
+    "FakeMeibel",
+    "FakeSchemaError",
+    "FakeSession",
+    "FilePart",
+    "ParseJob",
+    "RecordedChat",
+    "RecordedRequest",
+    "ToolCall",
+    "Upload",
+]

@@ -1,0 +1,151 @@
+"""The spec, loaded once, and validators for response bodies and stream events."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+# jsonschema ships no type information (types-jsonschema is not a dependency).
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
+from jsonschema.exceptions import best_match  # type: ignore[import-untyped,unused-ignore]
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+__all__ = ["FakeSchemaError", "Route", "Spec", "spec"]
+
+BASE_URI = "urn:meibel:api-v2"
+
+
+class FakeSchemaError(AssertionError):
+    """What the fake was about to send does not match the spec (operation and reason named)."""
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    operation_id: str
+    pattern: re.Pattern[str]
+
+
+def _pointer(*segments: str) -> str:
+    escaped = (quote(s.replace("~", "~0").replace("/", "~1"), safe="") for s in segments)
+    return "#/" + "/".join(escaped)
+
+
+class Spec:
+    """The normalised OpenAPI document of meibel_api_v2, with routes and cached validators."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        self._registry: Registry[Any] = Registry().with_resource(BASE_URI, resource)
+        self._validators: dict[str, Draft202012Validator] = {}
+        routes: list[Route] = []
+        for template, item in document["paths"].items():
+            regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            for method, operation in item.items():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    routes.append(
+                        Route(method.upper(), template, operation["operationId"], re.compile(regex))
+                    )
+        # Literal segments win over parameters: /datasources/uploads/... before /{datasource_id}.
+        routes.sort(key=lambda route: route.template.count("{"))
+        self.routes = routes
+        self.operations = {
+            route.operation_id: document["paths"][route.template][route.method.lower()]
+            for route in routes
+        }
+
+    def match(self, method: str, path: str) -> tuple[Route | None, bool]:
+        """The route for `method path` (relative to /v2), and whether the path exists at all."""
+        path_known = False
+        for route in self.routes:
+            if route.pattern.fullmatch(path):
+                path_known = True
+                if route.method == method:
+                    return route, True
+        return None, path_known
+
+    def params(self, route: Route, path: str) -> dict[str, str]:
+        names = re.findall(r"\{([^/]+?)\}", route.template)
+        regex = re.sub(r"\\\{[^/]+?\\\}", "([^/]+)", re.escape(route.template))
+        found = re.fullmatch(regex, path)
+        assert found is not None
+        return dict(zip(names, found.groups(), strict=True))
+
+    def _validator(self, ref: str) -> Draft202012Validator:
+        validator = self._validators.get(ref)
+        if validator is None:
+            validator = Draft202012Validator({"$ref": BASE_URI + ref}, registry=self._registry)
+            self._validators[ref] = validator
+        return validator
+
+    def _check(self, ref: str, instance: object, what: str) -> None:
+        errors = list(self._validator(ref).iter_errors(instance))
+        if errors:
+            error = best_match(errors)
+            where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+            raise FakeSchemaError(
+                f"{what} does not match the spec at {where}: {error.message}"
+                f"{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}"
+            )
+
+    def check_response(self, operation_id: str, body: object) -> None:
+        """Validate a JSON body against the operation's 200 application/json schema."""
+        route = next(r for r in self.routes if r.operation_id == operation_id)
+        ref = _pointer(
+            "paths", route.template, route.method.lower(), "responses", "200", "content",
+            "application/json", "schema",
+        )  # fmt: skip
+        self._check(ref, body, f"{operation_id}: the response body")
+
+    def event_schemas(self, operation_id: str) -> dict[str, str]:
+        """Event name -> schema reference, from the operation's SSE discriminator mapping."""
+        operation = self.operations[operation_id]
+        schema = operation["responses"]["200"]["content"]["text/event-stream"]["schema"]
+        mapping: dict[str, str] = schema["discriminator"]["mapping"]
+        return mapping
+
+    def check_event(self, operation_id: str, name: str, data: object) -> None:
+        """Validate one SSE event ({"event": name, "data": data}) against its event schema."""
+        ref = self.event_schemas(operation_id).get(name)
+        if ref is None:
+            raise FakeSchemaError(f"{operation_id}: the spec has no event named {name!r}")
+        self._check(ref, {"event": name, "data": data}, f"{operation_id}: the {name!r} event")
+
+    def check_component(self, operation_id: str, name: str, instance: object, what: str) -> None:
+        """Validate against `#/components/schemas/<name>`."""
+        self._check(_pointer("components", "schemas", name), instance, f"{operation_id}: {what}")
+
+    def check_request(self, operation_id: str, body: object) -> list[dict[str, Any]]:
+        """FastAPI-style 422 details for a JSON request body ([] when it is valid)."""
+        content = self.operations[operation_id].get("requestBody", {}).get("content", {})
+        if "application/json" not in content:
+            return []
+        route = next(r for r in self.routes if r.operation_id == operation_id)
+        ref = _pointer(
+            "paths", route.template, route.method.lower(), "requestBody", "content",
+            "application/json", "schema",
+        )  # fmt: skip
+        return [
+            {
+                "type": error.validator,
+                "loc": ["body", *error.absolute_path],
+                "msg": error.message,
+                "input": error.instance,
+            }
+            for error in self._validator(ref).iter_errors(body)
+        ]
+
+
+@functools.cache
+def spec() -> Spec:
+    """The spec shipped with meibel_api_v2 (loaded on first use)."""
+    text = resources.files("meibel_api_v2").joinpath("openapi.json").read_text("utf-8")
+    return Spec(json.loads(text))
