@@ -369,3 +369,27 @@ def test_http_client_is_a_plain_httpx_client() -> None:
         )
     assert answer.status_code == 200
     assert fake.sessions[answer.json()["session_id"]].agent_id == "a1"
+
+
+def test_the_pytest_plugin_fixtures_are_installed(meibel_fake: FakeMeibel) -> None:
+    meibel_fake.reply("from the plugin")
+    with meibel_fake.client() as client:
+        session = client.agents.create_session(agent_id="a")
+        assert session.chat("hi").message == "from the plugin"
+
+
+def test_the_downstream_example_suite_passes() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_support_bot.py"],
+        cwd=examples,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
