@@ -212,10 +212,10 @@ def test_routing_404_405_and_501() -> None:
         assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
         assert http.get("http://x/sessions/s", headers=headers).status_code == 404  # no /v2
         assert http.put("http://x/v2/sessions/s/chat", headers=headers).status_code == 405
-        agents = http.get("http://x/v2/agents", headers=headers)
-        assert agents.status_code == 501
-        assert "listAgents" in agents.json()["detail"]
-    assert [r.operation_id for r in fake.requests] == [None, None, None, "listAgents"]
+        tables = http.get("http://x/v2/datasources/d/tables", headers=headers)
+        assert tables.status_code == 501
+        assert "listTables" in tables.json()["detail"]
+    assert [r.operation_id for r in fake.requests] == [None, None, None, "listTables"]
 
 
 def test_drop_after_interrupts_with_partial_text() -> None:
@@ -376,6 +376,7 @@ def test_the_pytest_plugin_fixtures_are_installed(meibel_fake: FakeMeibel) -> No
     with meibel_fake.client() as client:
         session = client.agents.create_session(agent_id="a")
         assert session.chat("hi").message == "from the plugin"
+        assert [agent.id for agent in client.agents.list_agents(limit=1)] == ["a", "agent_123"]
 
 
 def test_the_downstream_example_suite_passes() -> None:

@@ -11,10 +11,11 @@
     assert fake.chats[0].files[0].data == b"hi"
 
 It answers in process (`http_client()`, `async_http_client()`, `client()`, `async_client()`, all
-through httpx.MockTransport) or over real HTTP on 127.0.0.1 (`serve()`). It implements sessions
-(createSession, getSession, getSessionMessages, sendChatMessage, sendChatMessageStream),
-datasources (listDatasources, createDatasource, getDatasource, uploadContent) and documents
-(parseDocument, getDocumentStatus); every other operation of the spec answers 501 naming it,
+through httpx.MockTransport) or over real HTTP on 127.0.0.1 (`serve()`). It implements agents
+(listAgents: the agents sessions were created for), sessions (createSession, getSession,
+getSessionMessages, sendChatMessage, sendChatMessageStream), datasources (listDatasources,
+createDatasource, getDatasource, uploadContent) and documents (parseDocument,
+getDocumentStatus); every other operation of the spec answers 501 naming it,
 and unknown paths 404. Requests need a `Meibel-API-Key` header (any value).
 
 Scripting: `reply(...)` queues chat replies (streaming and non-streaming chats share the queue;

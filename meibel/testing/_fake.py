@@ -658,6 +658,26 @@ class FakeMeibel:
         chunks.append(b"data: [DONE]\n\n")
         return chunks
 
+    def _op_listAgents(self, *, query: dict[str, str], **_: Any) -> _Answer:
+        # Agents are implicit: every agent a session was created for, plus "agent_123".
+        names = sorted({"agent_123", *(s.agent_id for s in self.sessions.values())})
+        agents = [
+            {
+                "id": name,
+                "name": name,
+                "display_name": name.replace("_", " ").title(),
+                "version": "1",
+                "type": "chat",
+                "llm_model": "fake-model",
+                "tool_count": 0,
+                "datasource_count": 0,
+            }
+            for name in names
+        ]
+        offset, limit = int(query.get("offset", 0)), int(query.get("limit", 20))
+        page = agents[offset : offset + limit]
+        return _Answer(200, {"data": page, "total": len(agents), "offset": offset, "limit": limit})
+
     def _op_listDatasources(self, **_: Any) -> _Answer:
         return _Answer(200, {"datasources": list(self.datasources.values())})
 
