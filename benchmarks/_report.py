@@ -73,7 +73,7 @@ def to_markdown(results: list[Result], machine_line: str) -> str:
         "| benchmark | ours | peer | peer value | ratio (ours/peer) | target |",
         "| --- | ---: | --- | ---: | ---: | --- |",
     ]
-    notes = []
+    notes: list[str] = []
     for r in results:
         rows.append(
             f"| {r.name} | {_fmt(r.ours)} {r.unit} | {r.peer_name} | {_fmt(r.peer)} {r.unit} "

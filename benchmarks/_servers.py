@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
+import multiprocessing.queues
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeAlias
 
 SESSION = (
     b'{"agent_id": "a", "agent_name": "n", "version": "1", "status": "running", "messages": [],'
     b' "tool_activity": [], "token_usage": [], "file_parsing": [], "result": []}'
 )
+_SESSION_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    % len(SESSION)
+) + SESSION
 UPLOADED = (
     b'{"success": true, "message": "ok", "datasource_id": "d", "upload_id": "u",'
     b' "sse_url": "/datasources/uploads/u/progress"}'
 )
+
+# The child reports the port it listens on (a string: Queue is not subscriptable at runtime).
+Port: TypeAlias = "multiprocessing.queues.Queue[int]"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -54,20 +64,53 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(UPLOADED)
 
 
-def _serve(port: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+class _SessionProtocol(asyncio.Protocol):
+    """Answers every request with the session: bodiless requests only (GETs), kept alive."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            self.buffer = self.buffer[end + 4 :]
+            self.transport.write(_SESSION_RESPONSE)
+
+
+def _serve_threads(port: Port) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     port.put(server.server_address[1])
     server.serve_forever()
 
 
+def _serve_session(port: Port) -> None:
+    async def serve() -> None:
+        server = await asyncio.get_running_loop().create_server(_SessionProtocol, "127.0.0.1", 0)
+        port.put(server.sockets[0].getsockname()[1])
+        await server.serve_forever()
+
+    asyncio.run(serve())
+
+
 @contextmanager
-def loopback_server() -> Iterator[str]:
-    """A server answering GET /v2/sessions/<id> and any POST (body read and discarded)."""
-    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    process = multiprocessing.Process(target=_serve, args=(queue,), daemon=True)
+def _in_process(serve: Callable[[Port], None]) -> Iterator[str]:
+    queue: Port = multiprocessing.Queue()
+    process = multiprocessing.Process(target=serve, args=(queue,), daemon=True)
     process.start()
     try:
         yield f"http://127.0.0.1:{queue.get(timeout=10)}"
     finally:
         process.terminate()
         process.join()
+
+
+def loopback_server() -> AbstractContextManager[str]:
+    """A server answering GET /v2/sessions/<id> and any POST (body read and discarded)."""
+    return _in_process(_serve_threads)
+
+
+def session_server() -> AbstractContextManager[str]:
+    """A fast asyncio server answering any GET with the session, so client costs dominate."""
+    return _in_process(_serve_session)

@@ -95,6 +95,7 @@ class _BaseClient:
         self._api_key = _Secret(key)
         url = base_url or os.environ.get("MEIBEL_BASE_URL") or DEFAULT_BASE_URL
         self.base_url = httpx.URL(str(url).rstrip("/"))
+        self._base_url_text = str(self.base_url)
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.max_retries = max_retries
         self.default_headers = dict(default_headers or {})
@@ -176,7 +177,7 @@ class _BaseClient:
                 headers["Transfer-Encoding"] = "chunked"
         request = self._http.build_request(
             spec["method"].upper(),
-            httpx.URL(str(self.base_url) + spec["url"]),
+            self._base_url_text + spec["url"],
             params=spec.get("params"),
             json=spec.get("json"),
             data=spec.get("data"),
