@@ -1,28 +1,39 @@
-"""Streaming multipart/form-data bodies: uploads straight from disk, in bounded chunks.
+"""Streaming multipart/form-data request bodies: uploads read from disk in bounded chunks.
 
-A MultipartBody never holds a file in memory: each part's header is built up front (so the total
-size, hence `Content-Length`, is known whenever every part's size is) and the file's bytes are read
-chunk by chunk while the request is sent. Headers and small parts are coalesced with what follows
-them, so a small form goes out in one write. Paths are opened only while their part is sent and
-closed right after; file objects the caller passed are never closed. The async iterator reads
-files in a worker thread, so the event loop never blocks on disk.
+A `MultipartBody` never holds a file in memory. Each part's header is built up front, so the
+total size (hence `Content-Length`) is known whenever every part's size is: bytes, regular files
+(`os.stat`) and seekable file objects (end minus the position they were given at). File content is
+read `chunk_size` bytes at a time while the request is sent and yielded as read, never joined with
+anything; headers, fields and small bytes parts are joined once, at construction. Paths are opened
+only while their part is sent and closed right after, also when sending stops midway; file objects
+the caller passed are never closed. The async iterator opens and reads files in a worker thread.
 
-Names and filenames are written as browsers do (WHATWG HTML): `"`, CR and LF become %22, %0D
-and %0A, other characters (including non-ASCII, as UTF-8) are kept, so no header can be injected.
+Names and filenames are quoted-strings that python-multipart (Starlette's and FastAPI's parser;
+the spec's `Body_*` schemas are FastAPI's) reads back exactly: `"` and `\\` are backslash-escaped,
+which its `parse_options_header` undoes; non-ASCII is sent as UTF-8 (as browsers do). Only three
+characters cannot round-trip: CR and LF are sent as %0D and %0A, as WHATWG HTML does (so no
+header can ever be injected), and a trailing backslash as %5C (the stdlib-derived parameter
+splitter reads `\\"` as an escaped quote). No RFC 5987 `filename*` is added: RFC 7578 section 4.2
+forbids it and python-multipart ignores it. A file with no name of its own (bytes, or a file
+object without a str `.name`) is named after its form field, as `requests` does.
+
 The boundary is 32 random hex digits, new for every body.
 """
 
 from __future__ import annotations
 
+import errno
+import io
 import mimetypes
 import os
+import re
+import stat
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import IO
 
-import anyio.to_thread
 import httpx
 
-__all__ = ["FileInput", "MultipartBody", "normalize_files"]
+__all__ = ["FileContent", "FileInput", "MultipartBody", "normalize_files"]
 
 FileContent = bytes | IO[bytes]
 FileSource = FileContent | str | os.PathLike[str]
@@ -34,14 +45,24 @@ FileInput = (
     | tuple[str, FileSource]
     | tuple[str, FileSource, str]
 )
+FieldValue = str | bytes | int | bool
 
 _CRLF = b"\r\n"
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\r": "%0D", "\n": "%0A"}
+_TO_ESCAPE = re.compile(r'[\\"\r\n]')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Characters that are both boundary characters (RFC 2046) and token characters (RFC 9110), so
+# the boundary needs no quoting in the Content-Type header.
+_BOUNDARY = re.compile(rb"[0-9A-Za-z'+_.-]{1,70}")
 
 
 def normalize_files(
     value: FileInput | Sequence[FileInput] | None, field_name: str
 ) -> list[tuple[str, FileInput]]:
-    """The user's `files=` argument (one input or a list of them) as (field, input) pairs."""
+    """The user's `files=` argument (one input or a list of them) as (field, input) pairs.
+
+    A tuple is one file, (filename, content[, content_type]), never a list of files.
+    """
     if value is None:
         return []
     if isinstance(value, str | bytes | tuple | os.PathLike) or hasattr(value, "read"):
@@ -50,129 +71,199 @@ def normalize_files(
 
 
 def _quote(value: str) -> bytes:
-    escaped = value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
-    return escaped.encode("utf-8")
+    """`value` as the inside of a quoted header parameter; see the module docstring."""
+    quoted = _TO_ESCAPE.sub(lambda match: _ESCAPES[match.group()], value)
+    if value.endswith("\\"):
+        quoted = quoted[:-2] + "%5C"
+    return quoted.encode("utf-8", "replace")
 
 
-class _Part:
-    """One part: its header bytes, and where its content comes from."""
+def _field_bytes(value: FieldValue) -> bytes:
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8")
 
-    __slots__ = ("content", "header", "opened", "path", "size", "start", "stream")
 
-    def __init__(self, name: str, value: FileInput | None, text: bytes | None) -> None:
-        self.content: bytes | None = text
+class _File:
+    """A part's content read from a file: a path opened on demand, or the caller's file object."""
+
+    __slots__ = ("path", "replayable", "size", "start", "stream")
+
+    def __init__(self, source: str | os.PathLike[str] | IO[bytes]) -> None:
         self.path: str | None = None
         self.stream: IO[bytes] | None = None
+        self.size: int | None = None
         self.start = 0
-        self.opened: IO[bytes] | None = None
-        disposition = b'form-data; name="' + _quote(name) + b'"'
-        if value is None:  # a text field
-            self.header = b"Content-Disposition: " + disposition + _CRLF * 2
-            self.size: int | None = len(text or b"")
-            return
-        filename, source, content_type = self._unpack(name, value)
-        disposition += b'; filename="' + _quote(filename) + b'"'
-        if content_type is None:
-            content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        self.header = (
-            b"Content-Disposition: " + disposition + _CRLF
-            + b"Content-Type: " + _quote(content_type) + _CRLF * 2
-        )  # fmt: skip
-        if isinstance(source, bytes):
-            self.content, self.size = source, len(source)
-        elif isinstance(source, str | os.PathLike):
-            self.path = os.fspath(source)
+        if isinstance(source, str | os.PathLike):
+            self.path = os.fsdecode(source)
             try:
-                self.size = os.stat(self.path).st_size
+                info = os.stat(self.path)
             except FileNotFoundError:
-                raise FileNotFoundError(f"attachment not found: {self.path}") from None
-        else:
-            self.stream = source
+                missing = FileNotFoundError(errno.ENOENT, "file to upload not found", self.path)
+                raise missing from None
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "cannot upload a directory", self.path)
+            if not os.access(self.path, os.R_OK):
+                raise PermissionError(errno.EACCES, "file to upload is not readable", self.path)
+            # A pipe or a device has no size and cannot be read twice.
+            self.replayable = stat.S_ISREG(info.st_mode)
+            if self.replayable:
+                self.size = info.st_size
+            return
+        if isinstance(source, io.TextIOBase):
+            raise TypeError("cannot upload a text file object: open the file in binary mode ('rb')")
+        if not hasattr(source, "read"):
+            raise TypeError(
+                f"cannot upload {type(source).__name__!r}: expected a path, bytes, a binary file "
+                "object or a (filename, content[, content_type]) tuple"
+            )
+        self.stream = source
+        try:
+            if source.seekable():
+                self.start = source.tell()
+                self.size = max(source.seek(0, os.SEEK_END) - self.start, 0)
+                source.seek(self.start)
+        except (AttributeError, OSError, ValueError):
             self.size = None
-            try:
-                if source.seekable():
-                    self.start = source.tell()
-                    self.size = source.seek(0, os.SEEK_END) - self.start
-                    source.seek(self.start)
-            except (AttributeError, OSError, ValueError):
-                self.size = None
+        self.replayable = self.size is not None
+
+    def open(self, opened: list[IO[bytes]]) -> IO[bytes]:
+        """The file to read, at the start of this part's content; files opened go to `opened`."""
+        if self.path is not None:
+            handle = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed by the body
+            opened.append(handle)
+            return handle
+        assert self.stream is not None
+        if self.size is not None:
+            self.stream.seek(self.start)
+        return self.stream
+
+    def name(self) -> str:
+        return self.path or str(getattr(self.stream, "name", None) or "file object")
 
     @staticmethod
-    def _unpack(name: str, value: FileInput) -> tuple[str, FileSource, str | None]:
-        if isinstance(value, tuple):
-            if len(value) == 3:
-                return value[0], value[1], value[2]
-            return value[0], value[1], None
-        if isinstance(value, str | os.PathLike):
-            return os.path.basename(os.fspath(value)), value, None
-        if isinstance(value, bytes):
-            return name, value, None
-        filename = getattr(value, "name", None)
-        return (os.path.basename(filename) if isinstance(filename, str) else name), value, None
+    def wanted(remaining: int | None, chunk_size: int) -> int:
+        """How much to read next: a chunk, but never past the size the file was measured at."""
+        return chunk_size if remaining is None else min(remaining, chunk_size)
 
-    @property
-    def replayable(self) -> bool:
-        return self.stream is None or self.size is not None  # sized streams are seekable
+    def checked(self, chunk: bytes | None, remaining: int | None) -> bytes:
+        """A chunk read from this file, or an error if the file ended before its known size."""
+        if not chunk:
+            if remaining is None:
+                return b""
+            raise RuntimeError(
+                f"{self.name()} shrank while being uploaded: it ended {remaining} bytes short of "
+                f"the {self.size} it had when the request was built"
+            )
+        if type(chunk) is not bytes:
+            if isinstance(chunk, str):
+                raise TypeError(f"{self.name()} returned str: open it in binary mode ('rb')")
+            chunk = bytes(chunk)
+        return chunk
 
-    def reader(self) -> IO[bytes] | None:
-        """The file to read this part's content from, positioned at its start."""
-        if self.path is not None:
-            self.opened = open(self.path, "rb")  # noqa: SIM115 - closed by close_reader
-            return self.opened
-        if self.stream is not None:
-            if self.size is not None:
-                self.stream.seek(self.start)
-            return self.stream
-        return None
 
-    def close_reader(self) -> None:
-        if self.opened is not None:
-            self.opened.close()
-            self.opened = None
+def _unpack(name: str, value: FileInput) -> tuple[str, bytes | _File, str | None]:
+    """(filename, content, content type or None) of one file input."""
+    if isinstance(value, tuple):
+        if len(value) not in (2, 3) or not all(isinstance(item, str) for item in value[::2]):
+            raise TypeError("a file tuple is (filename, content) or (filename, content, type)")
+        filename, source, content_type = value[0], value[1], value[2] if len(value) == 3 else None
+    elif isinstance(value, str | os.PathLike):
+        filename, source, content_type = os.path.basename(os.fsdecode(value)), value, None
+    elif isinstance(value, bytes | bytearray | memoryview):
+        filename, source, content_type = name, value, None
+    else:
+        given = getattr(value, "name", None)
+        filename = os.path.basename(given) if isinstance(given, str) and given else name
+        source, content_type = value, None
+    if isinstance(source, bytes | bytearray | memoryview):
+        return filename, bytes(source), content_type
+    return filename, _File(source), content_type
 
 
 class MultipartBody(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """A multipart/form-data request body streamed from its sources; see the module docstring."""
+    """A multipart/form-data request body streamed from its sources; see the module docstring.
+
+    Send it as a request's stream (`httpx.Request(..., stream=body, headers=body.headers)`), or
+    with `content=body` on a sync client. Fields come first, then files, each in the given order.
+    """
 
     def __init__(
         self,
-        fields: Sequence[tuple[str, str | bytes | int | bool]],
+        fields: Sequence[tuple[str, FieldValue]],
         files: Sequence[tuple[str, FileInput]],
         *,
         chunk_size: int = 256 * 1024,
         boundary: bytes | None = None,
     ) -> None:
-        self.boundary = boundary or os.urandom(16).hex().encode("ascii")
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be positive, not {chunk_size}")
+        if boundary is None:
+            boundary = os.urandom(16).hex().encode("ascii")
+        elif not _BOUNDARY.fullmatch(boundary):
+            raise ValueError(f"invalid multipart boundary {boundary!r}")
+        self.boundary: bytes = boundary
+        self.content_type: str = f"multipart/form-data; boundary={boundary.decode('ascii')}"
         self.chunk_size = chunk_size
-        self._parts: list[_Part] = []
+        # The body, in order: static bytes (delimiters, headers, fields, bytes parts) and files.
+        self._plan: list[bytes | _File] = []
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        delimiter = b"--" + boundary + _CRLF
         for name, value in fields:
             if value is None:
                 continue
-            if isinstance(value, bool):
-                text = b"true" if value else b"false"
-            elif isinstance(value, bytes):
-                text = value
+            self._add(delimiter + b'Content-Disposition: form-data; name="' + _quote(name) + b'"')
+            self._add(_CRLF * 2)
+            self._add(_field_bytes(value))
+            self._add(_CRLF)
+        for name, file in files:
+            filename, content, content_type = _unpack(name, file)
+            if content_type is None:
+                content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            elif _CONTROL.search(content_type):
+                raise ValueError(f"invalid content type {content_type!r}")
+            self._add(
+                delimiter
+                + b'Content-Disposition: form-data; name="' + _quote(name)
+                + b'"; filename="' + _quote(filename) + b'"' + _CRLF
+                + b"Content-Type: " + content_type.encode("utf-8") + _CRLF * 2
+            )  # fmt: skip
+            if isinstance(content, bytes):
+                self._add(content)
             else:
-                text = str(value).encode("utf-8")
-            self._parts.append(_Part(name, None, text))
-        self._parts.extend(_Part(name, value, None) for name, value in files)
-        self._iterations = 0
-        sizes = [part.size for part in self._parts]
+                self._flush()
+                self._plan.append(content)
+            self._add(_CRLF)
+        self._add(b"--" + boundary + b"--" + _CRLF)
+        self._flush()
+        self._files = [item for item in self._plan if isinstance(item, _File)]
         self.content_length: int | None = None
-        if all(size is not None for size in sizes):
-            delimiter = len(self.boundary) + 4  # --boundary\r\n
-            self.content_length = (
-                sum(delimiter + len(part.header) + (part.size or 0) + 2 for part in self._parts)
-                + len(self.boundary)
-                + 6
-            )  # --boundary--\r\n
+        if all(file.size is not None for file in self._files):
+            self.content_length = sum(
+                len(item) if isinstance(item, bytes) else item.size or 0 for item in self._plan
+            )
+        self._sent = False
+        self._open: set[IO[bytes]] = set()
 
-    @property
-    def content_type(self) -> str:
-        return f"multipart/form-data; boundary={self.boundary.decode('ascii')}"
+    def _add(self, data: bytes) -> None:
+        """Append static bytes, joining small ones into writes of at most chunk_size bytes."""
+        if self._pending and self._pending_size + len(data) > self.chunk_size:
+            self._flush()
+        self._pending.append(data)
+        self._pending_size += len(data)
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._plan.append(b"".join(self._pending))  # one item: no copy
+            self._pending.clear()
+            self._pending_size = 0
 
     @property
     def headers(self) -> dict[str, str]:
+        """Content-Type, and Content-Length when every part's size is known."""
         headers = {"Content-Type": self.content_type}
         if self.content_length is not None:
             headers["Content-Length"] = str(self.content_length)
@@ -181,74 +272,87 @@ class MultipartBody(httpx.SyncByteStream, httpx.AsyncByteStream):
     @property
     def replayable(self) -> bool:
         """Whether the body can be sent again (for a retry or a redirect)."""
-        return all(part.replayable for part in self._parts)
+        return all(file.replayable for file in self._files)
 
-    def _start(self) -> None:
-        if self._iterations and not self.replayable:
-            raise RuntimeError("this upload reads a stream that cannot be rewound: send it once")
-        self._iterations += 1
+    def _begin(self) -> None:
+        if self._sent and not self.replayable:
+            raise RuntimeError(
+                "this multipart body reads a stream that cannot be rewound, so it can be sent once"
+            )
+        self._sent = True
 
-    def _opening(self, part: _Part) -> bytes:
-        return b"--" + self.boundary + _CRLF + part.header
+    def _slices(self, data: bytes) -> Iterator[bytes]:
+        size = self.chunk_size
+        if len(data) <= size:
+            yield data
+        else:
+            for start in range(0, len(data), size):
+                yield data[start : start + size]
 
-    def _closing(self) -> bytes:
-        return b"--" + self.boundary + b"--" + _CRLF
+    def _opened(self, file: _File, opened: list[IO[bytes]]) -> IO[bytes]:
+        handle = file.open(opened)
+        self._open.update(opened)
+        return handle
+
+    def _release(self, opened: list[IO[bytes]]) -> None:
+        while opened:
+            handle = opened.pop()
+            self._open.discard(handle)
+            handle.close()
 
     def __iter__(self) -> Iterator[bytes]:
-        self._start()
-        pending = bytearray()  # headers and small parts, sent together with what follows
-        for part in self._parts:
-            pending += self._opening(part)
-            if part.content is not None:
-                pending += part.content
-            else:
-                reader = part.reader()
-                try:
-                    while chunk := reader.read(self.chunk_size):  # type: ignore[union-attr]
-                        if pending:
-                            yield bytes(pending) + chunk
-                            pending.clear()
-                        else:
-                            yield chunk
-                finally:
-                    part.close_reader()
-            pending += _CRLF
-            if len(pending) >= self.chunk_size:
-                yield bytes(pending)
-                pending.clear()
-        yield bytes(pending + self._closing())
+        self._begin()
+        opened: list[IO[bytes]] = []
+        try:
+            for item in self._plan:
+                if isinstance(item, bytes):
+                    yield from self._slices(item)
+                    continue
+                reader = self._opened(item, opened)
+                remaining = item.size
+                while remaining != 0:
+                    wanted = item.wanted(remaining, self.chunk_size)
+                    chunk = item.checked(reader.read(wanted), remaining)
+                    if not chunk:
+                        break
+                    if remaining is not None:
+                        remaining -= len(chunk)
+                    yield chunk
+                self._release(opened)
+        finally:
+            self._release(opened)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        self._start()
-        pending = bytearray()
-        for part in self._parts:
-            pending += self._opening(part)
-            if part.content is not None:
-                pending += part.content
-            else:
-                reader = await anyio.to_thread.run_sync(part.reader)
-                try:
-                    while chunk := await anyio.to_thread.run_sync(
-                        reader.read,  # type: ignore[union-attr]
-                        self.chunk_size,
-                    ):
-                        if pending:
-                            yield bytes(pending) + chunk
-                            pending.clear()
-                        else:
-                            yield chunk
-                finally:
-                    part.close_reader()
-            pending += _CRLF
-            if len(pending) >= self.chunk_size:
-                yield bytes(pending)
-                pending.clear()
-        yield bytes(pending + self._closing())
+        from anyio.to_thread import run_sync
+
+        self._begin()
+        opened: list[IO[bytes]] = []
+        try:
+            for item in self._plan:
+                if isinstance(item, bytes):
+                    for piece in self._slices(item):
+                        yield piece
+                    continue
+                # Opened in the thread: if cancelled meanwhile, `opened` still has the handle.
+                reader = await run_sync(self._opened, item, opened)
+                remaining = item.size
+                while remaining != 0:
+                    wanted = item.wanted(remaining, self.chunk_size)
+                    chunk = item.checked(await run_sync(reader.read, wanted), remaining)
+                    if not chunk:
+                        break
+                    if remaining is not None:
+                        remaining -= len(chunk)
+                    yield chunk
+                self._release(opened)
+        finally:
+            self._release(opened)
 
     def close(self) -> None:
-        """Close any file this body opened (files passed in by the caller stay open)."""
-        for part in self._parts:
-            part.close_reader()
+        """Close the files this body opened (file objects passed in by the caller stay open)."""
+        for handle in list(self._open):
+            self._open.discard(handle)
+            handle.close()
 
     async def aclose(self) -> None:
         self.close()

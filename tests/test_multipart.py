@@ -5,16 +5,20 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import threading
+import tracemalloc
+from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from wire import RecordingServer, parse_multipart
+from wire import Part, RecordingServer, parse_multipart
 
+from meibel import _multipart
 from meibel._multipart import FileInput, MultipartBody, normalize_files
 
 
@@ -30,93 +34,352 @@ class Unseekable(io.RawIOBase):
     def seekable(self) -> bool:
         return False
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+    def readinto(self, buffer: Any) -> int:
         chunk = self._data.read(len(buffer))
         buffer[: len(chunk)] = chunk
         return len(chunk)
 
 
-def _request(
-    client: httpx.Client | httpx.AsyncClient,
-    server: RecordingServer,
-    body: MultipartBody,
-    chunked: bool = False,
-) -> httpx.Request:
-    """As MeibelClient sends it: the body itself as the request stream."""
-    headers = {**body.headers, **({"Transfer-Encoding": "chunked"} if chunked else {})}
-    request = client.build_request("POST", server.url, headers=headers)
-    request.stream = body
-    return request
+class TrackingOpen:
+    """Stands in for `open` inside meibel._multipart, keeping every handle it returns."""
+
+    def __init__(self) -> None:
+        self.handles: list[IO[bytes]] = []
+        self.threads: list[threading.Thread] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> IO[bytes]:
+        handle = cast("IO[bytes]", open(*args, **kwargs))  # noqa: SIM115
+        self.handles.append(handle)
+        self.threads.append(threading.current_thread())
+        return handle
+
+    def still_open(self) -> int:
+        return sum(not handle.closed for handle in self.handles)
 
 
-def _body_bytes(body: MultipartBody) -> bytes:
-    return b"".join(body)
+@pytest.fixture
+def tracking_open(monkeypatch: pytest.MonkeyPatch) -> TrackingOpen:
+    tracker = TrackingOpen()
+    monkeypatch.setattr(_multipart, "open", tracker, raising=False)
+    return tracker
 
 
-def test_mixed_inputs_round_trip(tmp_path: Path) -> None:
+def sent_as(value: str, *, filename: bool = False) -> str:
+    """What python-multipart reads back for a name or filename (the module docstring's rule)."""
+    expected = value.replace("\r", "%0D").replace("\n", "%0A")
+    if value.endswith("\\"):
+        expected = expected[:-1] + "%5C"
+    raw = expected.encode()
+    if filename and (raw[1:3] == b":\\" or raw[:2] == b"\\\\"):
+        # python-multipart's own rule (for IE6, which sent full Windows paths): keep the last part.
+        expected = raw.split(b"\\")[-1].decode()
+    return expected
+
+
+async def send_async(url: str, body: MultipartBody, headers: dict[str, str]) -> None:
+    """As MeibelClient sends it: the body itself is the request's stream, so it can be replayed."""
+    async with httpx.AsyncClient() as client:
+        request = client.build_request("POST", url, headers=headers)
+        request.stream = body
+        (await client.send(request)).raise_for_status()
+
+
+def encode(body: MultipartBody) -> tuple[bytes, list[Part]]:
+    data = b"".join(body)
+    return data, parse_multipart(body.content_type, data)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+FIELDS: list[tuple[str, Any]] = [
+    ("user_message", "héllo, 数据"),
+    ("timeout_seconds", 30),
+    ("include_thinking", True),
+    ("include_tool_activity", False),
+    ("raw", b"\x00\xff"),
+    ("skipped", None),
+]
+EXPECTED_FIELDS = {
+    "user_message": "héllo, 数据".encode(),
+    "timeout_seconds": b"30",
+    "include_thinking": b"true",
+    "include_tool_activity": b"false",
+    "raw": b"\x00\xff",
+}
+
+
+@pytest.fixture
+def mixed(
+    tmp_path: Path,
+) -> Generator[tuple[list[tuple[str, FileInput]], list[tuple[str, str, bytes]]]]:
+    """Every kind of file input, and the (filename, content type, bytes) each must arrive as."""
     pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(os.urandom(300_000))
-    txt = tmp_path / "notes.txt"
-    txt.write_text("hello")
-    handle = io.BytesIO(b"a,b\n1,2\n")
-    files: list[tuple[str, FileInput]] = [
-        ("files", str(pdf)),
-        ("files", txt),
-        ("files", handle),
-        ("files", b"raw"),
-        ("files", ("data.json", b"{}")),
-        ("files", ("custom.bin", io.BytesIO(b"xyz"), "application/x-custom")),
+    pdf.write_bytes(os.urandom(700_000))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    table = tmp_path / "table.csv"
+    table.write_bytes(b"a,b\n1,2\n")
+    image = tmp_path / "original.bin"
+    image.write_bytes(os.urandom(1000))
+    with table.open("rb") as callers_file:
+        files: list[tuple[str, FileInput]] = [
+            ("files", str(pdf)),
+            ("files", notes),
+            ("files", callers_file),
+            ("files", io.BytesIO(b"no name")),
+            ("files", b"raw bytes"),
+            ("files", ("data.json", b"{}")),
+            ("files", ("custom.bin", io.BytesIO(b"xyz"), "application/x-custom")),
+            ("files", ("renamed.png", image)),
+        ]
+        expected = [
+            ("report.pdf", "application/pdf", pdf.read_bytes()),
+            ("notes.txt", "text/plain", b"hello"),
+            ("table.csv", "text/csv", b"a,b\n1,2\n"),
+            ("files", "application/octet-stream", b"no name"),
+            ("files", "application/octet-stream", b"raw bytes"),
+            ("data.json", "application/json", b"{}"),
+            ("custom.bin", "application/x-custom", b"xyz"),
+            ("renamed.png", "image/png", image.read_bytes()),
+        ]
+        yield files, expected
+        assert not callers_file.closed, "a caller's file is never closed"
+
+
+def assert_parts(parts: list[Part], expected: list[tuple[str, str, bytes]]) -> None:
+    fields = {part.name: part.data for part in parts if part.filename is None}
+    assert fields == EXPECTED_FIELDS
+    uploads = [part for part in parts if part.filename is not None]
+    assert [part.name for part in uploads] == ["files"] * len(expected)
+    assert [(p.filename, p.content_type, sha256(p.data)) for p in uploads] == [
+        (filename, content_type, sha256(data)) for filename, content_type, data in expected
     ]
-    body = MultipartBody([("flag", True), ("off", False), ("n", 3), ("s", "é")], files)
-    data = _body_bytes(body)
+
+
+def test_every_kind_of_input_parses_back_exactly(
+    mixed: tuple[list[tuple[str, FileInput]], list[tuple[str, str, bytes]]],
+) -> None:
+    files, expected = mixed
+    body = MultipartBody(FIELDS, files, chunk_size=64 * 1024)
+    data, parts = encode(body)
     assert body.content_length == len(data)
-    parts = parse_multipart(body.content_type, data)
-    fields = {p.name: p.data for p in parts if p.filename is None}
-    assert fields == {"flag": b"true", "off": b"false", "n": b"3", "s": "é".encode()}
-    uploaded = [(p.filename, p.content_type, p.data) for p in parts if p.name == "files"]
-    assert uploaded == [
-        ("report.pdf", "application/pdf", pdf.read_bytes()),
-        ("notes.txt", "text/plain", b"hello"),
-        ("files", "application/octet-stream", b"a,b\n1,2\n"),
-        ("files", "application/octet-stream", b"raw"),
-        ("data.json", "application/json", b"{}"),
-        ("custom.bin", "application/x-custom", b"xyz"),
-    ]
+    assert body.headers == {"Content-Type": body.content_type, "Content-Length": str(len(data))}
+    assert body.content_type == f"multipart/form-data; boundary={body.boundary.decode()}"
+    assert_parts(parts, expected)
 
 
-def test_normalize_files_treats_a_tuple_as_one_file() -> None:
+def test_normalize_files_treats_a_tuple_as_one_file(tmp_path: Path) -> None:
+    handle = io.BytesIO(b"x")
     assert normalize_files(("a.txt", b"x"), "files") == [("files", ("a.txt", b"x"))]
-    assert normalize_files([b"x", b"y"], "files") == [("files", b"x"), ("files", b"y")]
+    assert normalize_files(("a.txt", b"x", "text/plain"), "file") == [
+        ("file", ("a.txt", b"x", "text/plain"))
+    ]
+    assert normalize_files([b"x", ("b.txt", b"y")], "files") == [
+        ("files", b"x"),
+        ("files", ("b.txt", b"y")),
+    ]
+    assert normalize_files(tmp_path, "file") == [("file", tmp_path)]
+    assert normalize_files("a.pdf", "file") == [("file", "a.pdf")]
+    assert normalize_files(handle, "file") == [("file", handle)]
+    assert normalize_files(b"x", "file") == [("file", b"x")]
     assert normalize_files(None, "files") == []
+    assert normalize_files([], "files") == []
 
 
-def test_sent_for_real_with_content_length(recording_server: RecordingServer) -> None:
-    payload = os.urandom(1_000_000)
-    body = MultipartBody([("user_message", "hi")], [("files", ("big.bin", payload))])
+def test_posted_for_real_with_content_length(
+    recording_server: RecordingServer,
+    mixed: tuple[list[tuple[str, FileInput]], list[tuple[str, str, bytes]]],
+) -> None:
+    files, expected = mixed
+    body = MultipartBody(FIELDS, files)
     with httpx.Client() as client:
-        client.send(_request(client, recording_server, body))
+        client.post(recording_server.url, content=body, headers=body.headers)
     request = recording_server.requests[0]
+    assert "Transfer-Encoding" not in request.headers
     assert int(request.headers["Content-Length"]) == len(request.body) == body.content_length
-    [_, part] = parse_multipart(request.headers["Content-Type"], request.body)
-    assert hashlib.sha256(part.data).digest() == hashlib.sha256(payload).digest()
-
-
-def test_unseekable_stream_is_sent_chunked(recording_server: RecordingServer) -> None:
-    body = MultipartBody([], [("files", ("pipe.txt", Unseekable(b"from a pipe")))])
-    assert body.content_length is None
-    assert not body.replayable
-    with httpx.Client() as client:
-        client.send(_request(client, recording_server, body, chunked=True))
-    request = recording_server.requests[0]
-    assert request.headers["Transfer-Encoding"] == "chunked"
-    assert parse_multipart(request.headers["Content-Type"], request.body)[0].data == b"from a pipe"
-    with pytest.raises(RuntimeError, match="cannot be rewound"):
-        _body_bytes(body)
+    assert request.headers["Content-Type"] == body.content_type
+    assert_parts(parse_multipart(request.headers["Content-Type"], request.body), expected)
+    assert b"".join(body) == request.body, "replayed byte for byte"
 
 
 @pytest.mark.anyio
-async def test_async_upload_reads_files_off_the_event_loop(
+async def test_posted_for_real_async(
+    recording_server: RecordingServer,
+    mixed: tuple[list[tuple[str, FileInput]], list[tuple[str, str, bytes]]],
+) -> None:
+    files, expected = mixed
+    body = MultipartBody(FIELDS, files)
+    await send_async(recording_server.url, body, body.headers)
+    received = recording_server.requests[0]
+    assert int(received.headers["Content-Length"]) == len(received.body) == body.content_length
+    assert_parts(parse_multipart(received.headers["Content-Type"], received.body), expected)
+
+
+def test_unseekable_stream_is_sent_chunked(recording_server: RecordingServer) -> None:
+    body = MultipartBody([("user_message", "hi")], [("files", ("pipe.txt", Unseekable(b"piped")))])
+    assert body.content_length is None
+    assert "Content-Length" not in body.headers
+    with httpx.Client() as client:
+        client.post(recording_server.url, content=body, headers=body.headers)
+    request = recording_server.requests[0]
+    assert request.headers["Transfer-Encoding"] == "chunked"
+    assert "Content-Length" not in request.headers
+    _, part = parse_multipart(request.headers["Content-Type"], request.body)
+    assert (part.filename, part.content_type, part.data) == ("pipe.txt", "text/plain", b"piped")
+
+
+@pytest.mark.anyio
+async def test_unseekable_stream_is_sent_chunked_async(recording_server: RecordingServer) -> None:
+    body = MultipartBody([], [("files", ("pipe.bin", Unseekable(b"x" * 300_000)))])
+    headers = {**body.headers, "Transfer-Encoding": "chunked"}  # as MeibelClient does
+    await send_async(recording_server.url, body, headers)
+    request = recording_server.requests[0]
+    assert "Content-Length" not in request.headers
+    [part] = parse_multipart(request.headers["Content-Type"], request.body)
+    assert part.data == b"x" * 300_000
+
+
+def test_a_named_pipe_is_streamed_without_a_length(
     recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "fifo.log"
+    os.mkfifo(fifo)
+    payload = os.urandom(500_000)
+
+    def write() -> None:
+        with fifo.open("wb") as writer:
+            writer.write(payload)
+
+    body = MultipartBody([], [("files", fifo)])
+    assert body.content_length is None
+    assert not body.replayable
+    writer = threading.Thread(target=write)
+    writer.start()
+    with httpx.Client() as client:
+        client.post(recording_server.url, content=body, headers=body.headers)
+    writer.join()
+    request = recording_server.requests[0]
+    assert request.headers["Transfer-Encoding"] == "chunked"
+    [part] = parse_multipart(request.headers["Content-Type"], request.body)
+    assert (part.filename, sha256(part.data)) == ("fifo.log", sha256(payload))
+
+
+def test_missing_path_fails_at_construction_naming_it(
+    recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.pdf"
+    for files in ([("files", missing)], [("file", ("x.pdf", str(missing)))]):
+        with pytest.raises(FileNotFoundError, match=re.escape(str(missing))) as raised:
+            MultipartBody([("user_message", "hi")], files)
+        assert raised.value.filename == str(missing)
+    with pytest.raises(IsADirectoryError, match=re.escape(str(tmp_path))):
+        MultipartBody([], [("files", tmp_path)])
+    assert recording_server.requests == []
+
+
+def test_invalid_inputs_fail_at_construction(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="binary mode"):
+        MultipartBody([], [("files", cast("Any", io.StringIO("text")))])
+    with pytest.raises(TypeError, match="expected a path, bytes"):
+        MultipartBody([], [("files", cast("Any", 42))])
+    with pytest.raises(TypeError, match="file tuple"):
+        MultipartBody([], [("files", cast("Any", ("a", b"b", "c", "d")))])
+    with pytest.raises(ValueError, match="content type"):
+        MultipartBody([], [("files", ("a.txt", b"x", "text/plain\r\nX-Injected: 1"))])
+    with pytest.raises(ValueError, match="boundary"):
+        MultipartBody([], [], boundary=b"bad\r\nboundary")
+    with pytest.raises(ValueError, match="chunk_size"):
+        MultipartBody([], [], chunk_size=0)
+
+
+def test_sdk_files_are_closed_one_at_a_time_and_callers_files_stay_open(
+    tmp_path: Path, tracking_open: TrackingOpen
+) -> None:
+    paths = []
+    for index in range(200):
+        path = tmp_path / f"{index}.bin"
+        path.write_bytes(index.to_bytes(2, "big") * 5000)
+        paths.append(path)
+    callers = io.BytesIO(b"caller's")
+    body = MultipartBody([], [*(("files", path) for path in paths), ("files", callers)])
+    most_open = 0
+    for _ in body:
+        most_open = max(most_open, tracking_open.still_open())
+    assert len(tracking_open.handles) == 200
+    assert most_open == 1, "a path is open only while its part is sent"
+    assert tracking_open.still_open() == 0
+    assert not callers.closed
+
+
+def test_abandoned_iteration_closes_sdk_files(tmp_path: Path, tracking_open: TrackingOpen) -> None:
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"x" * 1_000_000)
+    callers = io.BytesIO(b"y" * 100_000)
+    body = MultipartBody([], [("files", callers), ("files", path)], chunk_size=16 * 1024)
+
+    abandoned = cast("Generator[bytes]", iter(body))
+    for chunk in abandoned:
+        if chunk.startswith(b"x"):
+            break  # inside the path's part
+    assert tracking_open.still_open() == 1
+    abandoned.close()  # what happens when a send is cut short
+    assert tracking_open.still_open() == 0
+
+    failing = cast("Generator[bytes]", iter(body))
+    for chunk in failing:
+        if chunk.startswith(b"x"):
+            break
+    with pytest.raises(ConnectionError):
+        failing.throw(ConnectionError("the connection dropped"))
+    assert tracking_open.still_open() == 0
+
+    suspended = iter(body)
+    for chunk in suspended:
+        if chunk.startswith(b"x"):
+            break
+    body.close()
+    assert tracking_open.still_open() == 0
+    assert not callers.closed
+
+
+def test_a_failing_read_closes_sdk_files(tmp_path: Path, tracking_open: TrackingOpen) -> None:
+    class Broken(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            raise OSError("disk on fire")
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"x" * 1000)
+    broken = Broken()
+    with pytest.raises(OSError, match="disk on fire"):
+        b"".join(MultipartBody([], [("files", path), ("files", ("b", broken))]))
+    assert len(tracking_open.handles) == 1
+    assert tracking_open.still_open() == 0
+    assert not broken.closed
+
+
+@pytest.mark.anyio
+async def test_abandoned_async_iteration_closes_sdk_files(
+    tmp_path: Path, tracking_open: TrackingOpen
+) -> None:
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"x" * 1_000_000)
+    body = MultipartBody([], [("files", path)], chunk_size=16 * 1024)
+    chunks = cast("AsyncGenerator[bytes]", body.__aiter__())
+    for _ in range(3):
+        await chunks.__anext__()
+    assert tracking_open.still_open() == 1
+    await chunks.aclose()
+    assert tracking_open.still_open() == 0
+
+
+@pytest.mark.anyio
+async def test_async_iteration_opens_and_reads_files_off_the_event_loop(
+    recording_server: RecordingServer, tmp_path: Path, tracking_open: TrackingOpen
 ) -> None:
     readers: list[threading.Thread] = []
 
@@ -125,74 +388,82 @@ async def test_async_upload_reads_files_off_the_event_loop(
             readers.append(threading.current_thread())
             return super().read(size)
 
+        def seek(self, offset: int, whence: int = 0) -> int:
+            readers.append(threading.current_thread())
+            return super().seek(offset, whence)
+
     path = tmp_path / "a.bin"
     path.write_bytes(os.urandom(600_000))
-    body = MultipartBody([], [("files", ("r.bin", Recording(b"abc" * 1000))), ("files", path)])
-    async with httpx.AsyncClient() as client:
-        await client.send(_request(client, recording_server, body))
-    assert readers
-    assert all(thread is not threading.main_thread() for thread in readers)
+    recording = Recording(b"abc" * 100_000)
+    body = MultipartBody([], [("files", ("r.bin", recording)), ("files", path)])
+    readers.clear()  # the constructor measured the stream, on this thread
+    await send_async(recording_server.url, body, body.headers)
+    assert len(readers) > 2
+    assert tracking_open.threads
+    loop_thread = threading.current_thread()
+    assert all(thread is not loop_thread for thread in readers + tracking_open.threads)
     request = recording_server.requests[0]
     parts = parse_multipart(request.headers["Content-Type"], request.body)
-    assert [p.data for p in parts] == [b"abc" * 1000, path.read_bytes()]
-
-
-def test_missing_path_fails_at_construction_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"missing\.pdf"):
-        MultipartBody([], [("files", tmp_path / "missing.pdf")])
-
-
-def test_files_opened_by_the_sdk_are_closed_and_callers_files_stay_open(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    opened: list[IO[bytes]] = []
-    real_open = open
-
-    def tracking_open(*args: object, **kwargs: object) -> IO[bytes]:
-        handle = real_open(*args, **kwargs)  # type: ignore[call-overload]
-        opened.append(handle)
-        return handle  # type: ignore[no-any-return]
-
-    monkeypatch.setattr("builtins.open", tracking_open)
-    path = tmp_path / "f.bin"
-    path.write_bytes(b"x" * 1_000_000)
-    mine = io.BytesIO(b"caller's")
-
-    _body_bytes(MultipartBody([], [("files", path), ("files", mine)]))
-    assert opened
-    assert all(handle.closed for handle in opened)
-    assert not mine.closed
-
-    abandoned = iter(MultipartBody([], [("files", path)], chunk_size=1024))
-    next(abandoned)
-    next(abandoned)
-    abandoned.close()  # what httpx does when a send is cut short
-    assert all(handle.closed for handle in opened)
+    assert [p.data for p in parts] == [b"abc" * 100_000, path.read_bytes()]
 
 
 def test_filenames_cannot_inject_headers() -> None:
     evil = 'a"b\r\nContent-Type: text/html\r\n.txt'
     body = MultipartBody([], [("files", (evil, b"payload"))])
-    data = _body_bytes(body)
-    [part] = parse_multipart(body.content_type, data)
-    assert part.data == b"payload"
-    assert part.content_type == "text/plain"
-    assert part.filename == "a%22b%0D%0AContent-Type: text/html%0D%0A.txt"
-    assert data.count(b"\r\nContent-Type:") == 1, "one header line, inside one part"
+    data, parts = encode(body)
+    [part] = parts
+    assert (part.name, part.data, part.content_type) == ("files", b"payload", "text/plain")
+    assert part.filename == 'a"b%0D%0AContent-Type: text/html%0D%0A.txt'
+    head = data.split(b"\r\n\r\n")[0].split(b"\r\n")
+    assert head == [
+        b"--" + body.boundary,
+        b'Content-Disposition: form-data; name="files"; filename="a\\"b%0D%0AContent-Type: '
+        b'text/html%0D%0A.txt"',
+        b"Content-Type: text/plain",
+    ]
 
 
-def test_unicode_filenames_round_trip() -> None:
-    body = MultipartBody([], [("files", ("résumé 数据.pdf", b"%PDF"))])
-    [part] = parse_multipart(body.content_type, _body_bytes(body))
-    assert part.filename == "résumé 数据.pdf"
+def test_names_cannot_inject_parameters() -> None:
+    sneaky_name = 'files"; filename="evil.exe'
+    sneaky_file = 'a.txt"; name="other\\'
+    body = MultipartBody([(sneaky_name, "v")], [("files", (sneaky_file, b"data"))])
+    _, [field, upload] = encode(body)
+    assert (field.name, field.filename, field.data) == (sneaky_name, None, b"v")
+    assert (upload.name, upload.filename) == ("files", 'a.txt"; name="other%5C')
 
 
-def test_random_boundary_and_boundary_like_content() -> None:
-    tricky = b"\r\n--+++\r\n--" + b"-" * 70 + b"\r\n"
-    first = MultipartBody([], [("files", ("t.bin", tricky))])
-    second = MultipartBody([], [("files", ("t.bin", tricky))])
+def test_quotes_backslashes_and_unicode_round_trip_exactly() -> None:
+    names = ['he said "hi" \\ok.txt', "résumé 数据 📄.pdf", "tab\there;semi=colon'.bin"]
+    body = MultipartBody([('naïve \\ "field"', "v")], [("files", (n, b"x")) for n in names])
+    _, [field, *uploads] = encode(body)
+    assert field.name == 'naïve \\ "field"'
+    assert [part.filename for part in uploads] == names
+    assert [part.content_type for part in uploads] == [
+        "text/plain",
+        "application/pdf",
+        "application/octet-stream",
+    ]
+
+
+def test_boundary_is_random_and_boundary_like_content_survives() -> None:
+    first = MultipartBody([], [("files", ("t.bin", b""))])
+    second = MultipartBody([], [("files", ("t.bin", b""))])
     assert first.boundary != second.boundary
-    assert parse_multipart(first.content_type, _body_bytes(first))[0].data == tricky
+    assert re.fullmatch(rb"[0-9a-f]{32}", first.boundary)
+    tricky = (
+        b"\r\n--+++\r\n--"
+        + b"-" * 70
+        + b"\r\n--"
+        + os.urandom(16).hex().encode()
+        + b'--\r\n\r\nContent-Disposition: form-data; name="x"\r\n\r\n'
+    )
+    body = MultipartBody([("f", tricky)], [("files", ("t.bin", tricky)), ("files", tricky * 500)])
+    _, parts = encode(body)
+    assert [part.data for part in parts] == [tricky, tricky, tricky * 500]
+
+    given = MultipartBody([], [("files", ("a", b"a"))], boundary=b"+++fixed+++")
+    assert given.content_type == "multipart/form-data; boundary=+++fixed+++"
+    assert encode(given)[1][0].data == b"a"
 
 
 def test_replay_gives_identical_bytes(tmp_path: Path) -> None:
@@ -200,38 +471,128 @@ def test_replay_gives_identical_bytes(tmp_path: Path) -> None:
     path.write_bytes(os.urandom(50_000))
     handle = io.BytesIO(b"prefix-ignored|seekable")
     handle.seek(len(b"prefix-ignored"))
-    body = MultipartBody([("k", "v")], [("files", path), ("files", b"b"), ("files", handle)])
-    assert body.replayable
-    once, twice = _body_bytes(body), _body_bytes(body)
-    assert once == twice
-    assert parse_multipart(body.content_type, once)[-1].data == b"|seekable"
+    with path.open("rb") as callers_file:
+        files: list[tuple[str, FileInput]] = [
+            ("files", path),
+            ("files", str(path)),
+            ("files", b"b"),
+            ("files", handle),
+            ("files", callers_file),
+        ]
+        body = MultipartBody([("k", "v")], files, chunk_size=4096)
+        assert body.replayable
+        once, twice = b"".join(body), b"".join(body)
+        assert once == twice
+        assert len(once) == body.content_length
+        assert [p.data for p in parse_multipart(body.content_type, once)][-2:] == [
+            b"|seekable",
+            path.read_bytes(),
+        ]
 
 
-def test_large_files_stream_in_bounded_chunks(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_async_replay_gives_identical_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "p.bin"
+    path.write_bytes(os.urandom(50_000))
+    body = MultipartBody([("k", "v")], [("files", path), ("files", io.BytesIO(b"seek me"))])
+    runs = [b"".join([chunk async for chunk in body]) for _ in range(2)]
+    assert runs[0] == runs[1] == b"".join(body)
+
+
+def test_replaying_a_non_seekable_stream_raises() -> None:
+    body = MultipartBody([], [("files", ("a", b"bytes")), ("files", Unseekable(b"once"))])
+    assert not body.replayable
+    _, [_, part] = encode(body)
+    assert part.data == b"once"
+    with pytest.raises(RuntimeError, match="cannot be rewound"):
+        b"".join(body)
+
+
+def test_a_file_that_changes_size_never_breaks_the_framing(tmp_path: Path) -> None:
+    path = tmp_path / "log.txt"
+    path.write_bytes(b"a" * 10_000)
+    body = MultipartBody([], [("files", path)], chunk_size=4096)
+    with path.open("ab") as log:
+        log.write(b"b" * 5000)  # grew: the part is the 10_000 bytes it had when measured
+    data, [part] = encode(body)
+    assert (len(data), part.data) == (body.content_length, b"a" * 10_000)
+    path.write_bytes(b"a" * 100)  # shrank: there is nothing right to send
+    with pytest.raises(RuntimeError, match="shrank while being uploaded"):
+        b"".join(body)
+
+
+def test_small_parts_are_coalesced_and_file_chunks_are_not_copied() -> None:
+    chunk = b"z" * 1000
+    served: list[bytes] = []
+
+    class Source(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            served.append(chunk if len(served) < 3 else b"")
+            return served[-1]
+
+    fields = [(f"field{index}", "value") for index in range(50)]
+    assert len(list(MultipartBody(fields, [("files", ("a.txt", b"small"))]))) == 1
+    yielded = list(MultipartBody(fields, [("files", ("s.bin", Source()))]))
+    assert [piece is chunk for piece in yielded] == [False, True, True, True, False]
+
+
+def test_large_file_streams_in_bounded_chunks_and_memory(tmp_path: Path) -> None:
     path = tmp_path / "sparse.bin"
     with path.open("wb") as handle:
         handle.truncate(64 * 1024 * 1024)
-    body = MultipartBody([("user_message", "hi")], [("files", path)], chunk_size=256 * 1024)
-    total = biggest = 0
-    for chunk in body:
-        total += len(chunk)
-        biggest = max(biggest, len(chunk))
+    chunk_size = 256 * 1024
+    body = MultipartBody([("user_message", "hi")], [("files", path)], chunk_size=chunk_size)
+    total = biggest = count = 0
+    tracemalloc.start()
+    try:
+        for chunk in body:
+            total += len(chunk)
+            biggest = max(biggest, len(chunk))
+            count += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert total == body.content_length
-    assert biggest <= 256 * 1024 + 1024  # a chunk, plus the part header it may carry
+    assert biggest == chunk_size
+    assert count == 64 * 4 + 2  # the file's chunks, and the bytes before and after it
+    assert peak < 4 * chunk_size, f"peak {peak} bytes in Python objects while streaming 64 MiB"
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    filename=st.text(min_size=1, max_size=40).filter(lambda s: "\x00" not in s),
+    field_name=st.text(max_size=30),
     field_value=st.text(max_size=40),
+    filename=st.text(max_size=40),
     payload=st.binary(max_size=5000),
+    kind=st.sampled_from(["bytes", "seekable", "stream"]),
+    chunk_size=st.integers(min_value=1, max_value=700),
 )
-def test_any_filename_and_bytes_parse_back(filename: str, field_value: str, payload: bytes) -> None:
-    body = MultipartBody([("field", field_value)], [("files", (filename, payload))])
-    data = _body_bytes(body)
-    assert len(data) == body.content_length
+def test_any_names_and_bytes_parse_back(
+    field_name: str, field_value: str, filename: str, payload: bytes, kind: str, chunk_size: int
+) -> None:
+    content: bytes | IO[bytes] = {
+        "bytes": lambda: payload,
+        "seekable": lambda: io.BytesIO(payload),
+        "stream": lambda: cast("IO[bytes]", Unseekable(payload)),
+    }[kind]()
+    body = MultipartBody(
+        [(field_name, field_value)], [("files", (filename, content))], chunk_size=chunk_size
+    )
+    chunks = list(body)
+    data = b"".join(chunks)
+    assert max(len(chunk) for chunk in chunks) <= chunk_size
+    assert body.content_length == (None if kind == "stream" else len(data))
     field, part = parse_multipart(body.content_type, data)
-    assert field.data == field_value.encode()
-    assert part.data == payload
-    expected = filename.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
-    assert part.filename == expected
+    assert (field.name, field.filename, field.data) == (
+        sent_as(field_name),
+        None,
+        field_value.encode(),
+    )
+    assert (part.name, part.filename, part.data) == (
+        "files",
+        sent_as(filename, filename=True),
+        payload,
+    )
