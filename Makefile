@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 export PYTHON
 
-.PHONY: install test regen check-regen lint typecheck bench demo ci
+.PHONY: install test contract regen check-regen lint typecheck bench demo ci
 
 install:
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -12,6 +12,13 @@ install:
 
 test:
 	$(PYTHON) -m pytest
+
+# Every operation of the spec through the SDK against Prism, a spec-driven mock server that
+# validates requests. Prism is pinned in contract/package-lock.json and installed into
+# contract/node_modules (no global install; --ignore-scripts skips its analytics post-install).
+contract:
+	cd contract && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	$(PYTHON) -m pytest contract -q -s
 
 regen:
 	scripts/regen.sh
