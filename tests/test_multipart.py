@@ -561,11 +561,19 @@ def test_large_file_streams_in_bounded_chunks_and_memory(tmp_path: Path) -> None
     assert peak < 4 * chunk_size, f"peak {peak} bytes in Python objects while streaming 64 MiB"
 
 
-@settings(max_examples=60, deadline=None)
+# Names drawn mostly from what breaks naive encoders: quotes, backslashes, CR/LF, separators, and
+# non-ASCII (accents, a line separator, an emoji), mixed with any other character.
+tricky_text = st.text(
+    st.sampled_from('"\\\r\n;=%: \t/é\u2028\u00a0\U0001f600') | st.characters(codec="utf-8"),
+    max_size=40,
+)
+
+
+@settings(max_examples=100, deadline=None)
 @given(
-    field_name=st.text(max_size=30),
-    field_value=st.text(max_size=40),
-    filename=st.text(max_size=40),
+    field_name=tricky_text,
+    field_value=tricky_text,
+    filename=tricky_text,
     payload=st.binary(max_size=5000),
     kind=st.sampled_from(["bytes", "seekable", "stream"]),
     chunk_size=st.integers(min_value=1, max_value=700),
@@ -596,3 +604,23 @@ def test_any_names_and_bytes_parse_back(
         sent_as(filename, filename=True),
         payload,
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    fields=st.lists(st.tuples(tricky_text, tricky_text), max_size=3),
+    files=st.lists(st.tuples(tricky_text, st.binary(max_size=3000)), min_size=1, max_size=4),
+    chunk_size=st.integers(min_value=1, max_value=5000),
+)
+def test_many_fields_and_files_parse_back_in_order(
+    fields: list[tuple[str, str]], files: list[tuple[str, bytes]], chunk_size: int
+) -> None:
+    body = MultipartBody(
+        fields, [("files", (name, io.BytesIO(data))) for name, data in files], chunk_size=chunk_size
+    )
+    data, parts = encode(body)
+    assert body.content_length == len(data)
+    assert [(p.name, p.filename, p.data) for p in parts] == [
+        *((sent_as(name), None, value.encode()) for name, value in fields),
+        *(("files", sent_as(name, filename=True), payload) for name, payload in files),
+    ]
