@@ -86,6 +86,14 @@ def test_readme_first_block_is_what_ci_runs() -> None:
     assert set(commands) <= ci, ".ci/run must run the README's commands as written"
 
 
+def _run_shell(block: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a shell block as a user would paste it, failing on its first failing command."""
+    command = ["bash", "-euo", "pipefail", "-c", block]
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
 def _dependency_overlay(path: Path) -> Path:
     """This environment's installed packages, minus our own distribution."""
     path.mkdir()
@@ -126,14 +134,7 @@ def test_install_commands_install_a_working_package(tmp_path: Path) -> None:
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     }
     env.pop("VIRTUAL_ENV", None)
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = _run_shell(block, tmp_path, env)
     assert "Successfully installed meibel-sdk-" in result.stdout
     assert "does not provide the extra" not in result.stdout + result.stderr
 
@@ -186,15 +187,8 @@ def test_regeneration_walkthrough_prints_what_the_page_shows(tmp_path: Path) -> 
     (home / "Downloads" / "api-v2.json").write_text(json.dumps(_bumped_spec(), indent=2))
     env = {**os.environ, "HOME": str(home), "PYTHON": sys.executable}
 
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = _run_shell(block, project, env)
 
-    assert result.returncode == 0, result.stdout + result.stderr
     printed = [line for line in result.stdout.splitlines() if line != "scripts/regen.sh"]
     assert printed == expected.splitlines()
 

@@ -158,6 +158,15 @@ def settle(check: Callable[[], bool], seconds: float = 5.0) -> None:
         time.sleep(0.01)
 
 
+def assert_server_released(server: str, before: dict[str, int]) -> None:
+    """Every connection closed, and one per stream: none abandoned mid-stream was reused."""
+    settle(lambda: server_stats(server)["open"] == 0)
+    after = server_stats(server)
+    assert after["open"] == 0
+    assert after["streams"] - before["streams"] == STREAMS
+    assert after["stream_connections"] - before["stream_connections"] == STREAMS
+
+
 def consume_until_content(stream: Any) -> None:
     for event in stream:
         if event.type == "content":
@@ -201,12 +210,7 @@ def test_a_thousand_abandoned_sync_streams_leave_nothing_open(
             assert stream.response.is_closed
             assert_released(attachment, number)
     assert open_fds() == baseline
-    settle(lambda: server_stats(server)["open"] == 0)
-    after = server_stats(server)
-    assert after["open"] == 0
-    # A connection per stream: one abandoned mid-stream is closed, never put back in the pool.
-    assert after["streams"] - before["streams"] == STREAMS
-    assert after["stream_connections"] - before["stream_connections"] == STREAMS
+    assert_server_released(server, before)
 
 
 async def _abandon(client: AsyncMeibelClient, attachment: Path, how: str) -> Any:
@@ -252,8 +256,4 @@ def test_a_thousand_abandoned_async_streams_leave_nothing_open(
 
     asyncio.run(run())
     assert open_fds() == baseline
-    settle(lambda: server_stats(server)["open"] == 0)
-    after = server_stats(server)
-    assert after["open"] == 0
-    assert after["streams"] - before["streams"] == STREAMS
-    assert after["stream_connections"] - before["stream_connections"] == STREAMS
+    assert_server_released(server, before)
