@@ -247,6 +247,24 @@ class _BaseClient:
         stream = request.stream
         return bool(getattr(stream, "replayable", True))
 
+    def _delay_after_error(
+        self, request: httpx.Request, error: httpx.TransportError, attempt: int
+    ) -> float:
+        """Seconds to wait before sending again after `error`; raises if it is not sent again."""
+        delay = self._retry.delay_for_error(request.method, error, attempt)
+        if delay is None or not self._replayable(request):
+            raise self._connection_error(error, request) from error
+        return delay
+
+    def _delay_after_status(
+        self, request: httpx.Request, response: httpx.Response, attempt: int
+    ) -> float:
+        """Seconds to wait before sending again after a non-2xx; raises if it is not sent again."""
+        delay = self._retry.delay_for_response(request.method, response, attempt)
+        if delay is None or not self._replayable(request):
+            raise status_error(response)
+        return delay
+
     @staticmethod
     def _connection_error(
         error: httpx.TransportError, request: httpx.Request
@@ -313,7 +331,6 @@ class MeibelClient(_BaseClient, SyncResources):
     def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
         """Send with redirects and retries; raise for anything but a 2xx."""
         attempt = 0
-        replayable = self._replayable(request)
         while True:
             started = time.monotonic()
             try:
@@ -325,18 +342,12 @@ class MeibelClient(_BaseClient, SyncResources):
                         response.close()
             except httpx.TransportError as error:
                 self._log(request, type(error).__name__, started, attempt)
-                delay = self._retry.delay_for_error(request.method, error, attempt)
-                if delay is None or not replayable:
-                    raise self._connection_error(error, request) from error
-                time.sleep(delay)
-                attempt += 1
-                continue
-            self._log(request, str(response.status_code), started, attempt)
-            if response.is_success:
-                return response
-            delay = self._retry.delay_for_response(request.method, response, attempt)
-            if delay is None or not replayable:
-                raise status_error(response)
+                delay = self._delay_after_error(request, error, attempt)
+            else:
+                self._log(request, str(response.status_code), started, attempt)
+                if response.is_success:
+                    return response
+                delay = self._delay_after_status(request, response, attempt)
             time.sleep(delay)
             attempt += 1
 
@@ -459,7 +470,6 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
     async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
         """Send with redirects and retries; raise for anything but a 2xx."""
         attempt = 0
-        replayable = self._replayable(request)
         while True:
             started = time.monotonic()
             try:
@@ -471,18 +481,12 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
                         await response.aclose()
             except httpx.TransportError as error:
                 self._log(request, type(error).__name__, started, attempt)
-                delay = self._retry.delay_for_error(request.method, error, attempt)
-                if delay is None or not replayable:
-                    raise self._connection_error(error, request) from error
-                await anyio.sleep(delay)
-                attempt += 1
-                continue
-            self._log(request, str(response.status_code), started, attempt)
-            if response.is_success:
-                return response
-            delay = self._retry.delay_for_response(request.method, response, attempt)
-            if delay is None or not replayable:
-                raise status_error(response)
+                delay = self._delay_after_error(request, error, attempt)
+            else:
+                self._log(request, str(response.status_code), started, attempt)
+                if response.is_success:
+                    return response
+                delay = self._delay_after_status(request, response, attempt)
             await anyio.sleep(delay)
             attempt += 1
 
