@@ -49,16 +49,14 @@ KEY = "sk-contract-test"
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
-def _operations() -> list[tuple[str, str, JSON]]:
-    return [
-        (method, path, operation)
-        for path, item in SPEC["paths"].items()
-        for method, operation in item.items()
-        if method in METHODS
-    ]
+def _operations_of(document: JSON) -> Iterator[tuple[str, str, JSON]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield method, path, operation
 
 
-OPERATIONS = _operations()
+OPERATIONS = list(_operations_of(SPEC))
 
 
 def _snake(name: str) -> str:
@@ -92,13 +90,6 @@ def _prism_document() -> JSON:
             if VALUES.files(sub) == "many":
                 schema["properties"][name] = {"type": "string", "format": "binary"}
     return document
-
-
-def _operations_of(document: JSON) -> Iterator[tuple[str, str, JSON]]:
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method in METHODS:
-                yield method, path, operation
 
 
 def _free_port() -> int:
