@@ -86,9 +86,15 @@ def test_readme_first_block_is_what_ci_runs() -> None:
     assert set(commands) <= ci, ".ci/run must run the README's commands as written"
 
 
+_ENCLOSING_MAKE = {"MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"}
+
+
 def _run_shell(block: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run a shell block as a user would paste it, failing on its first failing command."""
     command = ["bash", "-euo", "pipefail", "-c", block]
+    # A user's terminal is not inside make: under `make test` these would make a nested
+    # make print "Entering directory" lines the page does not show.
+    env = {key: value for key, value in env.items() if key not in _ENCLOSING_MAKE}
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
