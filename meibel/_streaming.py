@@ -22,7 +22,7 @@ from ._exceptions import (
     StreamInterruptedError,
     StreamStalledError,
 )
-from .sse import ServerSentEvent, aiter_sse, iter_sse
+from .sse import ServerSentEvent, _build, _Fields, _SSEDecoder
 
 __all__ = ["AsyncEventStream", "EventStream", "StreamEvent"]
 
@@ -36,14 +36,24 @@ class StreamEvent(Generic[ModelT]):
     MalformedEventError if the payload does not match the spec.
     """
 
-    __slots__ = ("_model", "_model_type", "data", "sse", "type")
+    __slots__ = ("_model", "_model_type", "_sse", "data", "type")
 
-    def __init__(self, type: str, data: Any, model_type: type | None, sse: ServerSentEvent) -> None:
+    def __init__(
+        self, type: str, data: Any, model_type: type | None, sse: ServerSentEvent | _Fields
+    ) -> None:
         self.type = type
         self.data = data
-        self.sse = sse
+        self._sse = sse  # the parser's fields until `sse` is first read
         self._model_type = model_type
         self._model: Any = _UNPARSED
+
+    @property
+    def sse(self) -> ServerSentEvent:
+        """The wire-level event this was decoded from."""
+        sse = self._sse
+        if isinstance(sse, tuple):
+            sse = self._sse = _build(sse)
+        return sse
 
     @property
     def model(self) -> ModelT | None:
@@ -84,13 +94,14 @@ class EventDecoder:
         self._events = events
         self._default = default
         self.sentinel = sentinel
+        # Only data this short can be the sentinel (give or take whitespace): a cheap first test.
+        self._sentinel_limit = -1 if sentinel is None else len(sentinel) + 8
         self.finished = False
 
-    def decode(self, sse: ServerSentEvent) -> StreamEvent[Any] | None:
-        """The typed event, or None when `sse` is the end-of-stream sentinel."""
-        text, name = sse.data, sse.event
-        sentinel = self.sentinel
-        if sentinel is not None and len(text) < len(sentinel) + 8 and text.strip() == sentinel:
+    def decode(self, sse: _Fields) -> StreamEvent[Any] | None:
+        """The typed event, or None when `sse` (an event's fields) is the end-of-stream sentinel."""
+        name, text, _, _ = sse
+        if len(text) < self._sentinel_limit and text.strip() == self.sentinel:
             self.finished = True
             return None
         model_type = self._events.get(name)
@@ -112,11 +123,11 @@ class EventDecoder:
         return StreamEvent(name, data, model_type, sse)
 
     @staticmethod
-    def _error_event(sse: ServerSentEvent) -> StreamEventError:
+    def _error_event(sse: _Fields) -> StreamEventError:
         try:
-            body: object = json.loads(sse.data)
+            body: object = json.loads(sse[1])
         except json.JSONDecodeError:
-            body = sse.data
+            body = sse[1]
         status: int | None = None
         detail: object = body
         if isinstance(body, dict):
@@ -192,15 +203,18 @@ class EventStream(_StreamBase, Generic[ModelT]):
     _iterator: Iterator[StreamEvent[ModelT]] | None = None
 
     def _events(self) -> Iterator[StreamEvent[Any]]:
+        # `iter_sse` inlined: each chunk's events are a list, not one more generator to resume.
         decoder = self._decoder
         decode = decoder.decode
+        feed = _SSEDecoder().feed_fields
         with self.reading():
-            for sse in iter_sse(self.response.iter_bytes()):
-                if decoder.finished:
-                    continue  # drain to the end so the connection can be reused
-                event = decode(sse)
-                if event is not None:
-                    yield event
+            for chunk in self.response.iter_bytes():
+                for sse in feed(chunk):
+                    if decoder.finished:
+                        continue  # drain to the end so the connection can be reused
+                    event = decode(sse)
+                    if event is not None:
+                        yield event
 
     def iterate(self) -> Iterator[StreamEvent[ModelT]]:
         """The events, without closing on exit (for wrappers that close the stream themselves)."""
@@ -233,13 +247,16 @@ class AsyncEventStream(_StreamBase, Generic[ModelT]):
 
     async def _events(self) -> AsyncIterator[StreamEvent[Any]]:
         decoder = self._decoder
+        decode = decoder.decode
+        feed = _SSEDecoder().feed_fields
         with self.reading():
-            async for sse in aiter_sse(self.response.aiter_bytes()):
-                if decoder.finished:
-                    continue
-                event = decoder.decode(sse)
-                if event is not None:
-                    yield event
+            async for chunk in self.response.aiter_bytes():
+                for sse in feed(chunk):
+                    if decoder.finished:
+                        continue
+                    event = decode(sse)
+                    if event is not None:
+                        yield event
 
     def iterate(self) -> AsyncIterator[StreamEvent[ModelT]]:
         """The events, without closing on exit (for wrappers that close the stream themselves)."""
