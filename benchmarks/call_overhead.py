@@ -16,10 +16,10 @@ from _report import Result
 from _servers import session_server
 from _vendor import VENDOR_NAME, vendor_python
 
-CALLS = 2000
+CALLS = 1000
 WARMUP = 200
 ROUNDS = 5
-PROCESSES = 3  # per SDK
+PROCESSES = 5  # per SDK
 
 SCRIPT = """
 import json, statistics, sys, time

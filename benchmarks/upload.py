@@ -12,7 +12,7 @@ from _report import Result
 from _servers import loopback_server
 
 SIZE = 1 << 30
-ROUNDS = 3
+ROUNDS = 5
 # ours; a generator of 256 KiB reads (sent chunked); a file object (sent with Content-Length)
 HOW = ("ours", "raw", "raw-file")
 
