@@ -6,15 +6,21 @@ import os
 import statistics
 import sys
 import tempfile
+from pathlib import Path
 
 from _measure import run_script
 from _report import Result
 from _servers import loopback_server
+from _vendor import VENDOR_NAME, vendor_python
 
 SIZE = 1 << 30
 ROUNDS = 5
 # ours; a generator of 256 KiB reads (sent chunked); a file object (sent with Content-Length)
 HOW = ("ours", "raw", "raw-file")
+_VENDOR_CALL = (
+    "client.datasources.file_uploads.upload_content(files=<open file>): one file per call, "
+    "64 KiB reads, sent chunked"
+)
 
 SCRIPT = """
 import json, sys, time
@@ -31,6 +37,13 @@ if how == "ours":
     client.file_upload.upload_content  # load the namespace before the baseline
     def upload():
         client.file_upload.upload_content("d", files=[path])
+elif how == "vendor":
+    from meibel import MeibelClient
+    client = MeibelClient(api_key="k", base_url=url + "/v2", timeout=600)
+    client.datasources.file_uploads.upload_content  # load the resource before the baseline
+    def upload():
+        with open(path, "rb") as f:
+            client.datasources.file_uploads.upload_content("d", files=f, files_name="a.bin")
 elif how == "raw-file":
     client = httpx.Client(timeout=None)
     def upload():
@@ -56,15 +69,19 @@ print(json.dumps({"seconds": elapsed, "rss_growth_kib": rss_kib("VmHWM:") - base
 
 
 def run() -> list[Result]:
+    vendor = vendor_python()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "attachment.bin")
         with open(path, "wb") as handle:
             handle.truncate(SIZE)  # sparse: read at memory speed, no disk needed
         with loopback_server() as url:
-            runs: dict[str, list[dict[str, float]]] = {how: [] for how in HOW}
+            pythons: dict[str, str | Path] = dict.fromkeys(HOW, sys.executable)
+            if vendor:
+                pythons["vendor"] = vendor
+            runs: dict[str, list[dict[str, float]]] = {how: [] for how in pythons}
             for _ in range(ROUNDS):  # alternating, so machine drift hits each alike
-                for how in HOW:
-                    runs[how].append(run_script(sys.executable, SCRIPT, url, path, how))
+                for how, python in pythons.items():
+                    runs[how].append(run_script(python, SCRIPT, url, path, how))
     mib_per_s = {
         how: statistics.median(SIZE / r["seconds"] / (1 << 20) for r in samples)
         for how, samples in runs.items()
@@ -101,5 +118,23 @@ def run() -> list[Result]:
             "raw httpx stream",
             "MiB",
             "< 64 MiB",
+        ),
+        Result(
+            "1 GiB upload throughput vs vendor",
+            mib_per_s["ours"],
+            mib_per_s.get("vendor"),
+            VENDOR_NAME,
+            "MiB/s",
+            "-",
+            higher_is_better=True,
+            notes=(_VENDOR_CALL if vendor else f"{VENDOR_NAME} skipped: no scratch venv",),
+        ),
+        Result(
+            "1 GiB upload: peak RSS above baseline vs vendor",
+            growth["ours"],
+            growth.get("vendor"),
+            VENDOR_NAME,
+            "MiB",
+            "-",
         ),
     ]
