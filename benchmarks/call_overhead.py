@@ -1,7 +1,7 @@
-"""Per-call time of `get_session` against raw httpx on loopback, ours and the vendor's.
+"""Per-call time of `get_session` against raw httpx2 on loopback, ours and the vendor's.
 
 The server is a fast asyncio process. Each SDK runs in its own interpreter (the vendor's shares
-our import name), timed against raw httpx in that same process: warm-up, then rounds alternating
+our import name), timed against raw httpx2 in that same process: warm-up, then rounds alternating
 raw and SDK calls; each process reports the medians of its rounds' µs per call.
 """
 
@@ -23,11 +23,14 @@ PROCESSES = 5  # per SDK
 
 SCRIPT = """
 import json, statistics, sys, time
-import httpx
+try:
+    import httpx2 as http  # our venv: the raw peer is httpx2, what MeibelClient runs on
+except ImportError:
+    import httpx as http  # the vendor SDK's venv: its own HTTP client
 from meibel import MeibelClient
 
 url, calls, warmup, rounds, sdk_name = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5]
-raw = httpx.Client()
+raw = http.Client()
 client = MeibelClient(api_key="k", base_url=url + "/v2")
 get = getattr(client.sessions, sdk_name)
 
@@ -66,11 +69,11 @@ def _measure(python: Path | str, url: str, method: str) -> dict[str, float]:
 
 
 def _overhead(sdk: float, raw: float) -> str:
-    return f"overhead over raw httpx: {sdk - raw:+.0f} µs/call ({(sdk / raw - 1) * 100:+.1f}%)"
+    return f"overhead over raw httpx2: {sdk - raw:+.0f} µs/call ({(sdk / raw - 1) * 100:+.1f}%)"
 
 
 def _factor(runs: list[dict[str, float]]) -> float:
-    """Median over processes of SDK time / raw httpx time in the same process."""
+    """Median over processes of SDK time / raw httpx2 time in the same process."""
     return statistics.median(run["sdk"] / run["raw"] for run in runs)
 
 
@@ -95,7 +98,7 @@ def run() -> list[Result]:
             "per-call time, GET session",
             our_factor * our_raw,
             our_raw,
-            "raw httpx",
+            "raw httpx2",
             "µs/call",
             "within 15% (<= 1.15)",
             notes=(_overhead(our_factor * our_raw, our_raw),),
@@ -107,7 +110,7 @@ def run() -> list[Result]:
         vendor_notes: tuple[str, ...] = (f"{VENDOR_NAME} skipped: {skipped}",)
     else:
         # Separate processes drift by more than the SDKs differ, so each SDK is compared
-        # through its ratio to raw httpx in its own process, at one common raw baseline.
+        # through its ratio to raw httpx2 in its own process, at one common raw baseline.
         baseline = statistics.median(run["raw"] for run in ours + theirs)
         their_factor = _factor(theirs)
         ours_value, theirs_value = our_factor * baseline, their_factor * baseline
@@ -115,8 +118,8 @@ def run() -> list[Result]:
             f"{VENDOR_NAME} `client.sessions.get(session_id=...)`: "
             + _overhead(theirs_value, baseline)
             + f"; ours {_overhead(ours_value, baseline)}",
-            f"each figure is the SDK's time / raw httpx time in its own process ({PROCESSES} "
-            f"alternating processes per SDK, medians), times the common raw httpx median "
+            f"each figure is the SDK's time / raw httpx2 time in its own process ({PROCESSES} "
+            f"alternating processes per SDK, medians), times the common raw httpx2 median "
             f"{baseline:.0f} µs/call",
         )
     results.append(

@@ -13,7 +13,11 @@ EVENTS = 20_000
 ROUNDS = 5
 
 STREAM = """
-import json, time, httpx
+import json, time
+try:
+    import httpx2 as http  # our venv: the raw peer is httpx2, what MeibelClient runs on
+except ImportError:
+    import httpx as http  # the vendor SDK's venv: its own HTTP client
 
 def chat_bytes(count):
     def event(name, data):
@@ -32,7 +36,7 @@ def chat_bytes(count):
     return [body[i:i + 65536] for i in range(0, len(body), 65536)]
 
 def response(chunks):
-    return httpx.Response(200, content=iter(chunks), request=httpx.Request("POST", "http://x/"))
+    return http.Response(200, content=iter(chunks), request=http.Request("POST", "http://x/"))
 """
 
 OURS = (

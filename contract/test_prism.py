@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from jsonschema import Draft202012Validator
 from spec_values import JSON, Values
@@ -317,13 +317,13 @@ def test_every_operation_of_the_spec_was_exercised() -> None:
 def test_prism_rejects_what_breaks_the_spec(prism: str) -> None:
     """The harness can fail: Prism validates bodies, security, and the form of values."""
     headers = {"Meibel-API-Key": KEY}
-    chat = httpx.post(f"{prism}/sessions/s1/chat", json={"user_msg": 1}, headers=headers)
+    chat = httpx2.post(f"{prism}/sessions/s1/chat", json={"user_msg": 1}, headers=headers)
     assert chat.status_code == 422, chat.text
-    assert httpx.get(f"{prism}/sessions/s1").status_code == 401  # no key
+    assert httpx2.get(f"{prism}/sessions/s1").status_code == 401  # no key
     # The generator's own templates send Python's "True"; the spec (and Prism) want "true".
-    query = httpx.get(f"{prism}/agents", params={"published_only": "True"}, headers=headers)
+    query = httpx2.get(f"{prism}/agents", params={"published_only": "True"}, headers=headers)
     assert query.status_code == 422, query.text
-    form = httpx.post(
+    form = httpx2.post(
         f"{prism}/sessions/s1/chat/stream", files={"include_thinking": (None, "True")},
         headers=headers,
     )  # fmt: skip

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-import httpx
+import httpx2
 from attrs import field, frozen
 
 from ._exceptions import MalformedEventError
@@ -194,7 +194,7 @@ class ChatDecoder:
 class _ChatBase:
     def __init__(
         self,
-        response: httpx.Response,
+        response: httpx2.Response,
         *,
         events: Mapping[str, type],
         default: type | None,
@@ -229,7 +229,7 @@ class ChatStream(_ChatBase):
     `close()` (also reached by `break` and by leaving a `with` block) releases the connection.
     """
 
-    def __init__(self, response: httpx.Response, **options: Any) -> None:
+    def __init__(self, response: httpx2.Response, **options: Any) -> None:
         super().__init__(response, **options)
         self._events: EventStream[Any] = EventStream(response, **self._stream_args)
 
@@ -280,7 +280,7 @@ class ChatStream(_ChatBase):
 class AsyncChatStream(_ChatBase):
     """The async twin of ChatStream: `async for`, `async with`, `aclose()`."""
 
-    def __init__(self, response: httpx.Response, **options: Any) -> None:
+    def __init__(self, response: httpx2.Response, **options: Any) -> None:
         super().__init__(response, **options)
         self._events: AsyncEventStream[Any] = AsyncEventStream(response, **self._stream_args)
 

@@ -15,7 +15,7 @@ from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, Self
 
 import anyio
-import httpx
+import httpx2
 from meibel_api_v2.api import AsyncResources, SyncResources
 
 from . import __version__
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncMeibelClient", "MeibelClient"]
 
 DEFAULT_BASE_URL = "https://api.meibel.ai/v2"
-DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+DEFAULT_TIMEOUT = httpx2.Timeout(120.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 # A stream is healthy while bytes (events or keep-alive comments) keep arriving; this long
 # without a single byte means it stalled.
@@ -65,7 +65,7 @@ class _Secret:
         return "'***'"
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+def _origin(url: httpx2.URL) -> tuple[str, str, int | None]:
     default_port = {"http": 80, "https": 443}.get(url.scheme)
     return url.scheme, url.host, url.port or default_port
 
@@ -73,14 +73,14 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 class _BaseClient:
     """Configuration and the I/O-free half of sending: building, redirects, parsing."""
 
-    _http: httpx.Client | httpx.AsyncClient
+    _http: httpx2.Client | httpx2.AsyncClient
 
     def __init__(
         self,
         *,
         api_key: str | None,
-        base_url: str | httpx.URL | None,
-        timeout: float | httpx.Timeout | None,
+        base_url: str | httpx2.URL | None,
+        timeout: float | httpx2.Timeout | None,
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         stream_idle_timeout: float,
@@ -94,9 +94,9 @@ class _BaseClient:
         setup_logging()
         self._api_key = _Secret(key)
         url = base_url or os.environ.get("MEIBEL_BASE_URL") or DEFAULT_BASE_URL
-        self.base_url = httpx.URL(str(url).rstrip("/"))
+        self.base_url = httpx2.URL(str(url).rstrip("/"))
         self._base_url_text = str(self.base_url)
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.timeout = timeout if isinstance(timeout, httpx2.Timeout) else httpx2.Timeout(timeout)
         self.max_retries = max_retries
         self.default_headers = dict(default_headers or {})
         self.stream_idle_timeout = stream_idle_timeout
@@ -109,8 +109,8 @@ class _BaseClient:
         self,
         *,
         api_key: str = _NOT_GIVEN,
-        base_url: str | httpx.URL = _NOT_GIVEN,
-        timeout: float | httpx.Timeout | None = _NOT_GIVEN,
+        base_url: str | httpx2.URL = _NOT_GIVEN,
+        timeout: float | httpx2.Timeout | None = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
         default_headers: Mapping[str, str] = _NOT_GIVEN,
         stream_idle_timeout: float = _NOT_GIVEN,
@@ -144,7 +144,7 @@ class _BaseClient:
         stream: bool = False,
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
-    ) -> httpx.Request:
+    ) -> httpx2.Request:
         multipart = files is not None
         if multipart:
             # The body is encoded here, streamed; the generated code only gives method and URL.
@@ -160,7 +160,7 @@ class _BaseClient:
             headers.setdefault("Accept", "text/event-stream")
         timeout = self.timeout
         if stream:
-            timeout = httpx.Timeout(
+            timeout = httpx2.Timeout(
                 connect=timeout.connect,
                 read=self.stream_idle_timeout,
                 write=timeout.write,
@@ -186,10 +186,12 @@ class _BaseClient:
             timeout=timeout,
         )
         if body is not None:
-            request.stream = body  # as is, not wrapped: httpx's wrapper could not be replayed
+            request.stream = body  # as is, not wrapped: httpx2's wrapper could not be replayed
         return request
 
-    def _redirect(self, request: httpx.Request, response: httpx.Response) -> httpx.Request | None:
+    def _redirect(
+        self, request: httpx2.Request, response: httpx2.Response
+    ) -> httpx2.Request | None:
         """The request that follows a redirect, with the key only for the API's own origin."""
         location = response.headers.get("Location")
         if response.status_code not in _REDIRECT_STATUSES or not location:
@@ -200,7 +202,7 @@ class _BaseClient:
             response.status_code in (301, 302) and method == "POST"
         ):
             method = "GET"
-        headers = httpx.Headers(request.headers)
+        headers = httpx2.Headers(request.headers)
         headers["Host"] = url.netloc.decode("ascii")
         if _origin(url) != _origin(self.base_url):
             headers.pop(API_KEY_HEADER, None)
@@ -209,13 +211,13 @@ class _BaseClient:
         if method != request.method:
             for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
                 headers.pop(name, None)
-            stream = httpx.ByteStream(b"")
-        return httpx.Request(
+            stream = httpx2.ByteStream(b"")
+        return httpx2.Request(
             method, url, headers=headers, stream=stream, extensions=request.extensions
         )
 
     def _parse(
-        self, operation: ModuleType, response: httpx.Response, arguments: dict[str, Any], ok: int
+        self, operation: ModuleType, response: httpx2.Response, arguments: dict[str, Any], ok: int
     ) -> Any:
         if response.status_code != ok:
             # Any 2xx is success; the generated parser only knows the documented code.
@@ -225,7 +227,7 @@ class _BaseClient:
                 for name, value in response.headers.multi_items()
                 if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
             ]
-            response = httpx.Response(
+            response = httpx2.Response(
                 ok, headers=headers, content=response.content, request=response.request
             )
         try:
@@ -243,12 +245,12 @@ class _BaseClient:
         return result
 
     @staticmethod
-    def _replayable(request: httpx.Request) -> bool:
+    def _replayable(request: httpx2.Request) -> bool:
         stream = request.stream
         return bool(getattr(stream, "replayable", True))
 
     def _delay_after_error(
-        self, request: httpx.Request, error: httpx.TransportError, attempt: int
+        self, request: httpx2.Request, error: httpx2.TransportError, attempt: int
     ) -> float:
         """Seconds to wait before sending again after `error`; raises if it is not sent again."""
         delay = self._retry.delay_for_error(request.method, error, attempt)
@@ -257,7 +259,7 @@ class _BaseClient:
         return delay
 
     def _delay_after_status(
-        self, request: httpx.Request, response: httpx.Response, attempt: int
+        self, request: httpx2.Request, response: httpx2.Response, attempt: int
     ) -> float:
         """Seconds to wait before sending again after a non-2xx; raises if it is not sent again."""
         delay = self._retry.delay_for_response(request.method, response, attempt)
@@ -267,14 +269,14 @@ class _BaseClient:
 
     @staticmethod
     def _connection_error(
-        error: httpx.TransportError, request: httpx.Request
+        error: httpx2.TransportError, request: httpx2.Request
     ) -> APIConnectionError:
-        kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
+        kind = APITimeoutError if isinstance(error, httpx2.TimeoutException) else APIConnectionError
         reason = str(error) or type(error).__name__
         return kind(f"{request.method} {request.url}: {reason}", request=request)
 
     @staticmethod
-    def _log(request: httpx.Request, outcome: str, started: float, attempt: int) -> None:
+    def _log(request: httpx2.Request, outcome: str, started: float, attempt: int) -> None:
         elapsed = (time.monotonic() - started) * 1000
         logger.debug(
             "%s %s -> %s in %.0f ms (retries: %d)",
@@ -293,17 +295,17 @@ class MeibelClient(_BaseClient, SyncResources):
     >>> client.sessions.get_session(session_id="...")
     """
 
-    _http: httpx.Client
+    _http: httpx2.Client
 
     def __init__(
         self,
         *,
         api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        base_url: str | httpx2.URL | None = None,
+        timeout: float | httpx2.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.Client | None = None,
+        http_client: httpx2.Client | None = None,
         stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
     ) -> None:
         super().__init__(
@@ -315,7 +317,7 @@ class MeibelClient(_BaseClient, SyncResources):
             stream_idle_timeout=stream_idle_timeout,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client()
+        self._http = http_client or httpx2.Client()
 
     def close(self) -> None:
         """Release the connection pool (unless it was passed in as `http_client`)."""
@@ -328,7 +330,7 @@ class MeibelClient(_BaseClient, SyncResources):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+    def _send(self, request: httpx2.Request, *, stream: bool = False) -> httpx2.Response:
         """Send with redirects and retries; raise for anything but a 2xx."""
         attempt = 0
         while True:
@@ -340,7 +342,7 @@ class MeibelClient(_BaseClient, SyncResources):
                         response.read()
                     finally:
                         response.close()
-            except httpx.TransportError as error:
+            except httpx2.TransportError as error:
                 self._log(request, type(error).__name__, started, attempt)
                 delay = self._delay_after_error(request, error, attempt)
             else:
@@ -351,7 +353,7 @@ class MeibelClient(_BaseClient, SyncResources):
             time.sleep(delay)
             attempt += 1
 
-    def _send_following_redirects(self, request: httpx.Request) -> httpx.Response:
+    def _send_following_redirects(self, request: httpx2.Request) -> httpx2.Response:
         for _ in range(_MAX_REDIRECTS):
             response = self._http.send(request, stream=True, follow_redirects=False)
             follow = self._redirect(request, response)
@@ -432,17 +434,17 @@ class MeibelClient(_BaseClient, SyncResources):
 class AsyncMeibelClient(_BaseClient, AsyncResources):
     """The asynchronous client: the same namespaces and methods as MeibelClient, awaitable."""
 
-    _http: httpx.AsyncClient
+    _http: httpx2.AsyncClient
 
     def __init__(
         self,
         *,
         api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        base_url: str | httpx2.URL | None = None,
+        timeout: float | httpx2.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: httpx2.AsyncClient | None = None,
         stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
     ) -> None:
         super().__init__(
@@ -454,7 +456,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
             stream_idle_timeout=stream_idle_timeout,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient()
+        self._http = http_client or httpx2.AsyncClient()
 
     async def aclose(self) -> None:
         """Release the connection pool (unless it was passed in as `http_client`)."""
@@ -467,7 +469,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+    async def _send(self, request: httpx2.Request, *, stream: bool = False) -> httpx2.Response:
         """Send with redirects and retries; raise for anything but a 2xx."""
         attempt = 0
         while True:
@@ -479,7 +481,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
                         await response.aread()
                     finally:
                         await response.aclose()
-            except httpx.TransportError as error:
+            except httpx2.TransportError as error:
                 self._log(request, type(error).__name__, started, attempt)
                 delay = self._delay_after_error(request, error, attempt)
             else:
@@ -490,7 +492,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
             await anyio.sleep(delay)
             attempt += 1
 
-    async def _send_following_redirects(self, request: httpx.Request) -> httpx.Response:
+    async def _send_following_redirects(self, request: httpx2.Request) -> httpx2.Response:
         for _ in range(_MAX_REDIRECTS):
             response = await self._http.send(request, stream=True, follow_redirects=False)
             follow = self._redirect(request, response)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
+import httpx2
 
 __all__ = [
     "APIConnectionError",
@@ -60,7 +60,7 @@ class MeibelError(Exception):
 class APIError(MeibelError):
     """A request to the API failed. `request` is the last request sent."""
 
-    def __init__(self, message: str, *, request: httpx.Request) -> None:
+    def __init__(self, message: str, *, request: httpx2.Request) -> None:
         super().__init__(message)
         self.message = message
         self.request = request
@@ -71,7 +71,7 @@ class APIStatusError(APIError):
 
     status_code: int
 
-    def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
+    def __init__(self, message: str, *, response: httpx2.Response, body: object) -> None:
         super().__init__(message, request=response.request)
         self.response = response
         self.status_code = response.status_code
@@ -133,7 +133,7 @@ class APITimeoutError(APIConnectionError):
 class APIResponseValidationError(APIError):
     """A 2xx answer that does not match the spec's model for it."""
 
-    def __init__(self, message: str, *, response: httpx.Response) -> None:
+    def __init__(self, message: str, *, response: httpx2.Response) -> None:
         super().__init__(message, request=response.request)
         self.response = response
 
@@ -188,7 +188,7 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
-def _response_body(response: httpx.Response) -> object:
+def _response_body(response: httpx2.Response) -> object:
     try:
         return response.json()
     except (ValueError, UnicodeDecodeError):
@@ -212,7 +212,7 @@ def _detail(body: object, status_code: int) -> str:
     return json.dumps(detail, default=str)[:2000]
 
 
-def status_error(response: httpx.Response) -> APIStatusError:
+def status_error(response: httpx2.Response) -> APIStatusError:
     """The exception for a non-2xx response (its body must already be read)."""
     body = _response_body(response)
     code = response.status_code

@@ -31,7 +31,7 @@ import stat
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import IO
 
-import httpx
+import httpx2
 
 __all__ = ["FileContent", "FileInput", "MultipartBody", "normalize_files"]
 
@@ -183,10 +183,10 @@ def _unpack(name: str, value: FileInput) -> tuple[str, bytes | _File, str | None
     return filename, _File(source), content_type
 
 
-class MultipartBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
     """A multipart/form-data request body streamed from its sources; see the module docstring.
 
-    Send it as a request's stream (`httpx.Request(..., stream=body, headers=body.headers)`), or
+    Send it as a request's stream (`httpx2.Request(..., stream=body, headers=body.headers)`), or
     with `content=body` on a sync client. Fields come first, then files, each in the given order.
     """
 

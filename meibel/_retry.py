@@ -23,16 +23,16 @@ import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-import httpx
+import httpx2
 
 __all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "retry_after_seconds"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _RETRYABLE_STATUSES = frozenset({408, 409, 429})
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+_NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.ProxyError)
 
 
-def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> float | None:
+def retry_after_seconds(headers: httpx2.Headers, now: float | None = None) -> float | None:
     """The delay a response asks for, in seconds, or None when it asks for none (or nonsense)."""
     milliseconds = headers.get("retry-after-ms")
     if milliseconds is not None:
@@ -67,7 +67,7 @@ class RetryPolicy:
         return delay * (1 - 0.25 * random.random())
 
     def delay_for_error(
-        self, method: str, error: httpx.TransportError, attempt: int
+        self, method: str, error: httpx2.TransportError, attempt: int
     ) -> float | None:
         if attempt >= self.max_retries:
             return None
@@ -76,7 +76,7 @@ class RetryPolicy:
         return None
 
     def delay_for_response(
-        self, method: str, response: httpx.Response, attempt: int
+        self, method: str, response: httpx2.Response, attempt: int
     ) -> float | None:
         status = response.status_code
         if attempt >= self.max_retries or not (status in _RETRYABLE_STATUSES or status >= 500):

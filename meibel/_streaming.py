@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, cast
 
-import httpx
+import httpx2
 import orjson
 
 from ._exceptions import (
@@ -145,7 +145,7 @@ class EventDecoder:
 class _StreamBase:
     def __init__(
         self,
-        response: httpx.Response,
+        response: httpx2.Response,
         *,
         events: Mapping[str, type],
         default: type | None,
@@ -168,7 +168,7 @@ class _StreamBase:
 
     def _interrupted(self, error: BaseException | None) -> Exception:
         text = self._partial_text()
-        if isinstance(error, httpx.ReadTimeout):
+        if isinstance(error, httpx2.ReadTimeout):
             return StreamStalledError(
                 f"no data for {self._idle_timeout} s: the stream stalled",
                 idle_timeout=float(self._idle_timeout or 0),
@@ -185,7 +185,7 @@ class _StreamBase:
         """
         try:
             yield
-        except httpx.TransportError as error:
+        except httpx2.TransportError as error:
             if not self._ended_cleanly():
                 raise self._interrupted(error) from error
             return

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2
     from meibel_api_v2.models import ChatResponse, Source
     from meibel_api_v2.types import Unset
 
@@ -159,7 +159,7 @@ class ArtifactExtras:
         self,
         path: str | os.PathLike[str] | None = None,
         *,
-        http_client: httpx.Client | None = None,
+        http_client: httpx2.Client | None = None,
     ) -> Path:
         """Write the artifact to `path` (a directory gets its filename; default: the filename).
 
@@ -182,9 +182,9 @@ class ArtifactExtras:
         url = self.storage_url
         if not isinstance(url, str) or not url:
             raise ValueError(f"artifact {self.filename!r} has neither content nor a storage_url")
-        import httpx
+        import httpx2
 
-        client = http_client or httpx.Client(follow_redirects=True)
+        client = http_client or httpx2.Client(follow_redirects=True)
         try:
             with client.stream("GET", url) as response:
                 response.raise_for_status()

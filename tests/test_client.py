@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from wire import DroppingServer, RecordingServer
 
@@ -331,10 +331,10 @@ def test_retry_after_seconds_is_honoured(recording_server: RecordingServer) -> N
 def test_retry_after_http_date_is_parsed() -> None:
     now = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
     later = format_datetime(now + timedelta(seconds=7), usegmt=True)
-    delay = retry_after_seconds(httpx.Headers({"Retry-After": later}), now=now.timestamp())
+    delay = retry_after_seconds(httpx2.Headers({"Retry-After": later}), now=now.timestamp())
     assert delay == pytest.approx(7.0)
-    assert retry_after_seconds(httpx.Headers({"retry-after-ms": "250"})) == 0.25
-    assert retry_after_seconds(httpx.Headers({"Retry-After": "soon"})) is None
+    assert retry_after_seconds(httpx2.Headers({"retry-after-ms": "250"})) == 0.25
+    assert retry_after_seconds(httpx2.Headers({"Retry-After": "soon"})) is None
 
 
 def test_backoff_grows_with_jitter_and_a_cap() -> None:

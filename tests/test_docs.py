@@ -17,7 +17,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from meibel import MeibelClient
@@ -71,7 +71,7 @@ def test_python_blocks_run(
     finally:
         # Examples may leave clients open, as scripts do; a test closes them.
         for value in namespace.values():
-            if isinstance(value, MeibelClient | httpx.Client):
+            if isinstance(value, MeibelClient | httpx2.Client):
                 value.close()
 
 
@@ -202,14 +202,14 @@ def test_regeneration_walkthrough_prints_what_the_page_shows(tmp_path: Path) -> 
     call = """
 import sys
 sys.path[:0] = [".", "generated"]
-import os, httpx, meibel
+import os, httpx2, meibel
 from meibel import MeibelClient
 assert meibel.__file__.startswith(os.getcwd()), meibel.__file__
 seen = []
 def answer(request):
     seen.append(f"{request.method} {request.url.path}")
-    return httpx.Response(204)
-http = httpx.Client(transport=httpx.MockTransport(answer))
+    return httpx2.Response(204)
+http = httpx2.Client(transport=httpx2.MockTransport(answer))
 client = MeibelClient(api_key="k", base_url="http://api.test/v2", http_client=http)
 assert client.sessions.end_session(session_id="s1") is None
 print(seen)

@@ -15,7 +15,7 @@ from contextlib import contextmanager, nullcontext
 from itertools import pairwise
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -169,11 +169,11 @@ def chat_streams(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _sync_client(chunks: list[bytes]) -> MeibelClient:
-    def respond(request: httpx.Request) -> httpx.Response:
+    def respond(request: httpx2.Request) -> httpx2.Response:
         headers = {"content-type": "text/event-stream"}
-        return httpx.Response(200, headers=headers, content=iter(chunks))
+        return httpx2.Response(200, headers=headers, content=iter(chunks))
 
-    http = httpx.Client(transport=httpx.MockTransport(respond))
+    http = httpx2.Client(transport=httpx2.MockTransport(respond))
     return MeibelClient(api_key=KEY, base_url="http://api.test/v2", http_client=http)
 
 
@@ -182,11 +182,11 @@ def _async_client(chunks: list[bytes]) -> AsyncMeibelClient:
         for chunk in chunks:
             yield chunk
 
-    def respond(request: httpx.Request) -> httpx.Response:
+    def respond(request: httpx2.Request) -> httpx2.Response:
         headers = {"content-type": "text/event-stream"}
-        return httpx.Response(200, headers=headers, content=body())
+        return httpx2.Response(200, headers=headers, content=body())
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(respond))
+    http = httpx2.AsyncClient(transport=httpx2.MockTransport(respond))
     return AsyncMeibelClient(api_key=KEY, base_url="http://api.test/v2", http_client=http)
 
 

@@ -10,7 +10,7 @@ import pkgutil
 import re
 from pathlib import Path
 
-import httpx
+import httpx2
 import meibel_api_v2
 import pytest
 from meibel_api_v2 import AuthenticatedClient
@@ -146,7 +146,7 @@ def test_chat_stream_form_fields_follow_the_spec() -> None:
         files=[File(payload=io.BytesIO(b"data"), file_name="q4.csv", mime_type="text/csv")],
     )
     kwargs = send_chat_message_stream._get_kwargs("s_1", body=body)
-    request = httpx.Request(
+    request = httpx2.Request(
         kwargs["method"],
         "http://127.0.0.1/v2" + kwargs["url"],
         files=kwargs["files"],

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from meibel import AsyncMeibelClient, MeibelClient
@@ -123,7 +123,7 @@ def server() -> Iterator[str]:
 
 
 def server_stats(url: str) -> dict[str, int]:
-    with httpx.Client() as http:
+    with httpx2.Client() as http:
         stats: dict[str, int] = http.get(url + "/stats").json()
     return stats
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, Generator
 from pathlib import Path
 from typing import IO, Any, cast
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,7 +78,7 @@ def sent_as(value: str, *, filename: bool = False) -> str:
 
 async def send_async(url: str, body: MultipartBody, headers: dict[str, str]) -> None:
     """As MeibelClient sends it: the body itself is the request's stream, so it can be replayed."""
-    async with httpx.AsyncClient() as client:
+    async with httpx2.AsyncClient() as client:
         request = client.build_request("POST", url, headers=headers)
         request.stream = body
         (await client.send(request)).raise_for_status()
@@ -194,7 +194,7 @@ def test_posted_for_real_with_content_length(
 ) -> None:
     files, expected = mixed
     body = MultipartBody(FIELDS, files)
-    with httpx.Client() as client:
+    with httpx2.Client() as client:
         client.post(recording_server.url, content=body, headers=body.headers)
     request = recording_server.requests[0]
     assert "Transfer-Encoding" not in request.headers
@@ -221,7 +221,7 @@ def test_unseekable_stream_is_sent_chunked(recording_server: RecordingServer) ->
     body = MultipartBody([("user_message", "hi")], [("files", ("pipe.txt", Unseekable(b"piped")))])
     assert body.content_length is None
     assert "Content-Length" not in body.headers
-    with httpx.Client() as client:
+    with httpx2.Client() as client:
         client.post(recording_server.url, content=body, headers=body.headers)
     request = recording_server.requests[0]
     assert request.headers["Transfer-Encoding"] == "chunked"
@@ -257,7 +257,7 @@ def test_a_named_pipe_is_streamed_without_a_length(
     assert not body.replayable
     writer = threading.Thread(target=write)
     writer.start()
-    with httpx.Client() as client:
+    with httpx2.Client() as client:
         client.post(recording_server.url, content=body, headers=body.headers)
     writer.join()
     request = recording_server.requests[0]

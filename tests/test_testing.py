@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from meibel import (
@@ -363,7 +363,7 @@ def test_served_schema_errors_are_raised_on_exit() -> None:
 def test_http_client_is_a_plain_httpx_client() -> None:
     fake = FakeMeibel()
     with fake.http_client() as http:
-        assert isinstance(http, httpx.Client)
+        assert isinstance(http, httpx2.Client)
         answer = http.post(
             "http://anything/v2/agents/a1/sessions", headers={"Meibel-API-Key": "k"}, json=None
         )

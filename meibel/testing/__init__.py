@@ -11,7 +11,7 @@
     assert fake.chats[0].files[0].data == b"hi"
 
 It answers in process (`http_client()`, `async_http_client()`, `client()`, `async_client()`, all
-through httpx.MockTransport) or over real HTTP on 127.0.0.1 (`serve()`). It implements agents
+through httpx2.MockTransport) or over real HTTP on 127.0.0.1 (`serve()`). It implements agents
 (listAgents: the agents sessions were created for), sessions (createSession, getSession,
 getSessionMessages, sendChatMessage, sendChatMessageStream), datasources (listDatasources,
 createDatasource, getDatasource, uploadContent) and documents (parseDocument,

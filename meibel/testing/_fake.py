@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import anyio
-import httpx
+import httpx2
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ._records import FilePart, ParseJob, RecordedChat, RecordedRequest, ToolCall, Upload
@@ -138,7 +138,7 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], li
     return fields, files
 
 
-class _SyncEvents(httpx.SyncByteStream):
+class _SyncEvents(httpx2.SyncByteStream):
     def __init__(self, chunks: list[bytes | float], drop: bool) -> None:
         self._chunks = chunks
         self._drop = drop
@@ -150,10 +150,10 @@ class _SyncEvents(httpx.SyncByteStream):
             else:
                 yield chunk
         if self._drop:
-            raise httpx.RemoteProtocolError("peer closed connection (FakeMeibel drop_after)")
+            raise httpx2.RemoteProtocolError("peer closed connection (FakeMeibel drop_after)")
 
 
-class _AsyncEvents(httpx.AsyncByteStream):
+class _AsyncEvents(httpx2.AsyncByteStream):
     def __init__(self, chunks: list[bytes | float], drop: bool) -> None:
         self._chunks = chunks
         self._drop = drop
@@ -165,7 +165,7 @@ class _AsyncEvents(httpx.AsyncByteStream):
             else:
                 yield chunk
         if self._drop:
-            raise httpx.RemoteProtocolError("peer closed connection (FakeMeibel drop_after)")
+            raise httpx2.RemoteProtocolError("peer closed connection (FakeMeibel drop_after)")
 
 
 _SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -248,13 +248,13 @@ class FakeMeibel:
 
     # ----- clients ------------------------------------------------------------------------
 
-    def http_client(self) -> httpx.Client:
-        """An httpx.Client whose requests this fake answers in process."""
-        return httpx.Client(transport=httpx.MockTransport(self._sync_handler))
+    def http_client(self) -> httpx2.Client:
+        """An httpx2.Client whose requests this fake answers in process."""
+        return httpx2.Client(transport=httpx2.MockTransport(self._sync_handler))
 
-    def async_http_client(self) -> httpx.AsyncClient:
-        """An httpx.AsyncClient whose requests this fake answers in process."""
-        return httpx.AsyncClient(transport=httpx.MockTransport(self._async_handler))
+    def async_http_client(self) -> httpx2.AsyncClient:
+        """An httpx2.AsyncClient whose requests this fake answers in process."""
+        return httpx2.AsyncClient(transport=httpx2.MockTransport(self._async_handler))
 
     def client(self, **options: Any) -> MeibelClient:
         """A MeibelClient talking to this fake in process (`options` go to MeibelClient)."""
@@ -288,38 +288,38 @@ class FakeMeibel:
 
     # ----- transport ----------------------------------------------------------------------
 
-    def _sync_handler(self, request: httpx.Request) -> httpx.Response:
+    def _sync_handler(self, request: httpx2.Request) -> httpx2.Response:
         # Read the stream itself: the SDK swaps in its multipart stream after building the
-        # request, so `request.content` would be the empty body httpx cached at build time.
+        # request, so `request.content` would be the empty body httpx2 cached at build time.
         stream = request.stream
-        body = b"".join(stream) if isinstance(stream, httpx.SyncByteStream) else request.content
+        body = b"".join(stream) if isinstance(stream, httpx2.SyncByteStream) else request.content
         answer = self._handle_httpx(request, body)
         if answer.events is not None:
             stream = _SyncEvents(answer.events, answer.drop)
-            return httpx.Response(answer.status, headers=_SSE_HEADERS, stream=stream)
-        return httpx.Response(
+            return httpx2.Response(answer.status, headers=_SSE_HEADERS, stream=stream)
+        return httpx2.Response(
             answer.status,
             content=answer.json_bytes(),
             headers={"Content-Type": "application/json"},
         )
 
-    async def _async_handler(self, request: httpx.Request) -> httpx.Response:
+    async def _async_handler(self, request: httpx2.Request) -> httpx2.Response:
         stream = request.stream
-        if isinstance(stream, httpx.AsyncByteStream):
+        if isinstance(stream, httpx2.AsyncByteStream):
             body = b"".join([chunk async for chunk in stream])
         else:
             body = request.content
         answer = self._handle_httpx(request, body)
         if answer.events is not None:
             stream = _AsyncEvents(answer.events, answer.drop)
-            return httpx.Response(answer.status, headers=_SSE_HEADERS, stream=stream)
-        return httpx.Response(
+            return httpx2.Response(answer.status, headers=_SSE_HEADERS, stream=stream)
+        return httpx2.Response(
             answer.status,
             content=answer.json_bytes(),
             headers={"Content-Type": "application/json"},
         )
 
-    def _handle_httpx(self, request: httpx.Request, body: bytes) -> _Answer:
+    def _handle_httpx(self, request: httpx2.Request, body: bytes) -> _Answer:
         return self.handle(
             request.method,
             request.url.raw_path.decode("ascii"),
