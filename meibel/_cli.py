@@ -2,7 +2,8 @@
 
 Replies stream as they arrive; citations follow them. `/attach PATH` adds a file to the next
 message, `/quit` (or end of input) leaves. The key comes from MEIBEL_API_KEY and the server from
-MEIBEL_BASE_URL, or `--fake` chats with the built-in fake server (no key, no network).
+MEIBEL_BASE_URL, or `--fake` chats with the built-in fake server (no key, no network; it needs
+the `[testing]` extra). `meibel --version` prints the package and API versions.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from typing import TextIO
 
 from ._client import MeibelClient
 from ._exceptions import MeibelError
+from ._extras import MissingExtraError
+from ._version import __api_version__, __version__
+
+VERSION = f"meibel-sdk {__version__} (Meibel API {__api_version__})"
 
 HELP = "Type a message. /attach PATH adds a file to the next message; /quit leaves."
 
@@ -63,10 +68,15 @@ def chat(client: MeibelClient, agent_id: str, stdin: TextIO, stdout: TextIO) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="meibel", description="Meibel AI from the terminal.")
+    parser.add_argument("--version", action="version", version=VERSION)
     commands = parser.add_subparsers(dest="command", required=True)
     chat_command = commands.add_parser("chat", help="chat with an agent, replies streamed")
     chat_command.add_argument("--agent", required=True, help="the agent's id")
-    chat_command.add_argument("--fake", action="store_true", help="use the built-in fake server")
+    chat_command.add_argument(
+        "--fake",
+        action="store_true",
+        help="use the built-in fake server (needs the [testing] extra)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.fake:
@@ -75,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             client = FakeMeibel().client()
         else:
             client = MeibelClient()
-    except MeibelError as error:
+    except (MeibelError, MissingExtraError) as error:
         print(f"meibel: {error}", file=sys.stderr)
         return 2
     with client:

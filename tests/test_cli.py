@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_chat_stream import FINAL, KEY, chat_events
 from wire import RecordingServer, parse_multipart
 
+import meibel
 from meibel import MeibelClient
-from meibel._cli import chat
+from meibel._cli import chat, main
 
 
 def test_chat_streams_replies_shows_citations_and_attaches_files(
@@ -87,3 +89,38 @@ def test_the_terminal_chat_against_the_fake(tmp_path: Path) -> None:
     assert "with agent agent_9" in result.stdout
     assert "attached notes.txt" in result.stdout
     assert "agent> This is a fake reply." in result.stdout
+
+
+def test_version_names_the_package_and_the_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    expected = f"meibel-sdk {meibel.__version__} (Meibel API {meibel.__api_version__})\n"
+    assert capsys.readouterr().out == expected
+    for command in (
+        [sys.executable, "-m", "meibel", "--version"],
+        [Path(sys.executable).parent / "meibel", "--version"],  # the console script
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+        assert result.stdout == expected
+
+
+def test_the_fake_chat_without_the_testing_extra_says_how_to_install_it() -> None:
+    """One line on stderr, no traceback (tests/test_install.py checks a real install too)."""
+    without_extra = (
+        "import sys; sys.modules['jsonschema'] = sys.modules['python_multipart'] = None; "
+        "from meibel._cli import main; sys.exit(main(['chat', '--agent', 'a', '--fake']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", without_extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "meibel: meibel.testing needs jsonschema and python_multipart, which meibel-sdk installs "
+        'only with its [testing] extra: pip install "meibel-sdk[testing]"'
+    ]

@@ -25,13 +25,23 @@ fail with FastAPI's `{"detail": ...}` body. Recording: `requests`, `chats`, `upl
 
 Every JSON response body and stream event is validated against the spec before it is sent, so a
 script that the real API could never produce fails loudly with FakeSchemaError.
+
+Needs the `[testing]` extra: `pip install "meibel-sdk[testing]"`.
 """
 
 from __future__ import annotations
 
-from ._fake import DEFAULT_REPLY, FAKE_API_KEY, FAKE_BASE_URL, FakeMeibel, FakeSession
-from ._records import FilePart, ParseJob, RecordedChat, RecordedRequest, ToolCall, Upload
-from ._schema import FakeSchemaError
+from .._extras import missing_testing_extra
+
+try:
+    from ._fake import DEFAULT_REPLY, FAKE_API_KEY, FAKE_BASE_URL, FakeMeibel, FakeSession
+    from ._records import FilePart, ParseJob, RecordedChat, RecordedRequest, ToolCall, Upload
+    from ._schema import FakeSchemaError
+except ModuleNotFoundError:
+    # Without the extra: one ImportError naming the install command, not a module deep down.
+    if (error := missing_testing_extra()) is None:
+        raise
+    raise error from None
 
 __all__ = [
     "DEFAULT_REPLY",
