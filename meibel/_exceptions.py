@@ -14,6 +14,7 @@ MeibelError
 │   ├── APIConnectionError        no usable answer: connection refused, reset, DNS, ...
 │   │   └── APITimeoutError       the request timed out
 │   └── APIResponseValidationError   a 2xx answer the spec's models cannot parse
+├── UnsafeFilenameError           a server-chosen filename names no safe file (also a ValueError)
 └── StreamError                   a server-sent event stream went wrong after its 200
     ├── StreamInterruptedError    the stream ended before it completed (partial text kept)
     ├── StreamStalledError        no byte arrived for the configured idle time
@@ -50,6 +51,7 @@ __all__ = [
     "StreamInterruptedError",
     "StreamStalledError",
     "UnprocessableEntityError",
+    "UnsafeFilenameError",
 ]
 
 
@@ -138,6 +140,18 @@ class APIResponseValidationError(APIError):
         self.response = response
 
 
+class UnsafeFilenameError(MeibelError, ValueError):
+    """A server-chosen filename (an artifact's) names no file that can be written safely.
+
+    A MeibelError (the server sent it) and a ValueError (what `save()` raises for other unusable
+    artifacts), so either `except` catches it.
+    """
+
+    def __init__(self, message: str, *, filename: str) -> None:
+        super().__init__(message)
+        self.filename = filename
+
+
 class StreamError(MeibelError):
     """A server-sent event stream failed after the server accepted it."""
 
@@ -212,8 +226,11 @@ def _detail(body: object, status_code: int) -> str:
     return json.dumps(detail, default=str)[:2000]
 
 
-def status_error(response: httpx2.Response) -> APIStatusError:
-    """The exception for a non-2xx response (its body must already be read)."""
+def status_error(response: httpx2.Response, *, note: str = "") -> APIStatusError:
+    """The exception for a non-2xx response (its body must already be read).
+
+    `note` says how hard the call tried ("after 3 attempts over 2.1 s; max_retries=2").
+    """
     body = _response_body(response)
     code = response.status_code
     cls = _STATUS_ERRORS.get(code) or (InternalServerError if code >= 500 else APIStatusError)
@@ -222,4 +239,6 @@ def status_error(response: httpx2.Response) -> APIStatusError:
     request_id = response.headers.get("x-request-id")
     if request_id:
         message += f" (request id {request_id})"
+    if note:
+        message += f" ({note})"
     return cls(message, response=response, body=body)

@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._files import AtomicFile, exists_error, safe_name
+
 if TYPE_CHECKING:
     import httpx2
     from meibel_api_v2.models import ChatResponse, Source
@@ -159,36 +161,48 @@ class ArtifactExtras:
         self,
         path: str | os.PathLike[str] | None = None,
         *,
+        overwrite: bool = False,
         http_client: httpx2.Client | None = None,
     ) -> Path:
-        """Write the artifact to `path` (a directory gets its filename; default: the filename).
+        """Write the artifact to a file and return its path.
+
+        Without `path`, or with a directory, the file is named after the base name of the
+        server's `filename` (never a path the server chose; UnsafeFilenameError if nothing is
+        left of it). A file `path` is used as given. An existing file is replaced only with
+        `overwrite=True` (else FileExistsError), and only once the new content is complete.
 
         Inline content of a textual MIME type is written as UTF-8; other inline content is
         base64-decoded (as the API sends binary inline), or written as UTF-8 if it is not
         base64. A `storage_url` is downloaded in chunks, without the API key (a storage URL is
         another origin and carries its own authorisation).
         """
-        target = Path(path) if path is not None else Path(self.filename)
-        if target.is_dir():
-            target = target / os.path.basename(self.filename)
+        if path is None:
+            target = Path(safe_name(self.filename))
+        else:
+            target = Path(path)
+            if target.is_dir():
+                target = target / safe_name(self.filename)
         content = self.content
         if isinstance(content, str):
             data = content.encode("utf-8")
             if not _is_text(self.mime_type):
                 with contextlib.suppress(binascii.Error, ValueError):
                     data = base64.b64decode(content, validate=True)
-            target.write_bytes(data)
+            with AtomicFile(target, overwrite=overwrite) as file:
+                file.write(data)
             return target
         url = self.storage_url
         if not isinstance(url, str) or not url:
             raise ValueError(f"artifact {self.filename!r} has neither content nor a storage_url")
         import httpx2
 
+        if not overwrite and os.path.lexists(target):
+            raise exists_error(target)  # before downloading anything
         client = http_client or httpx2.Client(follow_redirects=True)
         try:
             with client.stream("GET", url) as response:
                 response.raise_for_status()
-                with target.open("wb") as file:
+                with AtomicFile(target, overwrite=overwrite) as file:
                     for chunk in response.iter_bytes():
                         file.write(chunk)
         finally:
