@@ -8,9 +8,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from ._version import __api_version__, __version__
 
 __all__ = [
+    "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -27,8 +28,10 @@ __all__ = [
     "MeibelClient",
     "MeibelError",
     "NotFoundError",
+    "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "Session",
     "StreamError",
     "StreamEventError",
@@ -36,6 +39,8 @@ __all__ = [
     "StreamStalledError",
     "SyncPage",
     "UnprocessableEntityError",
+    "UnsafeFilenameError",
+    "__api_version__",
     "__version__",
 ]
 
@@ -61,9 +66,12 @@ if TYPE_CHECKING:
         StreamInterruptedError,
         StreamStalledError,
         UnprocessableEntityError,
+        UnsafeFilenameError,
     )
     from ._pagination import AsyncPage, SyncPage
+    from ._response import RawResponse
     from ._session import AsyncSession, Session
+    from ._types import NOT_GIVEN, NotGiven
 
 _MODULE_OF = {
     "MeibelClient": "._client",
@@ -72,6 +80,9 @@ _MODULE_OF = {
     "AsyncPage": "._pagination",
     "Session": "._session",
     "AsyncSession": "._session",
+    "RawResponse": "._response",
+    "NOT_GIVEN": "._types",
+    "NotGiven": "._types",
 }
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
+from functools import partial
 from types import ModuleType, SimpleNamespace
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import anyio
 import httpx2
 from meibel_api_v2.api import AsyncResources, SyncResources
 
-from . import __version__
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -28,11 +28,11 @@ from ._exceptions import (
 )
 from ._logging import logger, setup_logging
 from ._pagination import AsyncPage, PageStyle, SyncPage
+from ._resource import RequestOptions, raw_response_requested
+from ._response import RawResponse
 from ._retry import RetryPolicy
-
-if TYPE_CHECKING:
-    from ._chat import AsyncChatStream, ChatStream
-    from ._streaming import AsyncEventStream, EventStream
+from ._types import NOT_GIVEN, NotGiven
+from ._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncMeibelClient", "MeibelClient"]
 
@@ -48,6 +48,20 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _PARSE_CONTEXT = SimpleNamespace(raise_on_unexpected_status=True)
 _NO_PARTS = SimpleNamespace(to_multipart=list)
 _NOT_GIVEN: Any = object()
+# What a request may carry to another origin after a redirect: how the body is framed and what
+# the client is. Every other header (the key, default_headers, extra_headers, header parameters)
+# was configured for the API and stays with it.
+_CROSS_ORIGIN_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "connection",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "user-agent",
+    }
+)
 
 
 class _Secret:
@@ -68,6 +82,15 @@ class _Secret:
 def _origin(url: httpx2.URL) -> tuple[str, str, int | None]:
     default_port = {"http": 80, "https": 443}.get(url.scheme)
     return url.scheme, url.host, url.port or default_port
+
+
+def _check_http_client(http_client: object, expected: type) -> None:
+    if http_client is not None and not isinstance(http_client, expected):
+        kind = f"{type(http_client).__module__}.{type(http_client).__qualname__}"
+        raise TypeError(
+            f"http_client must be an {expected.__module__}.{expected.__qualname__}, not {kind}: "
+            "this SDK runs on httpx2 (`import httpx2`), httpx's maintained continuation."
+        )
 
 
 class _BaseClient:
@@ -144,6 +167,7 @@ class _BaseClient:
         stream: bool = False,
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
+        options: RequestOptions | None = None,
     ) -> httpx2.Request:
         multipart = files is not None
         if multipart:
@@ -154,12 +178,25 @@ class _BaseClient:
             "User-Agent": f"meibel-sdk-python/{__version__}",
             **self.default_headers,
             **spec.get("headers", {}),
-            API_KEY_HEADER: self._api_key.get(),
         }
         if stream:
             headers.setdefault("Accept", "text/event-stream")
         timeout = self.timeout
-        if stream:
+        params = spec.get("params")
+        json_body = spec.get("json")
+        if options is not None:
+            if options.headers:
+                headers.update(options.headers)
+            if options.query:
+                params = {**(params or {}), **options.query}
+            if options.body:
+                json_body = {**(json_body if isinstance(json_body, dict) else {}), **options.body}
+        headers[API_KEY_HEADER] = self._api_key.get()
+        given = NOT_GIVEN if options is None else options.timeout
+        if not isinstance(given, NotGiven):
+            # The caller's own timeout for this call; on a stream it also bounds the idle time.
+            timeout = given if isinstance(given, httpx2.Timeout) else httpx2.Timeout(given)
+        elif stream:
             timeout = httpx2.Timeout(
                 connect=timeout.connect,
                 read=self.stream_idle_timeout,
@@ -178,8 +215,8 @@ class _BaseClient:
         request = self._http.build_request(
             spec["method"].upper(),
             self._base_url_text + spec["url"],
-            params=spec.get("params"),
-            json=spec.get("json"),
+            params=params,
+            json=json_body,
             data=spec.get("data"),
             content=spec.get("content"),
             headers=headers,
@@ -192,7 +229,8 @@ class _BaseClient:
     def _redirect(
         self, request: httpx2.Request, response: httpx2.Response
     ) -> httpx2.Request | None:
-        """The request that follows a redirect, with the key only for the API's own origin."""
+        """The request that follows a redirect; to another origin it carries no configured header
+        (neither the key nor default or per-call headers), only how its body is framed."""
         location = response.headers.get("Location")
         if response.status_code not in _REDIRECT_STATUSES or not location:
             return None
@@ -203,10 +241,11 @@ class _BaseClient:
         ):
             method = "GET"
         headers = httpx2.Headers(request.headers)
-        headers["Host"] = url.netloc.decode("ascii")
         if _origin(url) != _origin(self.base_url):
-            headers.pop(API_KEY_HEADER, None)
-            headers.pop("Authorization", None)
+            headers = httpx2.Headers(
+                [(k, v) for k, v in headers.multi_items() if k.lower() in _CROSS_ORIGIN_HEADERS]
+            )
+        headers["Host"] = url.netloc.decode("ascii")
         stream = request.stream
         if method != request.method:
             for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
@@ -250,29 +289,41 @@ class _BaseClient:
         return bool(getattr(stream, "replayable", True))
 
     def _delay_after_error(
-        self, request: httpx2.Request, error: httpx2.TransportError, attempt: int
+        self, request: httpx2.Request, error: httpx2.TransportError, attempt: int, since: float
     ) -> float:
         """Seconds to wait before sending again after `error`; raises if it is not sent again."""
         delay = self._retry.delay_for_error(request.method, error, attempt)
         if delay is None or not self._replayable(request):
-            raise self._connection_error(error, request) from error
+            raise self._connection_error(error, request, self._attempts(attempt, since)) from error
         return delay
 
     def _delay_after_status(
-        self, request: httpx2.Request, response: httpx2.Response, attempt: int
+        self, request: httpx2.Request, response: httpx2.Response, attempt: int, since: float
     ) -> float:
         """Seconds to wait before sending again after a non-2xx; raises if it is not sent again."""
         delay = self._retry.delay_for_response(request.method, response, attempt)
         if delay is None or not self._replayable(request):
-            raise status_error(response)
+            raise status_error(response, note=self._attempts(attempt, since))
         return delay
+
+    def _attempts(self, attempt: int, since: float) -> str:
+        """How hard the call tried, for the message of its final error ("" for one attempt)."""
+        if attempt == 0:
+            return ""
+        elapsed = time.monotonic() - since
+        return f"after {attempt + 1} attempts over {elapsed:.1f} s; max_retries={self.max_retries}"
 
     @staticmethod
     def _connection_error(
-        error: httpx2.TransportError, request: httpx2.Request
+        error: httpx2.TransportError, request: httpx2.Request, note: str = ""
     ) -> APIConnectionError:
-        kind = APITimeoutError if isinstance(error, httpx2.TimeoutException) else APIConnectionError
+        timed_out = isinstance(error, httpx2.TimeoutException)
+        kind = APITimeoutError if timed_out else APIConnectionError
         reason = str(error) or type(error).__name__
+        if note and timed_out:
+            reason = f"timed out {note}" + ("" if reason == "timed out" else f" ({reason})")
+        elif note:
+            reason = f"{reason} ({note})"
         return kind(f"{request.method} {request.url}: {reason}", request=request)
 
     @staticmethod
@@ -316,6 +367,7 @@ class MeibelClient(_BaseClient, SyncResources):
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
         )
+        _check_http_client(http_client, httpx2.Client)
         self._owns_http = http_client is None
         self._http = http_client or httpx2.Client()
 
@@ -333,6 +385,7 @@ class MeibelClient(_BaseClient, SyncResources):
     def _send(self, request: httpx2.Request, *, stream: bool = False) -> httpx2.Response:
         """Send with redirects and retries; raise for anything but a 2xx."""
         attempt = 0
+        first = time.monotonic()
         while True:
             started = time.monotonic()
             try:
@@ -344,12 +397,12 @@ class MeibelClient(_BaseClient, SyncResources):
                         response.close()
             except httpx2.TransportError as error:
                 self._log(request, type(error).__name__, started, attempt)
-                delay = self._delay_after_error(request, error, attempt)
+                delay = self._delay_after_error(request, error, attempt, first)
             else:
                 self._log(request, str(response.status_code), started, attempt)
                 if response.is_success:
                     return response
-                delay = self._delay_after_status(request, response, attempt)
+                delay = self._delay_after_status(request, response, attempt, first)
             time.sleep(delay)
             attempt += 1
 
@@ -371,14 +424,30 @@ class MeibelClient(_BaseClient, SyncResources):
         ok: int,
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
+        options: RequestOptions | None = None,
     ) -> Any:
-        request = self._build_request(operation, arguments, form=form, files=files)
-        return self._parse(operation, self._send(request), arguments, ok)
+        request = self._build_request(operation, arguments, form=form, files=files, options=options)
+        response = self._send(request)
+        if raw_response_requested.get():
+            return RawResponse(response, partial(self._parse, operation, response, arguments, ok))
+        return self._parse(operation, response, arguments, ok)
 
-    def _session(self, operation: ModuleType, arguments: dict[str, Any], *, ok: int) -> Any:
+    def _session(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        options: RequestOptions | None = None,
+    ) -> Any:
         from ._session import Session
 
-        return Session(self, self._request(operation, arguments, ok=ok))
+        response = self._send(self._build_request(operation, arguments, options=options))
+
+        def session() -> Session[Any]:
+            return Session(self, self._parse(operation, response, arguments, ok))
+
+        return RawResponse(response, session) if raw_response_requested.get() else session()
 
     def _paginate(
         self,
@@ -388,11 +457,19 @@ class MeibelClient(_BaseClient, SyncResources):
         ok: int,
         style: PageStyle,
         items: str,
-    ) -> SyncPage[Any, Any]:
+        options: RequestOptions | None = None,
+    ) -> Any:
         def fetch(page_arguments: dict[str, Any]) -> Any:
-            return self._request(operation, page_arguments, ok=ok)
+            request = self._build_request(operation, page_arguments, options=options)
+            return self._parse(operation, self._send(request), page_arguments, ok)
 
-        return SyncPage(fetch, arguments, fetch(arguments), style=style, items=items)
+        response = self._send(self._build_request(operation, arguments, options=options))
+
+        def page() -> SyncPage[Any, Any]:
+            first = self._parse(operation, response, arguments, ok)
+            return SyncPage(fetch, arguments, first, style=style, items=items)
+
+        return RawResponse(response, page) if raw_response_requested.get() else page()
 
     def _stream(
         self,
@@ -405,12 +482,18 @@ class MeibelClient(_BaseClient, SyncResources):
         sentinel: str | None,
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
-    ) -> EventStream[Any]:
+        options: RequestOptions | None = None,
+    ) -> Any:
         from ._streaming import EventStream
 
-        request = self._build_request(operation, arguments, stream=True, form=form, files=files)
+        request = self._build_request(
+            operation, arguments, stream=True, form=form, files=files, options=options
+        )
         response = self._send(request, stream=True)
-        return EventStream(response, events=events, default=default, sentinel=sentinel, client=self)
+        stream = partial(
+            EventStream, response, events=events, default=default, sentinel=sentinel, client=self
+        )
+        return RawResponse(response, stream) if raw_response_requested.get() else stream()
 
     def _chat_stream(
         self,
@@ -423,12 +506,18 @@ class MeibelClient(_BaseClient, SyncResources):
         sentinel: str | None,
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
-    ) -> ChatStream:
+        options: RequestOptions | None = None,
+    ) -> Any:
         from ._chat import ChatStream
 
-        request = self._build_request(operation, arguments, stream=True, form=form, files=files)
+        request = self._build_request(
+            operation, arguments, stream=True, form=form, files=files, options=options
+        )
         response = self._send(request, stream=True)
-        return ChatStream(response, events=events, default=default, sentinel=sentinel, client=self)
+        stream = partial(
+            ChatStream, response, events=events, default=default, sentinel=sentinel, client=self
+        )
+        return RawResponse(response, stream) if raw_response_requested.get() else stream()
 
 
 class AsyncMeibelClient(_BaseClient, AsyncResources):
@@ -455,6 +544,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
         )
+        _check_http_client(http_client, httpx2.AsyncClient)
         self._owns_http = http_client is None
         self._http = http_client or httpx2.AsyncClient()
 
@@ -472,6 +562,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
     async def _send(self, request: httpx2.Request, *, stream: bool = False) -> httpx2.Response:
         """Send with redirects and retries; raise for anything but a 2xx."""
         attempt = 0
+        first = time.monotonic()
         while True:
             started = time.monotonic()
             try:
@@ -483,12 +574,12 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
                         await response.aclose()
             except httpx2.TransportError as error:
                 self._log(request, type(error).__name__, started, attempt)
-                delay = self._delay_after_error(request, error, attempt)
+                delay = self._delay_after_error(request, error, attempt, first)
             else:
                 self._log(request, str(response.status_code), started, attempt)
                 if response.is_success:
                     return response
-                delay = self._delay_after_status(request, response, attempt)
+                delay = self._delay_after_status(request, response, attempt, first)
             await anyio.sleep(delay)
             attempt += 1
 
@@ -510,14 +601,30 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         ok: int,
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
+        options: RequestOptions | None = None,
     ) -> Any:
-        request = self._build_request(operation, arguments, form=form, files=files)
-        return self._parse(operation, await self._send(request), arguments, ok)
+        request = self._build_request(operation, arguments, form=form, files=files, options=options)
+        response = await self._send(request)
+        if raw_response_requested.get():
+            return RawResponse(response, partial(self._parse, operation, response, arguments, ok))
+        return self._parse(operation, response, arguments, ok)
 
-    async def _session(self, operation: ModuleType, arguments: dict[str, Any], *, ok: int) -> Any:
+    async def _session(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        options: RequestOptions | None = None,
+    ) -> Any:
         from ._session import AsyncSession
 
-        return AsyncSession(self, await self._request(operation, arguments, ok=ok))
+        response = await self._send(self._build_request(operation, arguments, options=options))
+
+        def session() -> AsyncSession[Any]:
+            return AsyncSession(self, self._parse(operation, response, arguments, ok))
+
+        return RawResponse(response, session) if raw_response_requested.get() else session()
 
     def _paginate(
         self,
@@ -527,11 +634,34 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         ok: int,
         style: PageStyle,
         items: str,
-    ) -> AsyncPage[Any, Any]:
+        options: RequestOptions | None = None,
+    ) -> Any:
         async def fetch(page_arguments: dict[str, Any]) -> Any:
-            return await self._request(operation, page_arguments, ok=ok)
+            request = self._build_request(operation, page_arguments, options=options)
+            return self._parse(operation, await self._send(request), page_arguments, ok)
 
+        if raw_response_requested.get():
+            # with_raw_response awaits this: the first page's response, its page on parse().
+            return self._raw_first_page(operation, arguments, ok, style, items, options, fetch)
         return AsyncPage(fetch, arguments, style=style, items=items)
+
+    async def _raw_first_page(
+        self,
+        operation: ModuleType,
+        arguments: dict[str, Any],
+        ok: int,
+        style: PageStyle,
+        items: str,
+        options: RequestOptions | None,
+        fetch: Any,
+    ) -> RawResponse[AsyncPage[Any, Any]]:
+        response = await self._send(self._build_request(operation, arguments, options=options))
+
+        def page() -> AsyncPage[Any, Any]:
+            first = self._parse(operation, response, arguments, ok)
+            return AsyncPage(fetch, arguments, style=style, items=items, response=first)
+
+        return RawResponse(response, page)
 
     async def _stream(
         self,
@@ -544,14 +674,23 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         sentinel: str | None,
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
-    ) -> AsyncEventStream[Any]:
+        options: RequestOptions | None = None,
+    ) -> Any:
         from ._streaming import AsyncEventStream
 
-        request = self._build_request(operation, arguments, stream=True, form=form, files=files)
-        response = await self._send(request, stream=True)
-        return AsyncEventStream(
-            response, events=events, default=default, sentinel=sentinel, client=self
+        request = self._build_request(
+            operation, arguments, stream=True, form=form, files=files, options=options
         )
+        response = await self._send(request, stream=True)
+        stream = partial(
+            AsyncEventStream,
+            response,
+            events=events,
+            default=default,
+            sentinel=sentinel,
+            client=self,
+        )
+        return RawResponse(response, stream) if raw_response_requested.get() else stream()
 
     async def _chat_stream(
         self,
@@ -564,11 +703,20 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         sentinel: str | None,
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
-    ) -> AsyncChatStream:
+        options: RequestOptions | None = None,
+    ) -> Any:
         from ._chat import AsyncChatStream
 
-        request = self._build_request(operation, arguments, stream=True, form=form, files=files)
-        response = await self._send(request, stream=True)
-        return AsyncChatStream(
-            response, events=events, default=default, sentinel=sentinel, client=self
+        request = self._build_request(
+            operation, arguments, stream=True, form=form, files=files, options=options
         )
+        response = await self._send(request, stream=True)
+        stream = partial(
+            AsyncChatStream,
+            response,
+            events=events,
+            default=default,
+            sentinel=sentinel,
+            client=self,
+        )
+        return RawResponse(response, stream) if raw_response_requested.get() else stream()

@@ -6,7 +6,8 @@ The policy, in order:
 2. A request that certainly never reached the server (connection refused, DNS failure, connect or
    pool timeout) is retried whatever its method.
 3. A request that may have reached the server (connection dropped while sending or reading, read
-   timeout, or a 408/409/429/5xx answer) is retried only when repeating it is harmless: its method
+   timeout, or a 408/409/429/5xx answer except 501 Not Implemented and 505 HTTP Version Not
+   Supported, which no retry changes) is retried only when repeating it is harmless: its method
    is idempotent (GET, HEAD, OPTIONS, PUT, DELETE), or the server said so explicitly by answering
    429 or 503 with a `Retry-After` header.
 4. The wait is the server's `Retry-After` (seconds or an HTTP date, or `retry-after-ms`) when it
@@ -29,6 +30,8 @@ __all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "retry_after_seconds"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# Every other 4xx is the request's fault, and these 5xx say the server cannot do it at all.
+_FINAL_SERVER_ERRORS = frozenset({501, 505})
 _NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.ProxyError)
 
 
@@ -79,7 +82,10 @@ class RetryPolicy:
         self, method: str, response: httpx2.Response, attempt: int
     ) -> float | None:
         status = response.status_code
-        if attempt >= self.max_retries or not (status in _RETRYABLE_STATUSES or status >= 500):
+        retryable = status in _RETRYABLE_STATUSES or (
+            status >= 500 and status not in _FINAL_SERVER_ERRORS
+        )
+        if attempt >= self.max_retries or not retryable:
             return None
         retry_after = retry_after_seconds(response.headers)
         server_says_retry = status in (429, 503) and retry_after is not None

@@ -6,21 +6,27 @@ import datetime
 import os
 from typing import assert_type
 
+import httpx2
+
 from meibel import (
     APIStatusError,
     AsyncMeibelClient,
     MeibelClient,
     NotFoundError,
     RateLimitError,
+    RawResponse,
     Session,
     SyncPage,
 )
 from meibel.models import (
+    AgentExecutionDetailsResponse,
     AgentListResponse,
     AgentSummary,
     ChatMessageRequest,
     ChatMessageResponse,
+    CreateDatasourceRequest,
     CreateSessionResponse,
+    DatasourceResponse,
     SessionMessageItem,
     Source,
 )
@@ -102,3 +108,29 @@ async def async_usage() -> None:
         async with stream:
             async for event in stream:
                 print(event.delta)
+
+
+def per_call_control(client: MeibelClient) -> None:
+    raw = client.sessions.with_raw_response.get_session(
+        session_id="s", timeout=2.0, extra_headers={"X-Trace": "t"}
+    )
+    assert_type(raw, RawResponse[Session[AgentExecutionDetailsResponse]])
+    assert_type(raw.status_code, int)
+    assert_type(raw.request_id, str | None)
+    assert_type(raw.parse().id, str)
+    pages = client.agents.with_raw_response.list_agents(extra_query={"tag": "x"})
+    assert_type(pages.parse(), SyncPage[AgentListResponse, AgentSummary])
+    client.datasources.create_datasource(
+        body=CreateDatasourceRequest(name="d"),
+        timeout=httpx2.Timeout(5.0),
+        extra_body={"beta": True},
+    )
+
+
+async def async_per_call_control(client: AsyncMeibelClient) -> None:
+    raw = await client.datasources.with_raw_response.get_datasource("d", timeout=None)
+    assert_type(raw, RawResponse[DatasourceResponse])
+    assert_type(raw.parse().name, str)
+    pages = await client.agents.with_raw_response.list_agents()
+    async for agent in pages.parse():
+        assert_type(agent, AgentSummary)

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -45,6 +53,11 @@ if TYPE_CHECKING:
 class Agents(SyncResource):
     """Operations tagged "agents" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> AgentsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AgentsWithRawResponse(self)
+
     def list_agents(
         self,
         *,
@@ -55,6 +68,9 @@ class Agents(SyncResource):
         published_only: bool | Unset = False,
         datasource_id: None | str | Unset = UNSET,
         artifact_schema_id: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SyncPage[AgentListResponse, AgentSummary]:
         """List Agents"""
         from . import list_agents as _operation
@@ -71,6 +87,7 @@ class Agents(SyncResource):
                 artifact_schema_id=artifact_schema_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="data",
         )
@@ -79,6 +96,10 @@ class Agents(SyncResource):
         self,
         *,
         body: CreateAgentDefinitionRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> CreateAgentResponse:
         """Create Agent"""
         from . import create_agent as _operation
@@ -89,6 +110,7 @@ class Agents(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def create_session_by_name(
@@ -96,6 +118,10 @@ class Agents(SyncResource):
         name: str,
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> Session[CreateSessionResponse]:
         """Create Session By Name
 
@@ -114,11 +140,16 @@ class Agents(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def get_agent(
         self,
         agent_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AgentDetailResponse:
         """Get Agent"""
         from . import get_agent as _operation
@@ -129,6 +160,7 @@ class Agents(SyncResource):
                 agent_id=agent_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def update_agent(
@@ -136,6 +168,10 @@ class Agents(SyncResource):
         agent_id: str,
         *,
         body: UpdateAgentDefinitionRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> UpdateAgentDefinitionResponse:
         """Update Agent"""
         from . import update_agent as _operation
@@ -147,11 +183,16 @@ class Agents(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def delete_agent(
         self,
         agent_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> None:
         """Delete Agent"""
         from . import delete_agent as _operation
@@ -162,6 +203,7 @@ class Agents(SyncResource):
                 agent_id=agent_id,
             ),
             ok=204,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def publish_agent(
@@ -170,6 +212,10 @@ class Agents(SyncResource):
         *,
         body: PublishAgentDefinitionRequest,
         override_draft: bool | Unset = False,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> PublishAgentDefinitionResponse:
         """Publish Agent"""
         from . import publish_agent as _operation
@@ -182,6 +228,7 @@ class Agents(SyncResource):
                 override_draft=override_draft,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def list_sessions(
@@ -193,6 +240,9 @@ class Agents(SyncResource):
         sort_by: str | Unset = "start_time",
         sort_order: str | Unset = "desc",
         status: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SyncPage[SessionListResponse, SessionSummary]:
         """List Sessions"""
         from . import list_sessions as _operation
@@ -208,6 +258,7 @@ class Agents(SyncResource):
                 status=status,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="data",
         )
@@ -217,6 +268,10 @@ class Agents(SyncResource):
         agent_id: str,
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> Session[CreateSessionResponse]:
         """Create Session"""
         from . import create_session as _operation
@@ -228,6 +283,7 @@ class Agents(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def list_agent_versions(
@@ -237,6 +293,9 @@ class Agents(SyncResource):
         published: bool | None | Unset = UNSET,
         offset: int | Unset = 0,
         limit: int | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SyncPage[AgentVersionListResponse, AgentVersionSummary]:
         """List Agent Versions"""
         from . import list_agent_versions as _operation
@@ -250,6 +309,7 @@ class Agents(SyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="data",
         )
@@ -263,6 +323,11 @@ class Agents(SyncResource):
 class AsyncAgents(AsyncResource):
     """Operations tagged "agents" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncAgentsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncAgentsWithRawResponse(self)
+
     def list_agents(
         self,
         *,
@@ -273,6 +338,9 @@ class AsyncAgents(AsyncResource):
         published_only: bool | Unset = False,
         datasource_id: None | str | Unset = UNSET,
         artifact_schema_id: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncPage[AgentListResponse, AgentSummary]:
         """List Agents"""
         from . import list_agents as _operation
@@ -289,6 +357,7 @@ class AsyncAgents(AsyncResource):
                 artifact_schema_id=artifact_schema_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="data",
         )
@@ -297,6 +366,10 @@ class AsyncAgents(AsyncResource):
         self,
         *,
         body: CreateAgentDefinitionRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> CreateAgentResponse:
         """Create Agent"""
         from . import create_agent as _operation
@@ -307,6 +380,7 @@ class AsyncAgents(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def create_session_by_name(
@@ -314,6 +388,10 @@ class AsyncAgents(AsyncResource):
         name: str,
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> AsyncSession[CreateSessionResponse]:
         """Create Session By Name
 
@@ -332,11 +410,16 @@ class AsyncAgents(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def get_agent(
         self,
         agent_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AgentDetailResponse:
         """Get Agent"""
         from . import get_agent as _operation
@@ -347,6 +430,7 @@ class AsyncAgents(AsyncResource):
                 agent_id=agent_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def update_agent(
@@ -354,6 +438,10 @@ class AsyncAgents(AsyncResource):
         agent_id: str,
         *,
         body: UpdateAgentDefinitionRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> UpdateAgentDefinitionResponse:
         """Update Agent"""
         from . import update_agent as _operation
@@ -365,11 +453,16 @@ class AsyncAgents(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def delete_agent(
         self,
         agent_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> None:
         """Delete Agent"""
         from . import delete_agent as _operation
@@ -380,6 +473,7 @@ class AsyncAgents(AsyncResource):
                 agent_id=agent_id,
             ),
             ok=204,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def publish_agent(
@@ -388,6 +482,10 @@ class AsyncAgents(AsyncResource):
         *,
         body: PublishAgentDefinitionRequest,
         override_draft: bool | Unset = False,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> PublishAgentDefinitionResponse:
         """Publish Agent"""
         from . import publish_agent as _operation
@@ -400,6 +498,7 @@ class AsyncAgents(AsyncResource):
                 override_draft=override_draft,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def list_sessions(
@@ -411,6 +510,9 @@ class AsyncAgents(AsyncResource):
         sort_by: str | Unset = "start_time",
         sort_order: str | Unset = "desc",
         status: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncPage[SessionListResponse, SessionSummary]:
         """List Sessions"""
         from . import list_sessions as _operation
@@ -426,6 +528,7 @@ class AsyncAgents(AsyncResource):
                 status=status,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="data",
         )
@@ -435,6 +538,10 @@ class AsyncAgents(AsyncResource):
         agent_id: str,
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> AsyncSession[CreateSessionResponse]:
         """Create Session"""
         from . import create_session as _operation
@@ -446,6 +553,7 @@ class AsyncAgents(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def list_agent_versions(
@@ -455,6 +563,9 @@ class AsyncAgents(AsyncResource):
         published: bool | None | Unset = UNSET,
         offset: int | Unset = 0,
         limit: int | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncPage[AgentVersionListResponse, AgentVersionSummary]:
         """List Agent Versions"""
         from . import list_agent_versions as _operation
@@ -468,6 +579,7 @@ class AsyncAgents(AsyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="data",
         )
@@ -476,3 +588,35 @@ class AsyncAgents(AsyncResource):
     def sessions(self) -> AsyncSessions:
         """`agents.sessions`, the vendor SDK's path to the `sessions` operations."""
         return self._client.sessions
+
+
+class AgentsWithRawResponse:
+    """`agents` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: Agents) -> None:
+        self.list_agents = raw_response_method(resource.list_agents)
+        self.create_agent = raw_response_method(resource.create_agent)
+        self.create_session_by_name = raw_response_method(resource.create_session_by_name)
+        self.get_agent = raw_response_method(resource.get_agent)
+        self.update_agent = raw_response_method(resource.update_agent)
+        self.delete_agent = raw_response_method(resource.delete_agent)
+        self.publish_agent = raw_response_method(resource.publish_agent)
+        self.list_sessions = raw_response_method(resource.list_sessions)
+        self.create_session = raw_response_method(resource.create_session)
+        self.list_agent_versions = raw_response_method(resource.list_agent_versions)
+
+
+class AsyncAgentsWithRawResponse:
+    """`agents` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncAgents) -> None:
+        self.list_agents = async_raw_response_method(resource.list_agents)
+        self.create_agent = async_raw_response_method(resource.create_agent)
+        self.create_session_by_name = async_raw_response_method(resource.create_session_by_name)
+        self.get_agent = async_raw_response_method(resource.get_agent)
+        self.update_agent = async_raw_response_method(resource.update_agent)
+        self.delete_agent = async_raw_response_method(resource.delete_agent)
+        self.publish_agent = async_raw_response_method(resource.publish_agent)
+        self.list_sessions = async_raw_response_method(resource.list_sessions)
+        self.create_session = async_raw_response_method(resource.create_session)
+        self.list_agent_versions = async_raw_response_method(resource.list_agent_versions)

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -33,6 +41,11 @@ if TYPE_CHECKING:
 class ArtifactSchemas(SyncResource):
     """Operations tagged "artifact_schemas" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> ArtifactSchemasWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return ArtifactSchemasWithRawResponse(self)
+
     def list_artifact_schemas(
         self,
         *,
@@ -40,6 +53,9 @@ class ArtifactSchemas(SyncResource):
         limit: int | None | Unset = UNSET,
         sort_by: None | str | Unset = UNSET,
         sort_order: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SyncPage[ArtifactSchemaListResponse, ArtifactSchemaSummary]:
         """List Artifact Schemas"""
         from . import list_artifact_schemas as _operation
@@ -53,6 +69,7 @@ class ArtifactSchemas(SyncResource):
                 sort_order=sort_order,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="data",
         )
@@ -61,6 +78,10 @@ class ArtifactSchemas(SyncResource):
         self,
         *,
         body: CreateAgentArtifactRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> CreateArtifactSchemaResponse:
         """Create Artifact Schema"""
         from . import create_artifact_schema as _operation
@@ -71,11 +92,16 @@ class ArtifactSchemas(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def get_artifact_schema(
         self,
         artifact_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ArtifactSchemaResponse:
         """Get Artifact Schema"""
         from . import get_artifact_schema as _operation
@@ -86,6 +112,7 @@ class ArtifactSchemas(SyncResource):
                 artifact_id=artifact_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def update_artifact_schema(
@@ -93,6 +120,10 @@ class ArtifactSchemas(SyncResource):
         artifact_id: str,
         *,
         body: UpdateAgentArtifactRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> UpdateArtifactSchemaResponse:
         """Update Artifact Schema"""
         from . import update_artifact_schema as _operation
@@ -104,11 +135,16 @@ class ArtifactSchemas(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def delete_artifact_schema(
         self,
         artifact_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> None:
         """Delete Artifact Schema"""
         from . import delete_artifact_schema as _operation
@@ -119,11 +155,17 @@ class ArtifactSchemas(SyncResource):
                 artifact_id=artifact_id,
             ),
             ok=204,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
 
 class AsyncArtifactSchemas(AsyncResource):
     """Operations tagged "artifact_schemas" (asynchronous)."""
+
+    @property
+    def with_raw_response(self) -> AsyncArtifactSchemasWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncArtifactSchemasWithRawResponse(self)
 
     def list_artifact_schemas(
         self,
@@ -132,6 +174,9 @@ class AsyncArtifactSchemas(AsyncResource):
         limit: int | None | Unset = UNSET,
         sort_by: None | str | Unset = UNSET,
         sort_order: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncPage[ArtifactSchemaListResponse, ArtifactSchemaSummary]:
         """List Artifact Schemas"""
         from . import list_artifact_schemas as _operation
@@ -145,6 +190,7 @@ class AsyncArtifactSchemas(AsyncResource):
                 sort_order=sort_order,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="data",
         )
@@ -153,6 +199,10 @@ class AsyncArtifactSchemas(AsyncResource):
         self,
         *,
         body: CreateAgentArtifactRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> CreateArtifactSchemaResponse:
         """Create Artifact Schema"""
         from . import create_artifact_schema as _operation
@@ -163,11 +213,16 @@ class AsyncArtifactSchemas(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def get_artifact_schema(
         self,
         artifact_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ArtifactSchemaResponse:
         """Get Artifact Schema"""
         from . import get_artifact_schema as _operation
@@ -178,6 +233,7 @@ class AsyncArtifactSchemas(AsyncResource):
                 artifact_id=artifact_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def update_artifact_schema(
@@ -185,6 +241,10 @@ class AsyncArtifactSchemas(AsyncResource):
         artifact_id: str,
         *,
         body: UpdateAgentArtifactRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> UpdateArtifactSchemaResponse:
         """Update Artifact Schema"""
         from . import update_artifact_schema as _operation
@@ -196,11 +256,16 @@ class AsyncArtifactSchemas(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def delete_artifact_schema(
         self,
         artifact_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> None:
         """Delete Artifact Schema"""
         from . import delete_artifact_schema as _operation
@@ -211,4 +276,27 @@ class AsyncArtifactSchemas(AsyncResource):
                 artifact_id=artifact_id,
             ),
             ok=204,
+            options=request_options(timeout, extra_headers, extra_query),
         )
+
+
+class ArtifactSchemasWithRawResponse:
+    """`artifact_schemas` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: ArtifactSchemas) -> None:
+        self.list_artifact_schemas = raw_response_method(resource.list_artifact_schemas)
+        self.create_artifact_schema = raw_response_method(resource.create_artifact_schema)
+        self.get_artifact_schema = raw_response_method(resource.get_artifact_schema)
+        self.update_artifact_schema = raw_response_method(resource.update_artifact_schema)
+        self.delete_artifact_schema = raw_response_method(resource.delete_artifact_schema)
+
+
+class AsyncArtifactSchemasWithRawResponse:
+    """`artifact_schemas` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncArtifactSchemas) -> None:
+        self.list_artifact_schemas = async_raw_response_method(resource.list_artifact_schemas)
+        self.create_artifact_schema = async_raw_response_method(resource.create_artifact_schema)
+        self.get_artifact_schema = async_raw_response_method(resource.get_artifact_schema)
+        self.update_artifact_schema = async_raw_response_method(resource.update_artifact_schema)
+        self.delete_artifact_schema = async_raw_response_method(resource.delete_artifact_schema)

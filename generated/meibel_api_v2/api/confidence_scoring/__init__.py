@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -28,9 +36,18 @@ if TYPE_CHECKING:
 class ConfidenceScoring(SyncResource):
     """Operations tagged "confidence_scoring" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> ConfidenceScoringWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return ConfidenceScoringWithRawResponse(self)
+
     def get_scoring_job(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ScoringJobResponse:
         """Get a scoring job
 
@@ -45,6 +62,7 @@ class ConfidenceScoring(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def list_scoring_jobs(
@@ -59,6 +77,9 @@ class ConfidenceScoring(SyncResource):
         tool_id: None | str | Unset = UNSET,
         tool_instance_id: None | str | Unset = UNSET,
         tool_execution_id: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> list[ScoringJobResponse]:
         """List scoring jobs
 
@@ -81,11 +102,16 @@ class ConfidenceScoring(SyncResource):
                 tool_execution_id=tool_execution_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def get_agent_scoring_summary(
         self,
         agent_name: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ScoreSummary:
         """Get agent scoring summary
 
@@ -99,12 +125,17 @@ class ConfidenceScoring(SyncResource):
                 agent_name=agent_name,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def get_agent_session_scoring_summary(
         self,
         agent_name: str,
         session_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ScoreSummary:
         """Get agent session scoring summary
 
@@ -119,15 +150,25 @@ class ConfidenceScoring(SyncResource):
                 session_id=session_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
 
 class AsyncConfidenceScoring(AsyncResource):
     """Operations tagged "confidence_scoring" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncConfidenceScoringWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncConfidenceScoringWithRawResponse(self)
+
     async def get_scoring_job(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ScoringJobResponse:
         """Get a scoring job
 
@@ -142,6 +183,7 @@ class AsyncConfidenceScoring(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def list_scoring_jobs(
@@ -156,6 +198,9 @@ class AsyncConfidenceScoring(AsyncResource):
         tool_id: None | str | Unset = UNSET,
         tool_instance_id: None | str | Unset = UNSET,
         tool_execution_id: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> list[ScoringJobResponse]:
         """List scoring jobs
 
@@ -178,11 +223,16 @@ class AsyncConfidenceScoring(AsyncResource):
                 tool_execution_id=tool_execution_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def get_agent_scoring_summary(
         self,
         agent_name: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ScoreSummary:
         """Get agent scoring summary
 
@@ -196,12 +246,17 @@ class AsyncConfidenceScoring(AsyncResource):
                 agent_name=agent_name,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def get_agent_session_scoring_summary(
         self,
         agent_name: str,
         session_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ScoreSummary:
         """Get agent session scoring summary
 
@@ -216,4 +271,31 @@ class AsyncConfidenceScoring(AsyncResource):
                 session_id=session_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
+        )
+
+
+class ConfidenceScoringWithRawResponse:
+    """`confidence_scoring` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: ConfidenceScoring) -> None:
+        self.get_scoring_job = raw_response_method(resource.get_scoring_job)
+        self.list_scoring_jobs = raw_response_method(resource.list_scoring_jobs)
+        self.get_agent_scoring_summary = raw_response_method(resource.get_agent_scoring_summary)
+        self.get_agent_session_scoring_summary = raw_response_method(
+            resource.get_agent_session_scoring_summary
+        )
+
+
+class AsyncConfidenceScoringWithRawResponse:
+    """`confidence_scoring` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncConfidenceScoring) -> None:
+        self.get_scoring_job = async_raw_response_method(resource.get_scoring_job)
+        self.list_scoring_jobs = async_raw_response_method(resource.list_scoring_jobs)
+        self.get_agent_scoring_summary = async_raw_response_method(
+            resource.get_agent_scoring_summary
+        )
+        self.get_agent_session_scoring_summary = async_raw_response_method(
+            resource.get_agent_session_scoring_summary
         )

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -30,12 +38,20 @@ if TYPE_CHECKING:
 class DataElements(SyncResource):
     """Operations tagged "data_elements" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> DataElementsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return DataElementsWithRawResponse(self)
+
     def list_data_elements(
         self,
         datasource_id: str,
         *,
         cursor: None | str | Unset = UNSET,
         limit: int | Unset = 100,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SyncPage[DataElementListResponse, DataElementResponse]:
         """List Data Elements"""
         from . import list_data_elements as _operation
@@ -48,6 +64,7 @@ class DataElements(SyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="cursor",
             items="items",
         )
@@ -59,6 +76,10 @@ class DataElements(SyncResource):
         body: DataElementSearchRequest,
         cursor: None | str | Unset = UNSET,
         limit: int | Unset = 100,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> SyncPage[DataElementListResponse, DataElementResponse]:
         """Search Data Elements"""
         from . import search_data_elements as _operation
@@ -72,6 +93,7 @@ class DataElements(SyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
             style="cursor",
             items="items",
         )
@@ -80,6 +102,10 @@ class DataElements(SyncResource):
         self,
         datasource_id: str,
         data_element_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DataElementResponse:
         """Get Data Element"""
         from . import get_data_element as _operation
@@ -91,6 +117,7 @@ class DataElements(SyncResource):
                 data_element_id=data_element_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def update_data_element(
@@ -99,6 +126,10 @@ class DataElements(SyncResource):
         data_element_id: str,
         *,
         body: UpdateDataElementRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> DataElementResponse:
         """Update Data Element"""
         from . import update_data_element as _operation
@@ -111,11 +142,17 @@ class DataElements(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
 
 class AsyncDataElements(AsyncResource):
     """Operations tagged "data_elements" (asynchronous)."""
+
+    @property
+    def with_raw_response(self) -> AsyncDataElementsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncDataElementsWithRawResponse(self)
 
     def list_data_elements(
         self,
@@ -123,6 +160,9 @@ class AsyncDataElements(AsyncResource):
         *,
         cursor: None | str | Unset = UNSET,
         limit: int | Unset = 100,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncPage[DataElementListResponse, DataElementResponse]:
         """List Data Elements"""
         from . import list_data_elements as _operation
@@ -135,6 +175,7 @@ class AsyncDataElements(AsyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="cursor",
             items="items",
         )
@@ -146,6 +187,10 @@ class AsyncDataElements(AsyncResource):
         body: DataElementSearchRequest,
         cursor: None | str | Unset = UNSET,
         limit: int | Unset = 100,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> AsyncPage[DataElementListResponse, DataElementResponse]:
         """Search Data Elements"""
         from . import search_data_elements as _operation
@@ -159,6 +204,7 @@ class AsyncDataElements(AsyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
             style="cursor",
             items="items",
         )
@@ -167,6 +213,10 @@ class AsyncDataElements(AsyncResource):
         self,
         datasource_id: str,
         data_element_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DataElementResponse:
         """Get Data Element"""
         from . import get_data_element as _operation
@@ -178,6 +228,7 @@ class AsyncDataElements(AsyncResource):
                 data_element_id=data_element_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def update_data_element(
@@ -186,6 +237,10 @@ class AsyncDataElements(AsyncResource):
         data_element_id: str,
         *,
         body: UpdateDataElementRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> DataElementResponse:
         """Update Data Element"""
         from . import update_data_element as _operation
@@ -198,4 +253,25 @@ class AsyncDataElements(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
+
+
+class DataElementsWithRawResponse:
+    """`data_elements` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: DataElements) -> None:
+        self.list_data_elements = raw_response_method(resource.list_data_elements)
+        self.search_data_elements = raw_response_method(resource.search_data_elements)
+        self.get_data_element = raw_response_method(resource.get_data_element)
+        self.update_data_element = raw_response_method(resource.update_data_element)
+
+
+class AsyncDataElementsWithRawResponse:
+    """`data_elements` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncDataElements) -> None:
+        self.list_data_elements = async_raw_response_method(resource.list_data_elements)
+        self.search_data_elements = async_raw_response_method(resource.search_data_elements)
+        self.get_data_element = async_raw_response_method(resource.get_data_element)
+        self.update_data_element = async_raw_response_method(resource.update_data_element)

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -31,11 +39,20 @@ if TYPE_CHECKING:
 class DatasourceDownloads(SyncResource):
     """Operations tagged "datasource_downloads" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> DatasourceDownloadsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return DatasourceDownloadsWithRawResponse(self)
+
     def create_download_job(
         self,
         datasource_id: str,
         *,
         body: DownloadJobRequest | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> DownloadJobResponse:
         """Create Download Job (async)"""
         from . import create_download_job as _operation
@@ -47,6 +64,7 @@ class DatasourceDownloads(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def process_download(
@@ -54,6 +72,10 @@ class DatasourceDownloads(SyncResource):
         datasource_id: str,
         *,
         body: DownloadJobRequest | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> Any:
         """Process Download (sync)"""
         from . import process_download as _operation
@@ -65,12 +87,17 @@ class DatasourceDownloads(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def download_file(
         self,
         datasource_id: str,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> Any:
         """Download File"""
         from . import download_file as _operation
@@ -82,12 +109,17 @@ class DatasourceDownloads(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def stream_download_progress(
         self,
         datasource_id: str,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> EventStream[StreamDownloadProgressResponse200]:
         """Stream Download Progress"""
         from ...models.stream_download_progress_response_200 import (
@@ -102,6 +134,7 @@ class DatasourceDownloads(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             events={},
             default=StreamDownloadProgressResponse200,
             sentinel=None,
@@ -111,11 +144,20 @@ class DatasourceDownloads(SyncResource):
 class AsyncDatasourceDownloads(AsyncResource):
     """Operations tagged "datasource_downloads" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncDatasourceDownloadsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncDatasourceDownloadsWithRawResponse(self)
+
     async def create_download_job(
         self,
         datasource_id: str,
         *,
         body: DownloadJobRequest | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> DownloadJobResponse:
         """Create Download Job (async)"""
         from . import create_download_job as _operation
@@ -127,6 +169,7 @@ class AsyncDatasourceDownloads(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def process_download(
@@ -134,6 +177,10 @@ class AsyncDatasourceDownloads(AsyncResource):
         datasource_id: str,
         *,
         body: DownloadJobRequest | None | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> Any:
         """Process Download (sync)"""
         from . import process_download as _operation
@@ -145,12 +192,17 @@ class AsyncDatasourceDownloads(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def download_file(
         self,
         datasource_id: str,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> Any:
         """Download File"""
         from . import download_file as _operation
@@ -162,12 +214,17 @@ class AsyncDatasourceDownloads(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def stream_download_progress(
         self,
         datasource_id: str,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncEventStream[StreamDownloadProgressResponse200]:
         """Stream Download Progress"""
         from ...models.stream_download_progress_response_200 import (
@@ -182,7 +239,28 @@ class AsyncDatasourceDownloads(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             events={},
             default=StreamDownloadProgressResponse200,
             sentinel=None,
         )
+
+
+class DatasourceDownloadsWithRawResponse:
+    """`datasource_downloads` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: DatasourceDownloads) -> None:
+        self.create_download_job = raw_response_method(resource.create_download_job)
+        self.process_download = raw_response_method(resource.process_download)
+        self.download_file = raw_response_method(resource.download_file)
+        self.stream_download_progress = raw_response_method(resource.stream_download_progress)
+
+
+class AsyncDatasourceDownloadsWithRawResponse:
+    """`datasource_downloads` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncDatasourceDownloads) -> None:
+        self.create_download_job = async_raw_response_method(resource.create_download_job)
+        self.process_download = async_raw_response_method(resource.process_download)
+        self.download_file = async_raw_response_method(resource.download_file)
+        self.stream_download_progress = async_raw_response_method(resource.stream_download_progress)

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -31,8 +39,17 @@ if TYPE_CHECKING:
 class Datasources(SyncResource):
     """Operations tagged "datasources" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> DatasourcesWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return DatasourcesWithRawResponse(self)
+
     def list_datasources(
         self,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DatasourceListResponse:
         """List Datasources"""
         from . import list_datasources as _operation
@@ -41,12 +58,17 @@ class Datasources(SyncResource):
             _operation,
             dict(),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def create_datasource(
         self,
         *,
         body: CreateDatasourceRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> DatasourceResponse:
         """Create Datasource"""
         from . import create_datasource as _operation
@@ -57,6 +79,7 @@ class Datasources(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def get_datasource(
@@ -64,6 +87,9 @@ class Datasources(SyncResource):
         datasource_id: str,
         *,
         include_tables: bool | Unset = False,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DatasourceResponse:
         """Get Datasource"""
         from . import get_datasource as _operation
@@ -75,6 +101,7 @@ class Datasources(SyncResource):
                 include_tables=include_tables,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def update_datasource(
@@ -82,6 +109,10 @@ class Datasources(SyncResource):
         datasource_id: str,
         *,
         body: UpdateDatasourceRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> DatasourceResponse:
         """Update Datasource"""
         from . import update_datasource as _operation
@@ -93,11 +124,16 @@ class Datasources(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def delete_datasource(
         self,
         datasource_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DeleteDatasourceResponse:
         """Delete Datasource"""
         from . import delete_datasource as _operation
@@ -108,14 +144,24 @@ class Datasources(SyncResource):
                 datasource_id=datasource_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
 
 class AsyncDatasources(AsyncResource):
     """Operations tagged "datasources" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncDatasourcesWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncDatasourcesWithRawResponse(self)
+
     async def list_datasources(
         self,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DatasourceListResponse:
         """List Datasources"""
         from . import list_datasources as _operation
@@ -124,12 +170,17 @@ class AsyncDatasources(AsyncResource):
             _operation,
             dict(),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def create_datasource(
         self,
         *,
         body: CreateDatasourceRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> DatasourceResponse:
         """Create Datasource"""
         from . import create_datasource as _operation
@@ -140,6 +191,7 @@ class AsyncDatasources(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def get_datasource(
@@ -147,6 +199,9 @@ class AsyncDatasources(AsyncResource):
         datasource_id: str,
         *,
         include_tables: bool | Unset = False,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DatasourceResponse:
         """Get Datasource"""
         from . import get_datasource as _operation
@@ -158,6 +213,7 @@ class AsyncDatasources(AsyncResource):
                 include_tables=include_tables,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def update_datasource(
@@ -165,6 +221,10 @@ class AsyncDatasources(AsyncResource):
         datasource_id: str,
         *,
         body: UpdateDatasourceRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> DatasourceResponse:
         """Update Datasource"""
         from . import update_datasource as _operation
@@ -176,11 +236,16 @@ class AsyncDatasources(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def delete_datasource(
         self,
         datasource_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DeleteDatasourceResponse:
         """Delete Datasource"""
         from . import delete_datasource as _operation
@@ -191,4 +256,27 @@ class AsyncDatasources(AsyncResource):
                 datasource_id=datasource_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
+
+
+class DatasourcesWithRawResponse:
+    """`datasources` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: Datasources) -> None:
+        self.list_datasources = raw_response_method(resource.list_datasources)
+        self.create_datasource = raw_response_method(resource.create_datasource)
+        self.get_datasource = raw_response_method(resource.get_datasource)
+        self.update_datasource = raw_response_method(resource.update_datasource)
+        self.delete_datasource = raw_response_method(resource.delete_datasource)
+
+
+class AsyncDatasourcesWithRawResponse:
+    """`datasources` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncDatasources) -> None:
+        self.list_datasources = async_raw_response_method(resource.list_datasources)
+        self.create_datasource = async_raw_response_method(resource.create_datasource)
+        self.get_datasource = async_raw_response_method(resource.get_datasource)
+        self.update_datasource = async_raw_response_method(resource.update_datasource)
+        self.delete_datasource = async_raw_response_method(resource.delete_datasource)

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -52,11 +60,19 @@ if TYPE_CHECKING:
 class Documents(SyncResource):
     """Operations tagged "documents" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> DocumentsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return DocumentsWithRawResponse(self)
+
     def parse_document(
         self,
         *,
         body: BodyParseDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ParseDocumentResponse:
         """Parse a document (async)
 
@@ -72,6 +88,7 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def list_deep_transforms(
@@ -79,6 +96,9 @@ class Documents(SyncResource):
         *,
         offset: int | Unset = 0,
         limit: int | Unset = 50,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SyncPage[DeepTransformJobList, DeepTransformJob]:
         """List deep-transform jobs
 
@@ -94,6 +114,7 @@ class Documents(SyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="jobs",
         )
@@ -103,6 +124,9 @@ class Documents(SyncResource):
         *,
         body: BodySubmitDeepTransform | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SubmitDeepTransformResponse:
         """Submit a deep-transform extraction from a file upload (async)
 
@@ -122,12 +146,17 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def submit_deep_transform_from_document(
         self,
         *,
         body: SubmitDeepTransformFromDocument,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> SubmitDeepTransformResponse:
         """Submit a deep-transform extraction reusing a parsed document (async)
 
@@ -144,11 +173,16 @@ class Documents(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def get_deep_transform_status(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DeepTransformJob:
         """Get deep-transform job status
 
@@ -162,12 +196,17 @@ class Documents(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def download_deep_transform_artifact(
         self,
         job_id: str,
         name: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> Any:
         """Download a deep-transform artifact
 
@@ -183,12 +222,17 @@ class Documents(SyncResource):
                 name=name,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def move_documents(
         self,
         *,
         body: MoveDocumentsRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> MoveDocumentsResponse:
         """Move documents into a datasource (async)
 
@@ -204,6 +248,7 @@ class Documents(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def process_document(
@@ -212,6 +257,9 @@ class Documents(SyncResource):
         body: BodyProcessDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         format_: str | Unset = "markdown",
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ProcessDocumentResponse:
         """Parse a document (sync)
 
@@ -229,6 +277,7 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def transform_document(
@@ -236,6 +285,9 @@ class Documents(SyncResource):
         *,
         body: BodyTransformDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> TransformDocumentResponse:
         """Transform a document using AI extraction (sync)
 
@@ -252,6 +304,7 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def submit_document_transform(
@@ -259,6 +312,9 @@ class Documents(SyncResource):
         *,
         body: BodySubmitDocumentTransform | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SubmitDocumentTransformResponse:
         """Submit a document transform (async)
 
@@ -275,11 +331,16 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def get_document_status(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DocumentStatus:
         """Get document parsing status
 
@@ -293,11 +354,16 @@ class Documents(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def list_document_children(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> list[DocumentChild]:
         """List child documents
 
@@ -311,6 +377,7 @@ class Documents(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def get_document_result(
@@ -318,6 +385,9 @@ class Documents(SyncResource):
         job_id: str,
         *,
         format_: str | Unset = "markdown",
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> Any:
         """Get parsed document result
 
@@ -332,11 +402,16 @@ class Documents(SyncResource):
                 format_=format_,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def get_document_structured_result(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ParseStructuredDocument:
         """Get structured parse result
 
@@ -352,11 +427,16 @@ class Documents(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def stream_document_trace(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> EventStream[StreamDocumentTraceResponse200]:
         """Stream document parsing trace
 
@@ -373,6 +453,7 @@ class Documents(SyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             events={},
             default=StreamDocumentTraceResponse200,
             sentinel=None,
@@ -382,11 +463,19 @@ class Documents(SyncResource):
 class AsyncDocuments(AsyncResource):
     """Operations tagged "documents" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncDocumentsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncDocumentsWithRawResponse(self)
+
     async def parse_document(
         self,
         *,
         body: BodyParseDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ParseDocumentResponse:
         """Parse a document (async)
 
@@ -402,6 +491,7 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def list_deep_transforms(
@@ -409,6 +499,9 @@ class AsyncDocuments(AsyncResource):
         *,
         offset: int | Unset = 0,
         limit: int | Unset = 50,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncPage[DeepTransformJobList, DeepTransformJob]:
         """List deep-transform jobs
 
@@ -424,6 +517,7 @@ class AsyncDocuments(AsyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="offset",
             items="jobs",
         )
@@ -433,6 +527,9 @@ class AsyncDocuments(AsyncResource):
         *,
         body: BodySubmitDeepTransform | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SubmitDeepTransformResponse:
         """Submit a deep-transform extraction from a file upload (async)
 
@@ -452,12 +549,17 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def submit_deep_transform_from_document(
         self,
         *,
         body: SubmitDeepTransformFromDocument,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> SubmitDeepTransformResponse:
         """Submit a deep-transform extraction reusing a parsed document (async)
 
@@ -474,11 +576,16 @@ class AsyncDocuments(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def get_deep_transform_status(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DeepTransformJob:
         """Get deep-transform job status
 
@@ -492,12 +599,17 @@ class AsyncDocuments(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def download_deep_transform_artifact(
         self,
         job_id: str,
         name: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> Any:
         """Download a deep-transform artifact
 
@@ -513,12 +625,17 @@ class AsyncDocuments(AsyncResource):
                 name=name,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def move_documents(
         self,
         *,
         body: MoveDocumentsRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> MoveDocumentsResponse:
         """Move documents into a datasource (async)
 
@@ -534,6 +651,7 @@ class AsyncDocuments(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def process_document(
@@ -542,6 +660,9 @@ class AsyncDocuments(AsyncResource):
         body: BodyProcessDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         format_: str | Unset = "markdown",
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ProcessDocumentResponse:
         """Parse a document (sync)
 
@@ -559,6 +680,7 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def transform_document(
@@ -566,6 +688,9 @@ class AsyncDocuments(AsyncResource):
         *,
         body: BodyTransformDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> TransformDocumentResponse:
         """Transform a document using AI extraction (sync)
 
@@ -582,6 +707,7 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def submit_document_transform(
@@ -589,6 +715,9 @@ class AsyncDocuments(AsyncResource):
         *,
         body: BodySubmitDocumentTransform | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SubmitDocumentTransformResponse:
         """Submit a document transform (async)
 
@@ -605,11 +734,16 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def get_document_status(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> DocumentStatus:
         """Get document parsing status
 
@@ -623,11 +757,16 @@ class AsyncDocuments(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def list_document_children(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> list[DocumentChild]:
         """List child documents
 
@@ -641,6 +780,7 @@ class AsyncDocuments(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def get_document_result(
@@ -648,6 +788,9 @@ class AsyncDocuments(AsyncResource):
         job_id: str,
         *,
         format_: str | Unset = "markdown",
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> Any:
         """Get parsed document result
 
@@ -662,11 +805,16 @@ class AsyncDocuments(AsyncResource):
                 format_=format_,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def get_document_structured_result(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ParseStructuredDocument:
         """Get structured parse result
 
@@ -682,11 +830,16 @@ class AsyncDocuments(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def stream_document_trace(
         self,
         job_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncEventStream[StreamDocumentTraceResponse200]:
         """Stream document parsing trace
 
@@ -703,7 +856,66 @@ class AsyncDocuments(AsyncResource):
                 job_id=job_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             events={},
             default=StreamDocumentTraceResponse200,
             sentinel=None,
         )
+
+
+class DocumentsWithRawResponse:
+    """`documents` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: Documents) -> None:
+        self.parse_document = raw_response_method(resource.parse_document)
+        self.list_deep_transforms = raw_response_method(resource.list_deep_transforms)
+        self.submit_deep_transform = raw_response_method(resource.submit_deep_transform)
+        self.submit_deep_transform_from_document = raw_response_method(
+            resource.submit_deep_transform_from_document
+        )
+        self.get_deep_transform_status = raw_response_method(resource.get_deep_transform_status)
+        self.download_deep_transform_artifact = raw_response_method(
+            resource.download_deep_transform_artifact
+        )
+        self.move_documents = raw_response_method(resource.move_documents)
+        self.process_document = raw_response_method(resource.process_document)
+        self.transform_document = raw_response_method(resource.transform_document)
+        self.submit_document_transform = raw_response_method(resource.submit_document_transform)
+        self.get_document_status = raw_response_method(resource.get_document_status)
+        self.list_document_children = raw_response_method(resource.list_document_children)
+        self.get_document_result = raw_response_method(resource.get_document_result)
+        self.get_document_structured_result = raw_response_method(
+            resource.get_document_structured_result
+        )
+        self.stream_document_trace = raw_response_method(resource.stream_document_trace)
+
+
+class AsyncDocumentsWithRawResponse:
+    """`documents` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncDocuments) -> None:
+        self.parse_document = async_raw_response_method(resource.parse_document)
+        self.list_deep_transforms = async_raw_response_method(resource.list_deep_transforms)
+        self.submit_deep_transform = async_raw_response_method(resource.submit_deep_transform)
+        self.submit_deep_transform_from_document = async_raw_response_method(
+            resource.submit_deep_transform_from_document
+        )
+        self.get_deep_transform_status = async_raw_response_method(
+            resource.get_deep_transform_status
+        )
+        self.download_deep_transform_artifact = async_raw_response_method(
+            resource.download_deep_transform_artifact
+        )
+        self.move_documents = async_raw_response_method(resource.move_documents)
+        self.process_document = async_raw_response_method(resource.process_document)
+        self.transform_document = async_raw_response_method(resource.transform_document)
+        self.submit_document_transform = async_raw_response_method(
+            resource.submit_document_transform
+        )
+        self.get_document_status = async_raw_response_method(resource.get_document_status)
+        self.list_document_children = async_raw_response_method(resource.list_document_children)
+        self.get_document_result = async_raw_response_method(resource.get_document_result)
+        self.get_document_structured_result = async_raw_response_method(
+            resource.get_document_structured_result
+        )
+        self.stream_document_trace = async_raw_response_method(resource.stream_document_trace)

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -35,9 +43,18 @@ if TYPE_CHECKING:
 class FileUpload(SyncResource):
     """Operations tagged "file_upload" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> FileUploadWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return FileUploadWithRawResponse(self)
+
     def stream_upload_progress(
         self,
         upload_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> EventStream[StreamUploadProgressResponse200]:
         """Stream Upload Progress"""
         from ...models.stream_upload_progress_response_200 import (
@@ -51,6 +68,7 @@ class FileUpload(SyncResource):
                 upload_id=upload_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             events={},
             default=StreamUploadProgressResponse200,
             sentinel=None,
@@ -63,6 +81,9 @@ class FileUpload(SyncResource):
         prefix: None | str | Unset = UNSET,
         continuation_token: None | str | Unset = UNSET,
         limit: int | Unset = 1000,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SyncPage[ListContentResponse, ContentItem]:
         """List Content"""
         from . import list_content as _operation
@@ -76,6 +97,7 @@ class FileUpload(SyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="token",
             items="items",
         )
@@ -86,6 +108,9 @@ class FileUpload(SyncResource):
         *,
         body: BodyUploadContent | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> UploadContentResponse:
         """Upload Content (async)"""
         from . import upload_content as _operation
@@ -100,6 +125,7 @@ class FileUpload(SyncResource):
                 ("files", files),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def upload_and_list_content(
@@ -109,6 +135,9 @@ class FileUpload(SyncResource):
         body: BodyUploadAndListContent | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
         trigger_ingest: bool | Unset = False,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> FileUploadSyncResponse:
         """Upload Content (sync)"""
         from . import upload_and_list_content as _operation
@@ -124,15 +153,25 @@ class FileUpload(SyncResource):
                 ("files", files),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
 
 class AsyncFileUpload(AsyncResource):
     """Operations tagged "file_upload" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncFileUploadWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncFileUploadWithRawResponse(self)
+
     async def stream_upload_progress(
         self,
         upload_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncEventStream[StreamUploadProgressResponse200]:
         """Stream Upload Progress"""
         from ...models.stream_upload_progress_response_200 import (
@@ -146,6 +185,7 @@ class AsyncFileUpload(AsyncResource):
                 upload_id=upload_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             events={},
             default=StreamUploadProgressResponse200,
             sentinel=None,
@@ -158,6 +198,9 @@ class AsyncFileUpload(AsyncResource):
         prefix: None | str | Unset = UNSET,
         continuation_token: None | str | Unset = UNSET,
         limit: int | Unset = 1000,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncPage[ListContentResponse, ContentItem]:
         """List Content"""
         from . import list_content as _operation
@@ -171,6 +214,7 @@ class AsyncFileUpload(AsyncResource):
                 limit=limit,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             style="token",
             items="items",
         )
@@ -181,6 +225,9 @@ class AsyncFileUpload(AsyncResource):
         *,
         body: BodyUploadContent | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> UploadContentResponse:
         """Upload Content (async)"""
         from . import upload_content as _operation
@@ -195,6 +242,7 @@ class AsyncFileUpload(AsyncResource):
                 ("files", files),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def upload_and_list_content(
@@ -204,6 +252,9 @@ class AsyncFileUpload(AsyncResource):
         body: BodyUploadAndListContent | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
         trigger_ingest: bool | Unset = False,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> FileUploadSyncResponse:
         """Upload Content (sync)"""
         from . import upload_and_list_content as _operation
@@ -219,4 +270,25 @@ class AsyncFileUpload(AsyncResource):
                 ("files", files),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
+
+
+class FileUploadWithRawResponse:
+    """`file_upload` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: FileUpload) -> None:
+        self.stream_upload_progress = raw_response_method(resource.stream_upload_progress)
+        self.list_content = raw_response_method(resource.list_content)
+        self.upload_content = raw_response_method(resource.upload_content)
+        self.upload_and_list_content = raw_response_method(resource.upload_and_list_content)
+
+
+class AsyncFileUploadWithRawResponse:
+    """`file_upload` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncFileUpload) -> None:
+        self.stream_upload_progress = async_raw_response_method(resource.stream_upload_progress)
+        self.list_content = async_raw_response_method(resource.list_content)
+        self.upload_content = async_raw_response_method(resource.upload_content)
+        self.upload_and_list_content = async_raw_response_method(resource.upload_and_list_content)

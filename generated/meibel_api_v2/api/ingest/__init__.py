@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -29,9 +37,18 @@ if TYPE_CHECKING:
 class Ingest(SyncResource):
     """Operations tagged "ingest" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> IngestWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return IngestWithRawResponse(self)
+
     def get_ingest_status(
         self,
         datasource_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> IngestStatusResponse:
         """Get Ingest Status"""
         from . import get_ingest_status as _operation
@@ -42,11 +59,16 @@ class Ingest(SyncResource):
                 datasource_id=datasource_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def trigger_ingest(
         self,
         datasource_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> TriggerIngestResponse:
         """Trigger Ingest"""
         from . import trigger_ingest as _operation
@@ -57,15 +79,25 @@ class Ingest(SyncResource):
                 datasource_id=datasource_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
 
 class AsyncIngest(AsyncResource):
     """Operations tagged "ingest" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncIngestWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncIngestWithRawResponse(self)
+
     async def get_ingest_status(
         self,
         datasource_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> IngestStatusResponse:
         """Get Ingest Status"""
         from . import get_ingest_status as _operation
@@ -76,11 +108,16 @@ class AsyncIngest(AsyncResource):
                 datasource_id=datasource_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def trigger_ingest(
         self,
         datasource_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> TriggerIngestResponse:
         """Trigger Ingest"""
         from . import trigger_ingest as _operation
@@ -91,4 +128,21 @@ class AsyncIngest(AsyncResource):
                 datasource_id=datasource_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
+
+
+class IngestWithRawResponse:
+    """`ingest` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: Ingest) -> None:
+        self.get_ingest_status = raw_response_method(resource.get_ingest_status)
+        self.trigger_ingest = raw_response_method(resource.trigger_ingest)
+
+
+class AsyncIngestWithRawResponse:
+    """`ingest` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncIngest) -> None:
+        self.get_ingest_status = async_raw_response_method(resource.get_ingest_status)
+        self.trigger_ingest = async_raw_response_method(resource.trigger_ingest)

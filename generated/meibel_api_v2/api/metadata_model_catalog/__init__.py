@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -31,10 +39,18 @@ if TYPE_CHECKING:
 class MetadataModelCatalog(SyncResource):
     """Operations tagged "metadata_model_catalog" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> MetadataModelCatalogWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return MetadataModelCatalogWithRawResponse(self)
+
     def list_metadata_model_catalog(
         self,
         *,
         scope: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ListMetadataModelCatalogResponse:
         """List Metadata Model Catalog"""
         from . import list_metadata_model_catalog as _operation
@@ -45,11 +61,16 @@ class MetadataModelCatalog(SyncResource):
                 scope=scope,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def get_metadata_model_catalog_entry(
         self,
         model_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> MetadataModelCatalogEntry:
         """Get Metadata Model Catalog Entry"""
         from . import get_metadata_model_catalog_entry as _operation
@@ -60,16 +81,25 @@ class MetadataModelCatalog(SyncResource):
                 model_id=model_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
 
 class AsyncMetadataModelCatalog(AsyncResource):
     """Operations tagged "metadata_model_catalog" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncMetadataModelCatalogWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncMetadataModelCatalogWithRawResponse(self)
+
     async def list_metadata_model_catalog(
         self,
         *,
         scope: None | str | Unset = UNSET,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ListMetadataModelCatalogResponse:
         """List Metadata Model Catalog"""
         from . import list_metadata_model_catalog as _operation
@@ -80,11 +110,16 @@ class AsyncMetadataModelCatalog(AsyncResource):
                 scope=scope,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def get_metadata_model_catalog_entry(
         self,
         model_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> MetadataModelCatalogEntry:
         """Get Metadata Model Catalog Entry"""
         from . import get_metadata_model_catalog_entry as _operation
@@ -95,4 +130,27 @@ class AsyncMetadataModelCatalog(AsyncResource):
                 model_id=model_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
+        )
+
+
+class MetadataModelCatalogWithRawResponse:
+    """`metadata_model_catalog` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: MetadataModelCatalog) -> None:
+        self.list_metadata_model_catalog = raw_response_method(resource.list_metadata_model_catalog)
+        self.get_metadata_model_catalog_entry = raw_response_method(
+            resource.get_metadata_model_catalog_entry
+        )
+
+
+class AsyncMetadataModelCatalogWithRawResponse:
+    """`metadata_model_catalog` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncMetadataModelCatalog) -> None:
+        self.list_metadata_model_catalog = async_raw_response_method(
+            resource.list_metadata_model_catalog
+        )
+        self.get_metadata_model_catalog_entry = async_raw_response_method(
+            resource.get_metadata_model_catalog_entry
         )

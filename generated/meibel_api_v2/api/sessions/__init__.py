@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -42,9 +50,18 @@ if TYPE_CHECKING:
 class Sessions(SyncResource):
     """Operations tagged "sessions" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> SessionsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return SessionsWithRawResponse(self)
+
     def get_session(
         self,
         session_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> Session[AgentExecutionDetailsResponse]:
         """Get Session"""
         from . import get_session as _operation
@@ -55,6 +72,7 @@ class Sessions(SyncResource):
                 session_id=session_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def send_chat_message(
@@ -62,6 +80,10 @@ class Sessions(SyncResource):
         session_id: str,
         *,
         body: ChatMessageRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> ChatMessageResponse:
         """Send Chat Message"""
         from . import send_chat_message as _operation
@@ -73,6 +95,7 @@ class Sessions(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def send_chat_message_stream(
@@ -81,6 +104,9 @@ class Sessions(SyncResource):
         *,
         body: BodySendChatMessageStream | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ChatStream:
         """Send a chat message with file attachments and stream the response via SSE"""
         from ...models.completion_event import CompletionEvent
@@ -101,6 +127,7 @@ class Sessions(SyncResource):
                 ("files", files),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             events={
                 "connected": ConnectedEvent,
                 "status": StatusEvent,
@@ -116,6 +143,10 @@ class Sessions(SyncResource):
     def get_session_messages(
         self,
         session_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SessionMessagesResponse:
         """Get Session Messages"""
         from . import get_session_messages as _operation
@@ -126,6 +157,7 @@ class Sessions(SyncResource):
                 session_id=session_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     get_messages = get_session_messages
@@ -134,9 +166,18 @@ class Sessions(SyncResource):
 class AsyncSessions(AsyncResource):
     """Operations tagged "sessions" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncSessionsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncSessionsWithRawResponse(self)
+
     async def get_session(
         self,
         session_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncSession[AgentExecutionDetailsResponse]:
         """Get Session"""
         from . import get_session as _operation
@@ -147,6 +188,7 @@ class AsyncSessions(AsyncResource):
                 session_id=session_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def send_chat_message(
@@ -154,6 +196,10 @@ class AsyncSessions(AsyncResource):
         session_id: str,
         *,
         body: ChatMessageRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> ChatMessageResponse:
         """Send Chat Message"""
         from . import send_chat_message as _operation
@@ -165,6 +211,7 @@ class AsyncSessions(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def send_chat_message_stream(
@@ -173,6 +220,9 @@ class AsyncSessions(AsyncResource):
         *,
         body: BodySendChatMessageStream | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> AsyncChatStream:
         """Send a chat message with file attachments and stream the response via SSE"""
         from ...models.completion_event import CompletionEvent
@@ -193,6 +243,7 @@ class AsyncSessions(AsyncResource):
                 ("files", files),
             ],
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
             events={
                 "connected": ConnectedEvent,
                 "status": StatusEvent,
@@ -208,6 +259,10 @@ class AsyncSessions(AsyncResource):
     async def get_session_messages(
         self,
         session_id: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> SessionMessagesResponse:
         """Get Session Messages"""
         from . import get_session_messages as _operation
@@ -218,6 +273,29 @@ class AsyncSessions(AsyncResource):
                 session_id=session_id,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     get_messages = get_session_messages
+
+
+class SessionsWithRawResponse:
+    """`sessions` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: Sessions) -> None:
+        self.get_session = raw_response_method(resource.get_session)
+        self.send_chat_message = raw_response_method(resource.send_chat_message)
+        self.send_chat_message_stream = raw_response_method(resource.send_chat_message_stream)
+        self.get_session_messages = raw_response_method(resource.get_session_messages)
+        self.get_messages = self.get_session_messages
+
+
+class AsyncSessionsWithRawResponse:
+    """`sessions` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncSessions) -> None:
+        self.get_session = async_raw_response_method(resource.get_session)
+        self.send_chat_message = async_raw_response_method(resource.send_chat_message)
+        self.send_chat_message_stream = async_raw_response_method(resource.send_chat_message_stream)
+        self.get_session_messages = async_raw_response_method(resource.get_session_messages)
+        self.get_messages = self.get_session_messages

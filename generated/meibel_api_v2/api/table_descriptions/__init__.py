@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from meibel._resource import (
+    NOT_GIVEN,
+    async_raw_response_method,
+    raw_response_method,
+    request_options,
+)
+
 from ...types import UNSET, Unset
 from .. import AsyncResource, SyncResource
 
@@ -16,6 +23,7 @@ if TYPE_CHECKING:
     from meibel._forms import FormFields
     from meibel._multipart import FileInput
     from meibel._pagination import AsyncPage, SyncPage
+    from meibel._resource import Body, Headers, Query, Timeout
     from meibel._session import AsyncSession, Session
     from meibel._streaming import AsyncEventStream, EventStream
 
@@ -30,11 +38,19 @@ if TYPE_CHECKING:
 class TableDescriptions(SyncResource):
     """Operations tagged "table_descriptions" (synchronous)."""
 
+    @property
+    def with_raw_response(self) -> TableDescriptionsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return TableDescriptionsWithRawResponse(self)
+
     def list_tables(
         self,
         datasource_id: str,
         *,
         include_columns: bool | Unset = False,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> list[TagTable]:
         """List Tables"""
         from . import list_tables as _operation
@@ -46,6 +62,7 @@ class TableDescriptions(SyncResource):
                 include_columns=include_columns,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def update_table_descriptions(
@@ -53,6 +70,10 @@ class TableDescriptions(SyncResource):
         datasource_id: str,
         *,
         body: UpdateTagTablesRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> list[TagTable]:
         """Update Table Descriptions"""
         from . import update_table_descriptions as _operation
@@ -64,12 +85,17 @@ class TableDescriptions(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     def list_columns(
         self,
         datasource_id: str,
         table_name: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> list[TagColumn]:
         """List Columns"""
         from . import list_columns as _operation
@@ -81,6 +107,7 @@ class TableDescriptions(SyncResource):
                 table_name=table_name,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     def update_column_descriptions(
@@ -89,6 +116,10 @@ class TableDescriptions(SyncResource):
         table_name: str,
         *,
         body: UpdateTagColumnsRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> list[TagColumn]:
         """Update Column Descriptions"""
         from . import update_column_descriptions as _operation
@@ -101,17 +132,26 @@ class TableDescriptions(SyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
 
 class AsyncTableDescriptions(AsyncResource):
     """Operations tagged "table_descriptions" (asynchronous)."""
 
+    @property
+    def with_raw_response(self) -> AsyncTableDescriptionsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncTableDescriptionsWithRawResponse(self)
+
     async def list_tables(
         self,
         datasource_id: str,
         *,
         include_columns: bool | Unset = False,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> list[TagTable]:
         """List Tables"""
         from . import list_tables as _operation
@@ -123,6 +163,7 @@ class AsyncTableDescriptions(AsyncResource):
                 include_columns=include_columns,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def update_table_descriptions(
@@ -130,6 +171,10 @@ class AsyncTableDescriptions(AsyncResource):
         datasource_id: str,
         *,
         body: UpdateTagTablesRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> list[TagTable]:
         """Update Table Descriptions"""
         from . import update_table_descriptions as _operation
@@ -141,12 +186,17 @@ class AsyncTableDescriptions(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
         )
 
     async def list_columns(
         self,
         datasource_id: str,
         table_name: str,
+        *,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> list[TagColumn]:
         """List Columns"""
         from . import list_columns as _operation
@@ -158,6 +208,7 @@ class AsyncTableDescriptions(AsyncResource):
                 table_name=table_name,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query),
         )
 
     async def update_column_descriptions(
@@ -166,6 +217,10 @@ class AsyncTableDescriptions(AsyncResource):
         table_name: str,
         *,
         body: UpdateTagColumnsRequest,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
     ) -> list[TagColumn]:
         """Update Column Descriptions"""
         from . import update_column_descriptions as _operation
@@ -178,4 +233,29 @@ class AsyncTableDescriptions(AsyncResource):
                 body=body,
             ),
             ok=200,
+            options=request_options(timeout, extra_headers, extra_query, extra_body),
+        )
+
+
+class TableDescriptionsWithRawResponse:
+    """`table_descriptions` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: TableDescriptions) -> None:
+        self.list_tables = raw_response_method(resource.list_tables)
+        self.update_table_descriptions = raw_response_method(resource.update_table_descriptions)
+        self.list_columns = raw_response_method(resource.list_columns)
+        self.update_column_descriptions = raw_response_method(resource.update_column_descriptions)
+
+
+class AsyncTableDescriptionsWithRawResponse:
+    """`table_descriptions` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncTableDescriptions) -> None:
+        self.list_tables = async_raw_response_method(resource.list_tables)
+        self.update_table_descriptions = async_raw_response_method(
+            resource.update_table_descriptions
+        )
+        self.list_columns = async_raw_response_method(resource.list_columns)
+        self.update_column_descriptions = async_raw_response_method(
+            resource.update_column_descriptions
         )
