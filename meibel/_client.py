@@ -15,7 +15,6 @@ from functools import partial
 from types import ModuleType, SimpleNamespace
 from typing import Any, Self
 
-import anyio
 import httpx2
 from meibel_api_v2.api import AsyncResources, SyncResources
 
@@ -580,6 +579,8 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
                 if response.is_success:
                     return response
                 delay = self._delay_after_status(request, response, attempt, first)
+            import anyio  # here, not at import: only async retries need it (4 ms)
+
             await anyio.sleep(delay)
             attempt += 1
 
