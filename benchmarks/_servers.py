@@ -8,6 +8,7 @@ import multiprocessing.queues
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeAlias
 
@@ -79,6 +80,21 @@ class _SessionProtocol(asyncio.Protocol):
             self.transport.write(_SESSION_RESPONSE)
 
 
+class _ChatHandler(_Handler):
+    """Answers any POST with `payload`: a chunked text/event-stream, encoded once."""
+
+    payload = b""
+
+    def do_POST(self) -> None:
+        self._drain()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.write(self.payload)
+
+
 def _serve_threads(port: Port) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     port.put(server.server_address[1])
@@ -92,6 +108,15 @@ def _serve_session(port: Port) -> None:
         await server.serve_forever()
 
     asyncio.run(serve())
+
+
+def _serve_chat(events: list[bytes], port: Port) -> None:
+    # One HTTP chunk per event, as a streaming server flushes them.
+    payload = b"".join(b"%x\r\n%s\r\n" % (len(event), event) for event in events)
+    handler = type("_Chat", (_ChatHandler,), {"payload": payload + b"0\r\n\r\n"})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    port.put(server.server_address[1])
+    server.serve_forever()
 
 
 @contextmanager
@@ -114,3 +139,8 @@ def loopback_server() -> AbstractContextManager[str]:
 def session_server() -> AbstractContextManager[str]:
     """A fast asyncio server answering any GET with the session, so client costs dominate."""
     return _in_process(_serve_session)
+
+
+def chat_server(events: list[bytes]) -> AbstractContextManager[str]:
+    """A server answering any POST with `events` (SSE bytes) as a stream, one HTTP chunk each."""
+    return _in_process(partial(_serve_chat, events))

@@ -13,13 +13,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import call_overhead
+import chat_http
+import download
 import import_time
 import sse_events
 import upload
 from _report import machine, to_markdown, to_text
 
 BENCHMARKS = {
-    module.__name__: module for module in (import_time, call_overhead, sse_events, upload)
+    module.__name__: module
+    for module in (import_time, call_overhead, sse_events, chat_http, upload, download)
 }
 
 

@@ -36,7 +36,16 @@ from jsonschema import Draft202012Validator
 from spec_values import JSON, Values
 
 import meibel.models
-from meibel import AsyncMeibelClient, AsyncPage, AsyncSession, MeibelClient, Session, SyncPage
+from meibel import (
+    AsyncDownload,
+    AsyncMeibelClient,
+    AsyncPage,
+    AsyncSession,
+    Download,
+    MeibelClient,
+    Session,
+    SyncPage,
+)
 from meibel._chat import AsyncChatStream, ChatStream
 from meibel._streaming import AsyncEventStream, EventStream
 from meibel.testing._schema import spec as load_spec
@@ -249,6 +258,10 @@ def _sync_call(base_url: str, operation: JSON, files: Path) -> str:
             assert events
             assert all(event.data is not None for event in events)
             return f"event stream: {len(events)} events"
+        if isinstance(result, Download):
+            with result:
+                result.read()  # any body: the spec leaves it unspecified
+            return "download"
         return _check_result(operation, result)
 
 
@@ -267,6 +280,10 @@ async def _async_call(base_url: str, operation: JSON, files: Path) -> str:
             assert events
             assert all(event.data is not None for event in events)
             return f"event stream: {len(events)} events"
+        if isinstance(result, AsyncDownload):
+            async with result:
+                await result.read()
+            return "download"
         return _check_result(operation, result)
 
 

@@ -17,12 +17,16 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncDownload",
     "AsyncMeibelClient",
     "AsyncPage",
     "AsyncSession",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "Download",
+    "EventTooLargeError",
+    "FileChangedError",
     "InternalServerError",
     "MalformedEventError",
     "MeibelClient",
@@ -46,6 +50,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ._client import AsyncMeibelClient, MeibelClient
+    from ._download import AsyncDownload, Download
     from ._exceptions import (
         APIConnectionError,
         APIError,
@@ -55,6 +60,8 @@ if TYPE_CHECKING:
         AuthenticationError,
         BadRequestError,
         ConflictError,
+        EventTooLargeError,
+        FileChangedError,
         InternalServerError,
         MalformedEventError,
         MeibelError,
@@ -81,6 +88,8 @@ _MODULE_OF = {
     "Session": "._session",
     "AsyncSession": "._session",
     "RawResponse": "._response",
+    "Download": "._download",
+    "AsyncDownload": "._download",
     "NOT_GIVEN": "._types",
     "NotGiven": "._types",
 }

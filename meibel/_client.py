@@ -12,12 +12,12 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from functools import partial
-from types import ModuleType, SimpleNamespace
-from typing import Any, Self
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx2
-from meibel_api_v2.api import AsyncResources, SyncResources
 
+from ._deadline import Deadline, DeadlineStream
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -25,13 +25,17 @@ from ._exceptions import (
     MeibelError,
     status_error,
 )
+from ._generated import AsyncResources, SyncResources
 from ._logging import logger, setup_logging
 from ._pagination import AsyncPage, PageStyle, SyncPage
-from ._resource import RequestOptions, raw_response_requested
+from ._resource import Operation, RequestOptions, raw_response_requested
 from ._response import RawResponse
 from ._retry import RetryPolicy
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._chat import Partials
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncMeibelClient", "MeibelClient"]
 
@@ -41,6 +45,13 @@ DEFAULT_MAX_RETRIES = 2
 # A stream is healthy while bytes (events or keep-alive comments) keep arriving; this long
 # without a single byte means it stalled.
 DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
+# The most one event of a stream may buffer: 16 MiB is four times the largest event seen in
+# practice (a completion carrying inline artifacts), and bounds what a server that never ends
+# a line can make the client hold.
+DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+# A call (all its attempts, and reading its whole answer) ends by then; streams, downloads and
+# uploads have none unless given: their time grows with what they carry.
+DEFAULT_DEADLINE = 600.0
 API_KEY_HEADER = "Meibel-API-Key"
 _MAX_REDIRECTS = 10
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -106,6 +117,8 @@ class _BaseClient:
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         stream_idle_timeout: float,
+        max_event_size: int,
+        deadline: float | None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("MEIBEL_API_KEY")
         if not key:
@@ -122,6 +135,8 @@ class _BaseClient:
         self.max_retries = max_retries
         self.default_headers = dict(default_headers or {})
         self.stream_idle_timeout = stream_idle_timeout
+        self.max_event_size = max_event_size
+        self.deadline = deadline
         self._retry = RetryPolicy(max_retries=max_retries)
 
     def __repr__(self) -> str:
@@ -136,6 +151,8 @@ class _BaseClient:
         max_retries: int = _NOT_GIVEN,
         default_headers: Mapping[str, str] = _NOT_GIVEN,
         stream_idle_timeout: float = _NOT_GIVEN,
+        max_event_size: int = _NOT_GIVEN,
+        deadline: float | None = _NOT_GIVEN,
     ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool."""
         options: dict[str, Any] = {
@@ -145,6 +162,8 @@ class _BaseClient:
             "max_retries": self.max_retries,
             "default_headers": self.default_headers,
             "stream_idle_timeout": self.stream_idle_timeout,
+            "max_event_size": self.max_event_size,
+            "deadline": self.deadline,
         }
         overrides = {
             "api_key": api_key,
@@ -153,6 +172,8 @@ class _BaseClient:
             "max_retries": max_retries,
             "default_headers": default_headers,
             "stream_idle_timeout": stream_idle_timeout,
+            "max_event_size": max_event_size,
+            "deadline": deadline,
         }
         options.update({k: v for k, v in overrides.items() if v is not _NOT_GIVEN})
         # Subclasses take these keywords plus http_client (their own client type).
@@ -160,7 +181,7 @@ class _BaseClient:
 
     def _build_request(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         stream: bool = False,
@@ -255,7 +276,7 @@ class _BaseClient:
         )
 
     def _parse(
-        self, operation: ModuleType, response: httpx2.Response, arguments: dict[str, Any], ok: int
+        self, operation: Operation, response: httpx2.Response, arguments: dict[str, Any], ok: int
     ) -> Any:
         if response.status_code != ok:
             # Any 2xx is success; the generated parser only knows the documented code.
@@ -281,6 +302,22 @@ class _BaseClient:
         if bind is not None:
             bind(self, arguments)
         return result
+
+    def _deadline(self, options: RequestOptions | None, *, upload: bool = False) -> Deadline | None:
+        """The call's deadline: its own, else the client's (uploads have none unless given)."""
+        given = NOT_GIVEN if options is None else options.deadline
+        seconds = (None if upload else self.deadline) if isinstance(given, NotGiven) else given
+        return None if seconds is None else Deadline(seconds)
+
+    def _deadline_error(
+        self, request: httpx2.Request, deadline: Deadline, attempt: int, since: float
+    ) -> APITimeoutError:
+        note = self._attempts(attempt, since)
+        return APITimeoutError(
+            f"{request.method} {request.url}: no complete answer within the deadline of "
+            f"{deadline.seconds:g} s" + (f" ({note})" if note else ""),
+            request=request,
+        )
 
     @staticmethod
     def _replayable(request: httpx2.Request) -> bool:
@@ -319,6 +356,14 @@ class _BaseClient:
         timed_out = isinstance(error, httpx2.TimeoutException)
         kind = APITimeoutError if timed_out else APIConnectionError
         reason = str(error) or type(error).__name__
+        if isinstance(error, httpx2.PoolTimeout):
+            waited = request.extensions.get("timeout", {}).get("pool")
+            within = "in time" if waited is None else f"within the pool timeout of {waited:g} s"
+            reason = (
+                f"the connection pool is exhausted: no connection became free {within}, each "
+                "being held by a response not closed yet (most often a stream or download "
+                "neither read to its end nor closed: use `with`, or close() it)"
+            )
         if note and timed_out:
             reason = f"timed out {note}" + ("" if reason == "timed out" else f" ({reason})")
         elif note:
@@ -357,6 +402,8 @@ class MeibelClient(_BaseClient, SyncResources):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx2.Client | None = None,
         stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -365,6 +412,8 @@ class MeibelClient(_BaseClient, SyncResources):
             max_retries=max_retries,
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
+            max_event_size=max_event_size,
+            deadline=deadline,
         )
         _check_http_client(http_client, httpx2.Client)
         self._owns_http = http_client is None
@@ -381,27 +430,45 @@ class MeibelClient(_BaseClient, SyncResources):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _send(self, request: httpx2.Request, *, stream: bool = False) -> httpx2.Response:
-        """Send with redirects and retries; raise for anything but a 2xx."""
+    def _send(
+        self,
+        request: httpx2.Request,
+        *,
+        stream: bool = False,
+        deadline: Deadline | None = None,
+    ) -> httpx2.Response:
+        """Send with redirects and retries; raise for anything but a 2xx.
+
+        With a `deadline`, every attempt and the reading of the answer end by it.
+        """
         attempt = 0
         first = time.monotonic()
+        timeouts = request.extensions.get("timeout", {})
         while True:
             started = time.monotonic()
+            if deadline is not None:
+                deadline.cap(request, timeouts)
             try:
                 response = self._send_following_redirects(request)
                 if not stream or not response.is_success:
+                    if deadline is not None:
+                        response.stream = DeadlineStream(response.stream, deadline, request)
                     try:
                         response.read()
                     finally:
                         response.close()
             except httpx2.TransportError as error:
                 self._log(request, type(error).__name__, started, attempt)
+                if deadline is not None and deadline.expired():
+                    raise self._deadline_error(request, deadline, attempt, first) from error
                 delay = self._delay_after_error(request, error, attempt, first)
             else:
                 self._log(request, str(response.status_code), started, attempt)
                 if response.is_success:
                     return response
                 delay = self._delay_after_status(request, response, attempt, first)
+            if deadline is not None and delay >= deadline.remaining():
+                raise self._deadline_error(request, deadline, attempt, first)
             time.sleep(delay)
             attempt += 1
 
@@ -417,7 +484,7 @@ class MeibelClient(_BaseClient, SyncResources):
 
     def _request(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -426,14 +493,15 @@ class MeibelClient(_BaseClient, SyncResources):
         options: RequestOptions | None = None,
     ) -> Any:
         request = self._build_request(operation, arguments, form=form, files=files, options=options)
-        response = self._send(request)
+        deadline = self._deadline(options, upload=files is not None)
+        response = self._send(request, deadline=deadline)
         if raw_response_requested.get():
             return RawResponse(response, partial(self._parse, operation, response, arguments, ok))
         return self._parse(operation, response, arguments, ok)
 
     def _session(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -441,7 +509,8 @@ class MeibelClient(_BaseClient, SyncResources):
     ) -> Any:
         from ._session import Session
 
-        response = self._send(self._build_request(operation, arguments, options=options))
+        request = self._build_request(operation, arguments, options=options)
+        response = self._send(request, deadline=self._deadline(options))
 
         def session() -> Session[Any]:
             return Session(self, self._parse(operation, response, arguments, ok))
@@ -450,7 +519,7 @@ class MeibelClient(_BaseClient, SyncResources):
 
     def _paginate(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -460,9 +529,11 @@ class MeibelClient(_BaseClient, SyncResources):
     ) -> Any:
         def fetch(page_arguments: dict[str, Any]) -> Any:
             request = self._build_request(operation, page_arguments, options=options)
-            return self._parse(operation, self._send(request), page_arguments, ok)
+            response = self._send(request, deadline=self._deadline(options))
+            return self._parse(operation, response, page_arguments, ok)
 
-        response = self._send(self._build_request(operation, arguments, options=options))
+        request = self._build_request(operation, arguments, options=options)
+        response = self._send(request, deadline=self._deadline(options))
 
         def page() -> SyncPage[Any, Any]:
             first = self._parse(operation, response, arguments, ok)
@@ -472,7 +543,7 @@ class MeibelClient(_BaseClient, SyncResources):
 
     def _stream(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -490,13 +561,19 @@ class MeibelClient(_BaseClient, SyncResources):
         )
         response = self._send(request, stream=True)
         stream = partial(
-            EventStream, response, events=events, default=default, sentinel=sentinel, client=self
+            EventStream,
+            response,
+            events=events,
+            default=default,
+            sentinel=sentinel,
+            client=self,
+            max_event_size=self.max_event_size,
         )
         return RawResponse(response, stream) if raw_response_requested.get() else stream()
 
     def _chat_stream(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -506,6 +583,7 @@ class MeibelClient(_BaseClient, SyncResources):
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
         options: RequestOptions | None = None,
+        partials: Partials = "incremental",
     ) -> Any:
         from ._chat import ChatStream
 
@@ -514,9 +592,31 @@ class MeibelClient(_BaseClient, SyncResources):
         )
         response = self._send(request, stream=True)
         stream = partial(
-            ChatStream, response, events=events, default=default, sentinel=sentinel, client=self
+            ChatStream,
+            response,
+            events=events,
+            default=default,
+            sentinel=sentinel,
+            client=self,
+            max_event_size=self.max_event_size,
+            partials=partials,
         )
         return RawResponse(response, stream) if raw_response_requested.get() else stream()
+
+    def _download(
+        self,
+        operation: Operation,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        options: RequestOptions | None = None,
+    ) -> Any:
+        from ._download import Download
+
+        request = self._build_request(operation, arguments, options=options)
+        response = self._send(request, stream=True)
+        download = partial(Download, response)
+        return RawResponse(response, download) if raw_response_requested.get() else download()
 
 
 class AsyncMeibelClient(_BaseClient, AsyncResources):
@@ -534,6 +634,8 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
         stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -542,6 +644,8 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
             max_retries=max_retries,
             default_headers=default_headers,
             stream_idle_timeout=stream_idle_timeout,
+            max_event_size=max_event_size,
+            deadline=deadline,
         )
         _check_http_client(http_client, httpx2.AsyncClient)
         self._owns_http = http_client is None
@@ -558,27 +662,45 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _send(self, request: httpx2.Request, *, stream: bool = False) -> httpx2.Response:
-        """Send with redirects and retries; raise for anything but a 2xx."""
+    async def _send(
+        self,
+        request: httpx2.Request,
+        *,
+        stream: bool = False,
+        deadline: Deadline | None = None,
+    ) -> httpx2.Response:
+        """Send with redirects and retries; raise for anything but a 2xx.
+
+        With a `deadline`, every attempt and the reading of the answer end by it.
+        """
         attempt = 0
         first = time.monotonic()
+        timeouts = request.extensions.get("timeout", {})
         while True:
             started = time.monotonic()
+            if deadline is not None:
+                deadline.cap(request, timeouts)
             try:
                 response = await self._send_following_redirects(request)
                 if not stream or not response.is_success:
+                    if deadline is not None:
+                        response.stream = DeadlineStream(response.stream, deadline, request)
                     try:
                         await response.aread()
                     finally:
                         await response.aclose()
             except httpx2.TransportError as error:
                 self._log(request, type(error).__name__, started, attempt)
+                if deadline is not None and deadline.expired():
+                    raise self._deadline_error(request, deadline, attempt, first) from error
                 delay = self._delay_after_error(request, error, attempt, first)
             else:
                 self._log(request, str(response.status_code), started, attempt)
                 if response.is_success:
                     return response
                 delay = self._delay_after_status(request, response, attempt, first)
+            if deadline is not None and delay >= deadline.remaining():
+                raise self._deadline_error(request, deadline, attempt, first)
             import anyio  # here, not at import: only async retries need it (4 ms)
 
             await anyio.sleep(delay)
@@ -596,7 +718,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
 
     async def _request(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -605,14 +727,15 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         options: RequestOptions | None = None,
     ) -> Any:
         request = self._build_request(operation, arguments, form=form, files=files, options=options)
-        response = await self._send(request)
+        deadline = self._deadline(options, upload=files is not None)
+        response = await self._send(request, deadline=deadline)
         if raw_response_requested.get():
             return RawResponse(response, partial(self._parse, operation, response, arguments, ok))
         return self._parse(operation, response, arguments, ok)
 
     async def _session(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -620,7 +743,8 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
     ) -> Any:
         from ._session import AsyncSession
 
-        response = await self._send(self._build_request(operation, arguments, options=options))
+        request = self._build_request(operation, arguments, options=options)
+        response = await self._send(request, deadline=self._deadline(options))
 
         def session() -> AsyncSession[Any]:
             return AsyncSession(self, self._parse(operation, response, arguments, ok))
@@ -629,7 +753,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
 
     def _paginate(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -639,7 +763,8 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
     ) -> Any:
         async def fetch(page_arguments: dict[str, Any]) -> Any:
             request = self._build_request(operation, page_arguments, options=options)
-            return self._parse(operation, await self._send(request), page_arguments, ok)
+            response = await self._send(request, deadline=self._deadline(options))
+            return self._parse(operation, response, page_arguments, ok)
 
         if raw_response_requested.get():
             # with_raw_response awaits this: the first page's response, its page on parse().
@@ -648,7 +773,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
 
     async def _raw_first_page(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         ok: int,
         style: PageStyle,
@@ -656,7 +781,8 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         options: RequestOptions | None,
         fetch: Any,
     ) -> RawResponse[AsyncPage[Any, Any]]:
-        response = await self._send(self._build_request(operation, arguments, options=options))
+        request = self._build_request(operation, arguments, options=options)
+        response = await self._send(request, deadline=self._deadline(options))
 
         def page() -> AsyncPage[Any, Any]:
             first = self._parse(operation, response, arguments, ok)
@@ -666,7 +792,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
 
     async def _stream(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -690,12 +816,13 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
             default=default,
             sentinel=sentinel,
             client=self,
+            max_event_size=self.max_event_size,
         )
         return RawResponse(response, stream) if raw_response_requested.get() else stream()
 
     async def _chat_stream(
         self,
-        operation: ModuleType,
+        operation: Operation,
         arguments: dict[str, Any],
         *,
         ok: int,
@@ -705,6 +832,7 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
         form: object = None,
         files: Sequence[tuple[str, Any]] | None = None,
         options: RequestOptions | None = None,
+        partials: Partials = "incremental",
     ) -> Any:
         from ._chat import AsyncChatStream
 
@@ -719,5 +847,22 @@ class AsyncMeibelClient(_BaseClient, AsyncResources):
             default=default,
             sentinel=sentinel,
             client=self,
+            max_event_size=self.max_event_size,
+            partials=partials,
         )
         return RawResponse(response, stream) if raw_response_requested.get() else stream()
+
+    async def _download(
+        self,
+        operation: Operation,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        options: RequestOptions | None = None,
+    ) -> Any:
+        from ._download import AsyncDownload
+
+        request = self._build_request(operation, arguments, options=options)
+        response = await self._send(request, stream=True)
+        download = partial(AsyncDownload, response)
+        return RawResponse(response, download) if raw_response_requested.get() else download()

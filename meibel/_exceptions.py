@@ -15,11 +15,13 @@ MeibelError
 │   │   └── APITimeoutError       the request timed out
 │   └── APIResponseValidationError   a 2xx answer the spec's models cannot parse
 ├── UnsafeFilenameError           a server-chosen filename names no safe file (also a ValueError)
+├── FileChangedError              a file changed size while it was being uploaded
 └── StreamError                   a server-sent event stream went wrong after its 200
     ├── StreamInterruptedError    the stream ended before it completed (partial text kept)
     ├── StreamStalledError        no byte arrived for the configured idle time
     ├── StreamEventError          the server sent an `error` event
-    └── MalformedEventError       a known event carried a payload that does not parse
+    ├── MalformedEventError       a known event carried a payload that does not parse
+    └── EventTooLargeError        one event outgrew max_event_size before it ended
 
 Messages name the request (method and URL) and the server's own detail, never the API key.
 """
@@ -40,6 +42,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "EventTooLargeError",
+    "FileChangedError",
     "InternalServerError",
     "MalformedEventError",
     "MeibelError",
@@ -189,6 +193,23 @@ class MalformedEventError(StreamError):
         super().__init__(message)
         self.event = event
         self.data = data
+
+
+class FileChangedError(MeibelError):
+    """A file grew or shrank while it was uploaded: what was sent is not the file, so the request
+    was abandoned before it completed. `path` names the file."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class EventTooLargeError(StreamError):
+    """One event grew past `max_event_size` bytes before it ended; the stream is closed."""
+
+    def __init__(self, message: str, *, max_event_size: int) -> None:
+        super().__init__(message)
+        self.max_event_size = max_event_size
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {

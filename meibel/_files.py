@@ -20,7 +20,8 @@ def safe_name(filename: str) -> str:
     pure = PurePath(name)
     if name in ("", ".", "..") or "\0" in name or pure.name != name or pure.anchor:
         raise UnsafeFilenameError(
-            f"artifact filename {filename!r} does not name a file: pass save(path) to choose one",
+            f"the server's filename {filename!r} does not name a file: pass save(path) to "
+            "choose one",
             filename=filename,
         )
     return name
@@ -28,7 +29,7 @@ def safe_name(filename: str) -> str:
 
 def exists_error(target: Path) -> FileExistsError:
     return FileExistsError(
-        errno.EEXIST, "artifact not saved, the file exists (pass overwrite=True)", str(target)
+        errno.EEXIST, "not saved: the file exists (pass overwrite=True to replace it)", str(target)
     )
 
 

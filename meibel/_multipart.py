@@ -33,6 +33,8 @@ from typing import IO
 
 import httpx2
 
+from ._exceptions import FileChangedError
+
 __all__ = ["FileContent", "FileInput", "MultipartBody", "normalize_files"]
 
 FileContent = bytes | IO[bytes]
@@ -143,6 +145,15 @@ class _File:
     def name(self) -> str:
         return self.path or str(getattr(self.stream, "name", None) or "file object")
 
+    def check_ended(self, more: bytes | None) -> None:
+        """After the measured size was sent: `more` (one byte read past it) must be nothing."""
+        if more:
+            raise FileChangedError(
+                f"{self.name()} grew while being uploaded: it is longer than the {self.size} "
+                "bytes it had when the request was built; nothing was completed",
+                path=self.name(),
+            )
+
     @staticmethod
     def wanted(remaining: int | None, chunk_size: int) -> int:
         """How much to read next: a chunk, but never past the size the file was measured at."""
@@ -153,9 +164,10 @@ class _File:
         if not chunk:
             if remaining is None:
                 return b""
-            raise RuntimeError(
+            raise FileChangedError(
                 f"{self.name()} shrank while being uploaded: it ended {remaining} bytes short of "
-                f"the {self.size} it had when the request was built"
+                f"the {self.size} it had when the request was built; nothing was completed",
+                path=self.name(),
             )
         if type(chunk) is not bytes:
             if isinstance(chunk, str):
@@ -318,6 +330,8 @@ class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
                     if remaining is not None:
                         remaining -= len(chunk)
                     yield chunk
+                if remaining == 0:
+                    item.check_ended(reader.read(1))
                 self._release(opened)
         finally:
             self._release(opened)
@@ -344,6 +358,8 @@ class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
                     if remaining is not None:
                         remaining -= len(chunk)
                     yield chunk
+                if remaining == 0:
+                    item.check_ended(await run_sync(reader.read, 1))
                 self._release(opened)
         finally:
             self._release(opened)

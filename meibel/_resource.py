@@ -1,40 +1,92 @@
-"""What generated methods hand to the client besides their arguments: per-call options, and the
-wrappers behind `client.<namespace>.with_raw_response`.
+"""The one door between the generated package and this one: `generated/` imports nothing else.
 
-Every generated method takes keyword-only `timeout=`, `extra_headers=`, `extra_query=` (and, when
-it sends JSON, `extra_body=`) and passes them on as one `RequestOptions`, or None when none was
-given (the common case, kept free). A raw-response wrapper runs the plain method with a context
-flag set; the client's hooks read it once and return a RawResponse instead of the parsed value.
+It gives the generated resources what they need and nothing more:
+
+- SyncAPIResource / AsyncAPIResource, the bases of every namespace, with the client's hooks bound
+  (`_request`, `_session`, `_paginate`, `_stream`, `_chat_stream`, `_download`), typed by the
+  SyncClient / AsyncClient protocols; a hook takes an `Operation` (a generated endpoint module)
+  and the call's arguments;
+- the per-call options: every method takes keyword-only `timeout=`, `extra_headers=`,
+  `extra_query=` (and, when it sends JSON, `extra_body=`; when it reads its whole answer,
+  `deadline=`) and passes them on as one `RequestOptions`, or None when none was given (the
+  common case, kept free);
+- the wrappers behind `client.<namespace>.with_raw_response`: they run the plain method with a
+  context flag set; the hooks read it once and return a RawResponse instead of the parsed value;
+- the names the generated signatures and models use (streams, pages, sessions, downloads, file
+  inputs, the model mixins), re-exported from where they live.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+import importlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeAlias, TypeVar, overload
 
 from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     import httpx2
 
+    from ._chat import AsyncChatStream as AsyncChatStream
+    from ._chat import ChatStream as ChatStream
+    from ._chat import Partials as Partials
+    from ._download import AsyncDownload as AsyncDownload
+    from ._download import Download as Download
+    from ._forms import FormFields as FormFields
+    from ._multipart import FileInput as FileInput
+    from ._pagination import AsyncPage as AsyncPage
+    from ._pagination import PageStyle
+    from ._pagination import SyncPage as SyncPage
     from ._response import RawResponse
+    from ._session import AsyncSession as AsyncSession
+    from ._session import Session as Session
+    from ._streaming import AsyncEventStream as AsyncEventStream
+    from ._streaming import EventStream as EventStream
+    from ._vocabulary import ArtifactExtras as ArtifactExtras
+    from ._vocabulary import ChatMessageResponseExtras as ChatMessageResponseExtras
+    from ._vocabulary import CreatedSessionExtras as CreatedSessionExtras
+    from ._vocabulary import SessionDetailsExtras as SessionDetailsExtras
+    from ._vocabulary import SessionMessageItemExtras as SessionMessageItemExtras
 
 __all__ = [
     "NOT_GIVEN",
+    "AsyncAPIResource",
+    "AsyncClient",
     "Body",
+    "Deadline",
     "Headers",
     "NotGiven",
+    "Operation",
     "Query",
     "RequestOptions",
+    "SyncAPIResource",
+    "SyncClient",
     "Timeout",
     "async_raw_response_method",
     "raw_response_method",
     "request_options",
 ]
 
+# The model mixins load with the first model that uses one, not with the door.
+_MIXINS = {
+    "ArtifactExtras",
+    "ChatMessageResponseExtras",
+    "CreatedSessionExtras",
+    "SessionDetailsExtras",
+    "SessionMessageItemExtras",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MIXINS:
+        return getattr(importlib.import_module("._vocabulary", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 Timeout: TypeAlias = "float | httpx2.Timeout | NotGiven | None"
+Deadline: TypeAlias = float | NotGiven | None
 Headers: TypeAlias = Mapping[str, str]
 Query: TypeAlias = Mapping[str, object]
 Body: TypeAlias = Mapping[str, object]
@@ -48,7 +100,7 @@ raw_response_requested: ContextVar[bool] = ContextVar("meibel_raw_response", def
 class RequestOptions:
     """One call's overrides of the client's settings."""
 
-    __slots__ = ("body", "headers", "query", "timeout")
+    __slots__ = ("body", "deadline", "headers", "query", "timeout")
 
     def __init__(
         self,
@@ -56,11 +108,13 @@ class RequestOptions:
         headers: Headers | None,
         query: Query | None,
         body: Body | None,
+        deadline: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
         self.timeout = timeout
         self.headers = headers
         self.query = query
         self.body = body
+        self.deadline = deadline
 
 
 def request_options(
@@ -68,11 +122,18 @@ def request_options(
     extra_headers: Headers | None,
     extra_query: Query | None,
     extra_body: Body | None = None,
+    deadline: float | NotGiven | None = NOT_GIVEN,
 ) -> RequestOptions | None:
     """The options of one call, or None when the caller gave none."""
-    if timeout is NOT_GIVEN and extra_headers is None and extra_query is None and not extra_body:
+    if (
+        timeout is NOT_GIVEN
+        and extra_headers is None
+        and extra_query is None
+        and not extra_body
+        and deadline is NOT_GIVEN
+    ):
         return None
-    return RequestOptions(timeout, extra_headers, extra_query, extra_body)
+    return RequestOptions(timeout, extra_headers, extra_query, extra_body, deadline)
 
 
 def raw_response_method(method: Callable[P, R]) -> Callable[P, RawResponse[R]]:
@@ -107,3 +168,139 @@ def async_raw_response_method(method: Callable[P, Any]) -> Callable[P, Awaitable
             raw_response_requested.reset(token)
 
     return call
+
+
+class Operation(Protocol):
+    """What a generated endpoint module gives the client: its request, and its answer's parser."""
+
+    _get_kwargs: Callable[..., dict[str, Any]]
+    _parse_response: Callable[..., Any]
+
+
+Files: TypeAlias = "Sequence[tuple[str, Any]] | None"
+
+
+class SyncClient(Protocol):
+    """The hooks of MeibelClient that the generated methods call (meibel/_client.py)."""
+
+    def _request(
+        self,
+        operation: Operation,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        form: object = ...,
+        files: Files = ...,
+        options: RequestOptions | None = ...,
+    ) -> Any: ...
+    def _session(
+        self, operation: Operation, arguments: dict[str, Any], *, ok: int, options: Any = ...
+    ) -> Any: ...
+    def _paginate(
+        self,
+        operation: Operation,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        style: PageStyle,
+        items: str,
+        options: RequestOptions | None = ...,
+    ) -> Any: ...
+    def _stream(self, operation: Operation, arguments: dict[str, Any], **plan: Any) -> Any: ...
+    def _chat_stream(self, operation: Operation, arguments: dict[str, Any], **plan: Any) -> Any: ...
+    def _download(
+        self,
+        operation: Operation,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        options: RequestOptions | None = ...,
+    ) -> Any: ...
+
+
+class AsyncClient(Protocol):
+    """The hooks of AsyncMeibelClient: the same, awaitable (but `_paginate`, which is lazy)."""
+
+    async def _request(
+        self,
+        operation: Operation,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        form: object = ...,
+        files: Files = ...,
+        options: RequestOptions | None = ...,
+    ) -> Any: ...
+    async def _session(
+        self, operation: Operation, arguments: dict[str, Any], *, ok: int, options: Any = ...
+    ) -> Any: ...
+    def _paginate(
+        self,
+        operation: Operation,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        style: PageStyle,
+        items: str,
+        options: RequestOptions | None = ...,
+    ) -> Any: ...
+    async def _stream(
+        self, operation: Operation, arguments: dict[str, Any], **plan: Any
+    ) -> Any: ...
+    async def _chat_stream(
+        self, operation: Operation, arguments: dict[str, Any], **plan: Any
+    ) -> Any: ...
+    async def _download(
+        self,
+        operation: Operation,
+        arguments: dict[str, Any],
+        *,
+        ok: int,
+        options: RequestOptions | None = ...,
+    ) -> Any: ...
+
+
+class SyncAPIResource:
+    """Base of the synchronous namespaces: the client, and its hooks bound once."""
+
+    __slots__ = (
+        "_chat_stream",
+        "_client",
+        "_download",
+        "_paginate",
+        "_request",
+        "_session",
+        "_stream",
+    )
+
+    def __init__(self, client: SyncClient) -> None:
+        self._client = client
+        self._request = client._request
+        self._session = client._session
+        self._paginate = client._paginate
+        self._stream = client._stream
+        self._chat_stream = client._chat_stream
+        self._download = client._download
+
+
+class AsyncAPIResource:
+    """Base of the asynchronous namespaces: the client, and its hooks bound once."""
+
+    __slots__ = (
+        "_chat_stream",
+        "_client",
+        "_download",
+        "_paginate",
+        "_request",
+        "_session",
+        "_stream",
+    )
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self._request = client._request
+        self._session = client._session
+        self._paginate = client._paginate
+        self._stream = client._stream
+        self._chat_stream = client._chat_stream
+        self._download = client._download

@@ -17,15 +17,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from meibel_api_v2.models import (
+    from ._chat import AsyncChatStream, ChatStream, Partials
+    from ._client import AsyncMeibelClient, MeibelClient
+    from ._generated import (
         AgentExecutionDetailsResponse,
         ChatMessageResponse,
         CreateSessionResponse,
         SessionMessagesResponse,
     )
-
-    from ._chat import AsyncChatStream, ChatStream
-    from ._client import AsyncMeibelClient, MeibelClient
     from ._multipart import FileInput
 
 __all__ = ["AsyncSession", "Session"]
@@ -34,9 +33,16 @@ ModelT = TypeVar("ModelT", bound="CreateSessionResponse | AgentExecutionDetailsR
 
 
 def _request(message: str, options: dict[str, Any]) -> Any:
-    from meibel_api_v2.models import ChatMessageRequest
+    from ._generated import model
 
-    return ChatMessageRequest(user_message=message, **options)
+    return model("ChatMessageRequest")(user_message=message, **options)
+
+
+def _stream_request(message: str, partials: object, options: dict[str, Any]) -> Any:
+    from ._chat import check_partials
+
+    check_partials(partials)  # before anything is sent
+    return _request(message, options)
 
 
 class _SessionBase(Generic[ModelT]):
@@ -91,12 +97,17 @@ class Session(_SessionBase[ModelT]):
         message: str,
         *,
         files: FileInput | Sequence[FileInput] | None = None,
+        partials: Partials = "incremental",
         **options: Any,
     ) -> ChatStream:
-        """Send `message` (with any attachments) and stream the reply."""
-        body = _request(message, options)
+        """Send `message` (with any attachments) and stream the reply.
+
+        `partials`: how the server's partial_response messages relate, "incremental" (each the
+        next piece, as the spec says) or "cumulative" (each all text so far); see meibel._chat.
+        """
+        body = _stream_request(message, partials, options)
         return self._client.sessions.send_chat_message_stream(
-            session_id=self.id, body=body, files=files
+            session_id=self.id, body=body, files=files, partials=partials
         )
 
     def messages(self) -> SessionMessagesResponse:
@@ -127,12 +138,17 @@ class AsyncSession(_SessionBase[ModelT]):
         message: str,
         *,
         files: FileInput | Sequence[FileInput] | None = None,
+        partials: Partials = "incremental",
         **options: Any,
     ) -> AsyncChatStream:
-        """Send `message` (with any attachments) and stream the reply."""
-        body = _request(message, options)
+        """Send `message` (with any attachments) and stream the reply.
+
+        `partials`: how the server's partial_response messages relate, "incremental" (each the
+        next piece, as the spec says) or "cumulative" (each all text so far); see meibel._chat.
+        """
+        body = _stream_request(message, partials, options)
         return await self._client.sessions.send_chat_message_stream(
-            session_id=self.id, body=body, files=files
+            session_id=self.id, body=body, files=files, partials=partials
         )
 
     async def messages(self) -> SessionMessagesResponse:

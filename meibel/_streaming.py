@@ -3,15 +3,18 @@
 `meibel.sse` turns bytes into `ServerSentEvent`s; this module turns those into `StreamEvent`s
 carrying the spec's model for the event (chosen by the event name, as the spec's discriminator
 says), and owns the stream's life: the sentinel that ends it, `error` events, interruption,
-stalls, and releasing the connection (at the end, on `close()`, and on `break`).
+stalls, and releasing the connection (at the end, on `close()`, on `break`, and when a stream
+nobody closed is garbage-collected, with a ResourceWarning as for an unclosed file).
 """
 
 from __future__ import annotations
 
+import _thread
 import json
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any, Generic, TypeVar, cast
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import httpx2
 import orjson
@@ -23,6 +26,9 @@ from ._exceptions import (
     StreamStalledError,
 )
 from .sse import ServerSentEvent, _build, _Fields, _SSEDecoder
+
+if TYPE_CHECKING:
+    from asyncio import AbstractEventLoop, Task
 
 __all__ = ["AsyncEventStream", "EventStream", "StreamEvent"]
 
@@ -153,8 +159,10 @@ class _StreamBase:
         client: object,
         partial_text: Callable[[], str] = str,
         completed: Callable[[], bool] = bool,
+        max_event_size: int | None = None,
     ) -> None:
         self.response = response
+        self._max_event_size = max_event_size
         self._decoder = EventDecoder(events, default, sentinel)
         self._idle_timeout = response.request.extensions.get("timeout", {}).get("read")
         self._client = client
@@ -206,7 +214,7 @@ class EventStream(_StreamBase, Generic[ModelT]):
         # `iter_sse` inlined: each chunk's events are a list, not one more generator to resume.
         decoder = self._decoder
         decode = decoder.decode
-        feed = _SSEDecoder().feed_fields
+        feed = _SSEDecoder(self._max_event_size).feed_fields
         with self.reading():
             for chunk in self.response.iter_bytes():
                 for sse in feed(chunk):
@@ -239,16 +247,29 @@ class EventStream(_StreamBase, Generic[ModelT]):
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        response: httpx2.Response | None = self.__dict__.get("response")
+        if response is None or response.is_closed:
+            return
+        # Released before the warning, which a warnings filter may turn into an exception.
+        _close_on_a_thread(response.close)
+        _warn(_unclosed(response, "use `with` or close()"), ResourceWarning, source=self)
+
 
 class AsyncEventStream(_StreamBase, Generic[ModelT]):
     """`async for` StreamEvents; an async context manager; `aclose()` releases the connection."""
 
     _iterator: AsyncIterator[StreamEvent[ModelT]] | None = None
 
+    def __init__(self, response: httpx2.Response, **options: Any) -> None:
+        super().__init__(response, **options)
+        # The loop that can close the response should the stream be collected unclosed.
+        self._loop = _running_asyncio_loop()
+
     async def _events(self) -> AsyncIterator[StreamEvent[Any]]:
         decoder = self._decoder
         decode = decoder.decode
-        feed = _SSEDecoder().feed_fields
+        feed = _SSEDecoder(self._max_event_size).feed_fields
         with self.reading():
             async for chunk in self.response.aiter_bytes():
                 for sse in feed(chunk):
@@ -280,3 +301,61 @@ class AsyncEventStream(_StreamBase, Generic[ModelT]):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        response: httpx2.Response | None = self.__dict__.get("response")
+        if response is None or response.is_closed:
+            return
+        loop: AbstractEventLoop | None = self.__dict__.get("_loop")
+        if loop is not None:
+            # As asyncio finalises an abandoned async generator: aclose() in a task of its loop.
+            with suppress(RuntimeError):  # the loop is closed: its sockets went with it
+                loop.call_soon_threadsafe(_aclose_in_a_task, loop, response)
+        _warn(_unclosed(response, "use `async with` or aclose()"), ResourceWarning, source=self)
+
+
+def _unclosed(response: httpx2.Response, advice: str) -> str:
+    request = response.request
+    return f"unclosed meibel stream: {request.method} {request.url}; {advice}"
+
+
+def _close_on_a_thread(close: Callable[[], object]) -> None:
+    """Run `close` on a thread of its own, for a finalizer.
+
+    A finalizer runs wherever the collector interrupted this thread, maybe inside a lock that
+    closing takes (httpcore2's pool lock, or an HTTP/2 connection's state lock, which is not
+    reentrant): another thread waits for the lock instead of deadlocking on it. `_thread`, as
+    `threading` takes a lock of its own to start a thread.
+    """
+    with suppress(RuntimeError):  # the interpreter is shutting down
+        _thread.start_new_thread(_quietly, (close,))
+
+
+def _quietly(close: Callable[[], object]) -> None:
+    with suppress(Exception):  # a broken connection is as released as a closed one
+        close()
+
+
+def _running_asyncio_loop() -> AbstractEventLoop | None:
+    """The asyncio loop running this code; None under another one (trio)."""
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+# Tasks closing collected streams: the loop keeps only a weak reference to a task.
+_closing: set[Task[None]] = set()
+
+
+def _aclose_in_a_task(loop: AbstractEventLoop, response: httpx2.Response) -> None:
+    task = loop.create_task(_aclose_quietly(response))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+async def _aclose_quietly(response: httpx2.Response) -> None:
+    with suppress(Exception):
+        await response.aclose()

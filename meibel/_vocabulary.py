@@ -21,8 +21,8 @@ from ._files import AtomicFile, exists_error, safe_name
 
 if TYPE_CHECKING:
     import httpx2
-    from meibel_api_v2.models import ChatResponse, Source
-    from meibel_api_v2.types import Unset
+
+    from ._generated import ChatResponse, Source, Unset
 
 __all__ = [
     "ArtifactExtras",
@@ -117,7 +117,10 @@ class ChatMessageResponseExtras:
 
     @property
     def citations(self) -> list[Source]:
-        """The sources the reply cites (`response.sources`); empty when there are none."""
+        """The sources the reply cites (`response.sources`); empty when there are none.
+
+        The same meaning as `citations` on a chat stream's "citations" event and its ChatResult.
+        """
         sources: list[Source] | Unset | None = self.response.sources
         return list(sources) if isinstance(sources, list) else []
 

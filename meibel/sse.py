@@ -3,7 +3,9 @@
 https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
 
 `iter_sse` and `aiter_sse` turn a stream of byte chunks into events. Each event is yielded as soon
-as the blank line that ends it has arrived, before the next chunk is requested.
+as the blank line that ends it has arrived, before the next chunk is requested. What the parser
+holds for one event is bounded (`max_event_size`), so a server that never ends a line or an event
+cannot make it buffer without end.
 """
 
 from __future__ import annotations
@@ -11,11 +13,17 @@ from __future__ import annotations
 import codecs
 import contextlib
 import json
+import sys
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
+
+from ._exceptions import EventTooLargeError
 
 __all__ = ["ServerSentEvent", "aiter_sse", "iter_sse"]
+
+# MeibelClient's default too (meibel._client.DEFAULT_MAX_EVENT_SIZE, which says why 16 MiB).
+_DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +68,35 @@ def _build(fields: _Fields) -> ServerSentEvent:
 
 
 class _SSEDecoder:
-    """Incremental event-stream parser: bytes in, completed events out."""
+    """Incremental event-stream parser: bytes in, completed events out.
 
-    __slots__ = ("_data", "_decoder", "_event", "_last_id", "_pending", "_retry", "_skip_lf")
+    With `max_event_size`, raises EventTooLargeError once the event in progress holds more: its
+    data lines so far (in characters: one per byte for ASCII) plus the line still without its end
+    (in bytes received). Both are measured as each chunk is taken in, so no more than the limit
+    plus one chunk is held across chunks; an event that arrives whole within one chunk is not
+    measured (it is already in memory as that chunk).
+    """
 
-    def __init__(self) -> None:
+    __slots__ = (
+        "_counted",
+        "_data",
+        "_data_size",
+        "_decoder",
+        "_event",
+        "_last_id",
+        "_limit",
+        "_pending",
+        "_pending_size",
+        "_retry",
+        "_room",
+        "_skip_lf",
+    )
+
+    def __init__(self, max_event_size: int | None = None) -> None:
+        if max_event_size is not None and max_event_size < 1:
+            raise ValueError(
+                f"max_event_size must be a positive number of bytes, or None, not {max_event_size}"
+            )
         # utf-8-sig is the spec's "UTF-8 decode": one leading BOM is dropped, also when split.
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
         self._pending: list[str] = []
@@ -73,6 +105,14 @@ class _SSEDecoder:
         self._event = ""
         self._last_id: str | None = None
         self._retry: int | None = None
+        # The size accounting, kept as ints so the hot path only adds and compares: the pending
+        # line's size, the size of `_data`'s first `_counted` items (each a line, or the lines one
+        # chunk added, joined), and the room those leave the pending line (`_limit` less them).
+        self._limit = sys.maxsize if max_event_size is None else max_event_size
+        self._pending_size = 0
+        self._data_size = 0
+        self._counted = 0
+        self._room = self._limit
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Consume one chunk; return the events whose terminating blank line it completed."""
@@ -96,15 +136,42 @@ class _SSEDecoder:
         lines = text.split("\n")
         if len(lines) == 1:
             self._pending.append(text)
+            self._pending_size += len(chunk)
+            if self._pending_size > self._room:
+                self._too_large()
             return []
         if self._pending:
             self._pending.append(lines[0])
             lines[0] = "".join(self._pending)
             self._pending.clear()
+            self._pending_size = 0
         tail = lines.pop()
-        if tail:
-            self._pending.append(tail)
-        return self._process(lines)
+        if not tail:
+            return self._process(lines)
+        self._pending.append(tail)
+        self._pending_size = size = len(tail)
+        events = self._process(lines)
+        if size > self._room:
+            self._too_large()
+        return events
+
+    def _too_large(self) -> NoReturn:
+        """Drop what the event holds (a traceback keeps the parser alive) and raise."""
+        self._pending.clear()
+        self._data = []
+        self._pending_size = self._data_size = self._counted = 0
+        self._room = self._limit
+        size = self._limit
+        shown = f"{size} bytes"
+        for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+            if size >= scale:
+                shown = f"{size / scale:g} {unit} ({size} bytes)"
+                break
+        raise EventTooLargeError(
+            f"an event of the stream exceeded max_event_size={shown} before it ended, so reading "
+            "stopped; if events this large are expected, pass a larger max_event_size=",
+            max_event_size=size,
+        )
 
     def _process(self, lines: list[str]) -> list[_Fields]:
         events: list[_Fields] = []
@@ -141,23 +208,48 @@ class _SSEDecoder:
             elif name == "retry" and value.isdigit() and value.isascii():
                 with contextlib.suppress(ValueError):  # more digits than int() converts
                     retry = int(value.lstrip("0") or "0")
+        if self._counted and data is not self._data:  # the event counted so far was dispatched
+            self._counted = 0
+            self._room = self._limit
         self._data = data
         self._event = event
         self._last_id = last_id
         self._retry = retry
+        if data and len(data) != self._counted:
+            # The event in progress gained data lines: count them (each with the "\n" it joins),
+            # and keep them as one string: a short line's own object is several times its text.
+            counted = self._counted
+            new = data[counted:]
+            size = (self._data_size if counted else 0) + len(new) + sum(map(len, new))
+            if len(new) > 1:
+                data[counted:] = ["\n".join(new)]
+            self._data_size = size
+            self._counted = len(data)
+            self._room = self._limit - size
+            if self._pending_size > self._room:
+                self._too_large()
         return events
 
 
-def iter_sse(chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
-    """Parse an event stream given as byte chunks; an unterminated last event is discarded."""
-    decoder = _SSEDecoder()
+def iter_sse(
+    chunks: Iterable[bytes], *, max_event_size: int | None = _DEFAULT_MAX_EVENT_SIZE
+) -> Iterator[ServerSentEvent]:
+    """Parse an event stream given as byte chunks; an unterminated last event is discarded.
+
+    Raises EventTooLargeError once one event holds more than `max_event_size` bytes before it
+    ends (a line without its end counts too): 16 MiB by default, as for MeibelClient, since a
+    parser of untrusted input should be bounded unless asked not to be; None lifts the bound.
+    """
+    decoder = _SSEDecoder(max_event_size)
     for chunk in chunks:
         yield from decoder.feed(chunk)
 
 
-async def aiter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[ServerSentEvent]:
+async def aiter_sse(
+    chunks: AsyncIterable[bytes], *, max_event_size: int | None = _DEFAULT_MAX_EVENT_SIZE
+) -> AsyncIterator[ServerSentEvent]:
     """Async `iter_sse`."""
-    decoder = _SSEDecoder()
+    decoder = _SSEDecoder(max_event_size)
     async for chunk in chunks:
         for event in decoder.feed(chunk):
             yield event

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +27,9 @@ from meibel._retry import RetryPolicy
 from meibel.models import ChatMessageRequest, CreateDatasourceRequest
 
 KEY = "sk-call-control"
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = json.loads((ROOT / "openapi" / "api-v2.json").read_text(encoding="utf-8"))
+OPERATION_COUNT = sum(len(item) for item in SPEC["paths"].values())
 SESSION = {
     "agent_id": "agent_123",
     "agent_name": "Analyst",
@@ -36,6 +40,13 @@ SESSION = {
     "token_usage": [],
     "file_parsing": [],
     "result": [],
+}
+UPLOADED = {
+    "success": True,
+    "message": "accepted",
+    "datasource_id": "d",
+    "upload_id": "u_1",
+    "sse_url": "/v2/datasources/d/uploads/u_1/progress",
 }
 DATASOURCE = {
     "id": "ds_1",
@@ -172,7 +183,7 @@ def test_every_method_has_a_raw_response_twin_with_its_signature() -> None:
                 twin = getattr(raw, method)
                 assert inspect.signature(twin) == inspect.signature(plain), (name, method)
                 checked += 1
-    assert checked >= 2 * 63
+    assert checked >= 2 * OPERATION_COUNT
 
 
 def test_raw_response_repr_never_shows_the_key(recording_server: RecordingServer) -> None:
@@ -204,7 +215,7 @@ def test_every_method_takes_the_per_call_options_keyword_only() -> None:
             sends_json = sends_json and "FormFields" not in str(parameters["body"].annotation)
             assert ("extra_body" in parameters) == sends_json, method_name
             seen += 1
-    assert seen >= 63
+    assert seen >= OPERATION_COUNT
 
 
 def test_per_call_timeout_bounds_that_call_only(recording_server: RecordingServer) -> None:
@@ -408,3 +419,81 @@ def test_same_origin_redirect_keeps_configured_headers(recording_server: Recordi
     moved = recording_server.requests[1]
     assert (moved.headers["X-Custom-Key"], moved.headers["X-Per-Call"]) == ("s", "p")
     assert moved.headers["Meibel-API-Key"] == KEY
+
+
+# -- deadlines ---------------------------------------------------------------------------------
+
+
+def _trickle(server: RecordingServer, body: bytes, pause: float) -> None:
+    """A server that sends `body` one byte per `pause` seconds."""
+    chunks: list[bytes | float] = []
+    for byte in body:
+        chunks += [bytes([byte]), pause]
+    server.stream(chunks, content_type="application/json")
+
+
+def test_a_trickling_server_is_cut_off_at_the_deadline(recording_server: RecordingServer) -> None:
+    _trickle(recording_server, json.dumps(SESSION).encode(), 1.0)
+    with _client(recording_server, timeout=2.0) as client:
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError, match=r"within the deadline of 2 s") as caught:
+            client.sessions.get_session(session_id="s_1", deadline=2)
+        elapsed = time.monotonic() - started
+    assert 1.5 < elapsed < 3.5
+    assert isinstance(caught.value.__cause__, httpx2.TimeoutException)
+    assert len(recording_server.requests) == 1, "a call out of time is not sent again"
+
+
+def test_the_client_deadline_applies_to_every_call(recording_server: RecordingServer) -> None:
+    _trickle(recording_server, json.dumps(SESSION).encode(), 0.5)
+    with _client(recording_server, deadline=1.0) as client:
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError, match="deadline of 1 s"):
+            client.sessions.get_session(session_id="s_1")
+        assert time.monotonic() - started < 2.5
+        recording_server.respond(200, SESSION)
+        assert client.sessions.get_session(session_id="s_1").agent_id == "agent_123"
+
+
+@pytest.mark.anyio
+async def test_async_deadline(recording_server: RecordingServer) -> None:
+    _trickle(recording_server, json.dumps(SESSION).encode(), 0.5)
+    async with _async_client(recording_server) as client:
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError, match="deadline of 1 s"):
+            await client.sessions.get_session(session_id="s_1", deadline=1)
+        assert time.monotonic() - started < 2.5
+
+
+def test_retries_stop_at_the_deadline(recording_server: RecordingServer) -> None:
+    for _ in range(5):
+        recording_server.respond(503, {"detail": "busy"}, **{"Retry-After": "1"})
+    with _client(recording_server, max_retries=4) as client:
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError, match=r"deadline of 1\.5 s \(after 2 attempts"):
+            client.sessions.get_session(session_id="s_1", deadline=1.5)
+        assert time.monotonic() - started < 1.4, "no sleep that the deadline cannot cover"
+    assert len(recording_server.requests) == 2
+
+
+def test_no_deadline_when_none(recording_server: RecordingServer) -> None:
+    _trickle(recording_server, json.dumps(SESSION).encode(), 0.003)  # ~0.5 s in all
+    with _client(recording_server, deadline=0.2) as client:
+        details = client.sessions.get_session(session_id="s_1", deadline=None)
+    assert details.agent_id == "agent_123"
+
+
+def test_uploads_and_streams_have_no_default_deadline(
+    recording_server: RecordingServer, tmp_path: Any
+) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"abc")
+    recording_server.respond(200, UPLOADED, delay=0.8)
+    recording_server.stream([*chat_events()[:3], 0.8, *chat_events()[3:]])
+    with _client(recording_server, deadline=0.3) as client:
+        assert client.file_upload.upload_content("d", files=[path]).datasource_id == "d"
+        stream = client.sessions.send_chat_message_stream(
+            session_id="s_1", body=ChatMessageRequest(user_message="hi")
+        )
+        with stream:
+            assert stream.final_response().message == FINAL

@@ -21,6 +21,7 @@ from meibel import (
     StreamInterruptedError,
     StreamStalledError,
 )
+from meibel._chat import Partials
 from meibel.models import ChatMessageRequest, ConnectedEvent, ToolCallEvent
 
 KEY = "sk-stream-test"
@@ -46,7 +47,7 @@ def _envelope(kind: str, sequence: int, **fields: Any) -> dict[str, Any]:
 
 
 def chat_events(
-    mode: str = "cumulative", newline: bytes = b"\n", sources: bool = True
+    mode: str = "incremental", newline: bytes = b"\n", sources: bool = True
 ) -> list[bytes | float]:
     """The seed-002 sequence: connected, status, tool_call, tool_result, partials, completion."""
     events: list[bytes | float] = [
@@ -104,12 +105,11 @@ for event in stream:
 """
 
 
-@pytest.mark.parametrize("mode", ["cumulative", "incremental"])
 def test_the_guide_streaming_snippet_runs_verbatim(
-    recording_server: RecordingServer, capsys: pytest.CaptureFixture[str], mode: str
+    recording_server: RecordingServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     recording_server.respond(200, {"session_id": "session_1"})
-    recording_server.stream(chat_events(mode))
+    recording_server.stream(chat_events())
     with _client(recording_server) as client:
         session = client.agents.create_session(agent_id="agent_123")
         exec(GUIDE_STREAM, {"client": client, "session": session})
@@ -159,6 +159,39 @@ def test_event_vocabulary_and_typed_spec_events(recording_server: RecordingServe
     assert result.signal_id == "sig_1"
     assert stream.text == FINAL
     assert stream.result == result
+
+
+def test_citations_mean_the_cited_sources_on_reply_event_and_result(
+    recording_server: RecordingServer,
+) -> None:
+    from test_client import CHAT_RESPONSE
+
+    recording_server.respond(200, CHAT_RESPONSE)
+    recording_server.stream(chat_events())
+    with _client(recording_server) as client:
+        reply = client.sessions.send_chat_message(
+            session_id="s", body=ChatMessageRequest(user_message="Q4?")
+        )
+        stream = client.sessions.send_chat_message_stream(session_id="s")
+        [event] = [e for e in stream if e.type == "citations"]
+    result = stream.result
+    assert result is not None
+    # One meaning: the sources the reply cites, on the reply, the event and the result.
+    assert [s.title for s in reply.citations] == ["Q4 report"]
+    assert [s.title for s in event.citations] == ["Q4 report"]
+    assert result.citations == event.citations == result.sources
+    assert (result.citations[0].source_id, result.citations[0].data_element_id) == (1, "de_9")
+    # The completion's own citation marks: where the text cites which sources.
+    [mark] = result.citation_marks
+    assert (mark.position, mark.source_ids) == (23, [1])
+
+
+def test_no_citations_without_sources(recording_server: RecordingServer) -> None:
+    recording_server.stream(chat_events(sources=False))
+    with _client(recording_server) as client:
+        stream = client.sessions.send_chat_message_stream(session_id="s")
+        result = stream.final_response()
+    assert (result.citations, result.sources, result.citation_marks) == ([], [], [])
 
 
 def test_no_citations_event_without_sources(recording_server: RecordingServer) -> None:
@@ -355,11 +388,16 @@ def test_a_missing_attachment_fails_before_any_byte_is_sent(
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", ["cumulative", "incremental"])
-async def test_async_stream_deltas_add_up(recording_server: RecordingServer, mode: str) -> None:
+async def test_async_stream_deltas_add_up(
+    recording_server: RecordingServer, mode: Partials
+) -> None:
     recording_server.stream(chat_events(mode))
     async with AsyncMeibelClient(api_key=KEY, base_url=recording_server.url + "/v2") as client:
         stream = await client.sessions.send_chat_message_stream(
-            session_id="s", body=ChatMessageRequest(user_message="hi"), files=[b"raw bytes"]
+            session_id="s",
+            body=ChatMessageRequest(user_message="hi"),
+            files=[b"raw bytes"],
+            partials=mode,
         )
         deltas, types = [], []
         async with stream:
@@ -369,6 +407,9 @@ async def test_async_stream_deltas_add_up(recording_server: RecordingServer, mod
                     deltas.append(event.delta)
     assert "".join(deltas) == FINAL
     assert types[-2:] == ["citations", "done"]
+    assert stream.result is not None
+    assert [source.title for source in stream.result.citations] == ["Q4 report"]
+    assert stream.result.citation_marks[0].source_ids == [1]
 
 
 @pytest.mark.anyio

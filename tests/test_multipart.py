@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wire import Part, RecordingServer, parse_multipart
 
-from meibel import _multipart
+from meibel import FileChangedError, MeibelClient, MeibelError, _multipart
 from meibel._multipart import FileInput, MultipartBody, normalize_files
 
 
@@ -508,17 +508,62 @@ def test_replaying_a_non_seekable_stream_raises() -> None:
         b"".join(body)
 
 
-def test_a_file_that_changes_size_never_breaks_the_framing(tmp_path: Path) -> None:
+def _drain(body: MultipartBody, sent: bytearray) -> None:
+    for chunk in body:
+        sent += chunk
+
+
+def test_a_file_that_changes_size_raises_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "log.txt"
     path.write_bytes(b"a" * 10_000)
     body = MultipartBody([], [("files", path)], chunk_size=4096)
+    assert body.content_length is not None
     with path.open("ab") as log:
-        log.write(b"b" * 5000)  # grew: the part is the 10_000 bytes it had when measured
-    data, [part] = encode(body)
-    assert (len(data), part.data) == (body.content_length, b"a" * 10_000)
+        log.write(b"b" * 5000)  # grew: sending only the measured part would be a silent cut
+    sent = bytearray()
+    with pytest.raises(FileChangedError, match=r"log\.txt grew while being uploaded") as caught:
+        _drain(body, sent)
+    assert caught.value.path == str(path)
+    assert len(sent) < body.content_length, "the body never completes"
     path.write_bytes(b"a" * 100)  # shrank: there is nothing right to send
-    with pytest.raises(RuntimeError, match="shrank while being uploaded"):
+    with pytest.raises(FileChangedError, match="shrank while being uploaded"):
         b"".join(body)
+    assert issubclass(FileChangedError, MeibelError)
+
+
+@pytest.mark.anyio
+async def test_a_file_that_grows_raises_in_the_async_body_too(tmp_path: Path) -> None:
+    path = tmp_path / "grows.bin"
+    path.write_bytes(b"a" * 1000)
+    body = MultipartBody([], [("files", path)])
+    path.write_bytes(b"a" * 2000)
+    with pytest.raises(FileChangedError, match=r"grows\.bin grew"):
+        async for _ in body:
+            pass
+
+
+def test_a_file_that_grows_mid_upload_fails_the_call_and_completes_nothing(
+    tmp_path: Path, recording_server: RecordingServer
+) -> None:
+    path = tmp_path / "growing.csv"
+    path.write_bytes(b"x" * 3_000_000)
+
+    class Growing(io.FileIO):
+        def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+            data = super().read(size)
+            with open(path, "ab") as log:
+                log.write(b"y")  # another process appends while we upload
+            return data
+
+    client = MeibelClient(api_key="k", base_url=recording_server.url + "/v2", max_retries=0)
+    with (
+        Growing(path, "rb") as handle,
+        client,
+        pytest.raises(FileChangedError, match=r"growing\.csv grew"),
+    ):
+        client.file_upload.upload_content("d", files=handle)
+    for request in recording_server.requests:  # the server never got a whole body
+        assert len(request.body) < int(request.headers["Content-Length"])
 
 
 def test_small_parts_are_coalesced_and_file_chunks_are_not_copied() -> None:

@@ -1,4 +1,5 @@
-"""meibel.sse against the WHATWG event-stream rules, under any chunking, sync and async."""
+"""meibel.sse against the WHATWG event-stream rules, under any chunking, sync and async; and the
+bound on what it holds for one event (max_event_size)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sse_vectors import VECTORS, Vector
 
-from meibel import sse
+from meibel import EventTooLargeError, StreamError, sse
 from meibel.sse import ServerSentEvent, _SSEDecoder, aiter_sse, iter_sse
 
 
@@ -293,3 +294,100 @@ def test_each_event_is_yielded_before_the_next_chunk_is_pulled(
 
     for index, _ in enumerate(iter_sse(source())):
         assert pulled == next(k for k, n in enumerate(dispatched_by_prefix) if n > index)
+
+
+# -- max_event_size ------------------------------------------------------------------------------
+
+
+def pieces(stream: bytes, size: int) -> list[bytes]:
+    return [stream[i : i + size] for i in range(0, len(stream), size)]
+
+
+def test_a_line_without_its_end_is_bounded() -> None:
+    stream = b"data: first\n\n" + b"data: " + b"x" * 200
+    events: list[ServerSentEvent] = []
+    with pytest.raises(EventTooLargeError) as caught:
+        events.extend(iter_sse(pieces(stream, 10), max_event_size=100))
+    assert events == [ServerSentEvent(data="first")]  # what came before is delivered
+    assert isinstance(caught.value, StreamError)
+    assert caught.value.max_event_size == 100
+    assert str(caught.value) == (
+        "an event of the stream exceeded max_event_size=100 bytes before it ended, so reading "
+        "stopped; if events this large are expected, pass a larger max_event_size="
+    )
+
+
+@pytest.mark.anyio
+async def test_aiter_sse_takes_the_bound_too() -> None:
+    with pytest.raises(EventTooLargeError, match=r"max_event_size=1 KiB \(1024 bytes\)"):
+        await aparse_bounded(pieces(b"data: " + b"x" * 2000, 100), 1024)
+
+
+async def aparse_bounded(chunks: Sequence[bytes], limit: int | None) -> list[ServerSentEvent]:
+    async def source() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return [event async for event in aiter_sse(source(), max_event_size=limit)]
+
+
+@pytest.mark.parametrize("chunking", list(CHUNKINGS))
+def test_short_data_lines_add_up(chunking: str) -> None:
+    """Each data line counts its characters and the line end it is joined with (4 for `abc`),
+    and a line still being received counts whole, its field name too."""
+    within = b"event: e\n" + b"data: abc\n" * 20 + b"\n"  # 80, and at most 9 of a line
+    past = b"event: e\n" + b"data: abc\n" * 40 + b"\n"  # 160
+    chunks = CHUNKINGS[chunking]
+    assert parse_bounded(chunks(within, 1), 100) == [ServerSentEvent("e", "\n".join(["abc"] * 20))]
+    if chunking == "whole":  # an event whole in one chunk is in memory already: not measured
+        assert len(parse_bounded(chunks(past, 1), 100)) == 1
+    else:
+        with pytest.raises(EventTooLargeError):
+            parse_bounded(chunks(past, 1), 100)
+
+
+def parse_bounded(chunks: Sequence[bytes], limit: int | None) -> list[ServerSentEvent]:
+    return list(iter_sse(iter(chunks), max_event_size=limit))
+
+
+def test_the_parser_lets_go_of_the_event_when_it_raises() -> None:
+    decoder = _SSEDecoder(max_event_size=50)
+    decoder.feed(b"data: a\ndata: b\n")
+    with pytest.raises(EventTooLargeError):
+        decoder.feed(b"data: " + b"x" * 60)
+    assert (decoder._pending, decoder._data) == ([], [])
+
+
+def test_public_parsers_are_bounded_at_16_mib_unless_given_none() -> None:
+    mib = b"x" * (1024 * 1024)
+    with pytest.raises(EventTooLargeError, match=r"max_event_size=16 MiB \(16777216 bytes\)"):
+        parse([b"data: ", *[mib] * 17])
+    assert parse_bounded([b"data: ", *[mib] * 17, b"\n\n"], None) == [
+        ServerSentEvent(data="x" * 17 * 1024 * 1024)
+    ]
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_a_bound_must_be_positive(limit: int) -> None:
+    with pytest.raises(ValueError, match="max_event_size must be a positive number of bytes"):
+        parse_bounded([b"data: a\n\n"], limit)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(stream=streams, data=st.data())
+def test_a_bound_never_changes_the_events_it_lets_through(
+    stream: bytes, data: st.DataObject
+) -> None:
+    """Bounded, any chunking yields a prefix of the unbounded events, all of them if it does not
+    raise; a bound no smaller than the whole stream never raises."""
+    chunks = draw_chunks(data, stream)
+    expected = parse([stream])
+    assert parse_bounded(chunks, max(len(stream), 1)) == expected
+    limit = data.draw(st.integers(1, 64), label="limit")
+    delivered: list[ServerSentEvent] = []
+    try:
+        delivered.extend(iter_sse(iter(chunks), max_event_size=limit))
+    except EventTooLargeError:
+        assert delivered == expected[: len(delivered)]
+    else:
+        assert delivered == expected

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 
 from meibel import (
+    AsyncDownload,
+    BadRequestError,
+    Download,
     InternalServerError,
     MeibelClient,
     NotFoundError,
@@ -315,6 +319,69 @@ def test_datasources_uploads_and_documents() -> None:
     assert fake.parse_jobs[job.job_id].file.data == b"%PDF-1.7"
     status = client.documents.get_document_status(job.job_id)
     assert (status.status, status.format_) == ("completed", "pdf")
+
+
+def test_downloads_answer_with_files() -> None:
+    fake = FakeMeibel()
+    client = fake.client()
+    created = client.datasources.create_datasource(body=CreateDatasourceRequest(name="Reports"))
+    upload = client.file_upload.upload_content(created.id, files=[("q4.txt", b"Q4 numbers")])
+    manifest = f"upload_id,filename,content_type,bytes\n{upload.upload_id},q4.txt,text/plain,10\n"
+    with client.datasource_downloads.download_file(created.id, "job_1") as download:
+        assert isinstance(download, Download)
+        assert download.text() == manifest
+    assert fake.requests[-1].operation_id == "downloadFile"
+    assert client.datasource_downloads.process_download(created.id).text() == manifest
+
+    job = client.documents.parse_document(file=("report.pdf", b"%PDF-1.7"))
+    markdown = client.documents.get_document_result(job.job_id).text()
+    assert markdown == "# report.pdf\n\nParsed by FakeMeibel from 8 bytes.\n"
+    assert fake.requests[-1].query == {"format": "markdown"}
+    annotated = client.documents.get_document_result(job.job_id, format_="annotated").text()
+    assert annotated.startswith("<!-- page 1 -->\n# report.pdf\n")
+    parsed = client.documents.get_document_result(job.job_id, format_="json").json()
+    assert parsed == {
+        "job_id": job.job_id,
+        "filename": "report.pdf",
+        "pages": 1,
+        "text": "Parsed by FakeMeibel from 8 bytes.",
+    }
+    artifact = client.documents.download_deep_transform_artifact("dt_1", "output.json").json()
+    assert artifact["job_id"] == "dt_1"
+
+    with pytest.raises(NotFoundError, match="Datasource nope not found"):
+        client.datasource_downloads.download_file("nope", "job_1")
+    with pytest.raises(NotFoundError, match="Job nope not found"):
+        client.documents.get_document_result("nope")
+    with pytest.raises(BadRequestError, match="Unsupported format 'pdf'"):
+        client.documents.get_document_result(job.job_id, format_="pdf")
+    with pytest.raises(NotFoundError, match=r"Artifact other\.bin not found"):
+        client.documents.download_deep_transform_artifact("dt_1", "other.bin")
+
+
+def test_downloads_served_over_http(tmp_path: Path) -> None:
+    fake = FakeMeibel()
+    job = fake.client().documents.parse_document(file=("q4.pdf", b"%PDF-1.7 Q4"))
+    expected = b"# q4.pdf\n\nParsed by FakeMeibel from 11 bytes.\n"
+    seen: list[tuple[int, int | None, str | None]] = []
+    with fake.serve() as base_url, MeibelClient(api_key="k", base_url=base_url) as client:
+        download = client.documents.get_document_result(job.job_id)
+        written = download.save(tmp_path / "q4.md", on_progress=lambda *a: seen.append(a))
+    assert written == len(expected)
+    assert (tmp_path / "q4.md").read_bytes() == expected
+    assert seen[-1] == (len(expected), len(expected), "q4.md")
+
+
+@pytest.mark.anyio
+async def test_downloads_async() -> None:
+    fake = FakeMeibel()
+    async with fake.async_client() as client:
+        job = await client.documents.parse_document(file=("q4.pdf", b"%PDF-1.7 Q4"))
+        download = await client.documents.get_document_result(job.job_id)
+        assert isinstance(download, AsyncDownload)
+        async with download:
+            chunks = [chunk async for chunk in download.iter_bytes()]
+    assert b"".join(chunks) == b"# q4.pdf\n\nParsed by FakeMeibel from 11 bytes.\n"
 
 
 def test_served_over_http() -> None:

@@ -18,6 +18,7 @@ import anyio
 import httpx2
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from ._downloads import FakeDownloads
 from ._records import FilePart, ParseJob, RecordedChat, RecordedRequest, ToolCall, Upload
 from ._schema import FakeSchemaError, spec
 
@@ -66,9 +67,15 @@ class _Answer:
     body: object = None
     events: list[bytes | float] | None = None
     drop: bool = False
+    headers: dict[str, str] | None = None
 
     def json_bytes(self) -> bytes:
         return json.dumps(self.body, separators=(",", ":")).encode()
+
+
+def content_headers(answer: object) -> dict[str, str]:
+    """The headers of an answer without events: its own (a file's), else JSON's."""
+    return getattr(answer, "headers", None) or {"Content-Type": "application/json"}
 
 
 class _HTTPError(Exception):
@@ -171,7 +178,7 @@ class _AsyncEvents(httpx2.AsyncByteStream):
 _SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
 
 
-class FakeMeibel:
+class FakeMeibel(FakeDownloads):
     """A stateful fake of the Meibel API v2, in process or over real HTTP on 127.0.0.1.
 
     >>> fake = FakeMeibel()
@@ -298,9 +305,7 @@ class FakeMeibel:
             stream = _SyncEvents(answer.events, answer.drop)
             return httpx2.Response(answer.status, headers=_SSE_HEADERS, stream=stream)
         return httpx2.Response(
-            answer.status,
-            content=answer.json_bytes(),
-            headers={"Content-Type": "application/json"},
+            answer.status, content=answer.json_bytes(), headers=content_headers(answer)
         )
 
     async def _async_handler(self, request: httpx2.Request) -> httpx2.Response:
@@ -314,9 +319,7 @@ class FakeMeibel:
             stream = _AsyncEvents(answer.events, answer.drop)
             return httpx2.Response(answer.status, headers=_SSE_HEADERS, stream=stream)
         return httpx2.Response(
-            answer.status,
-            content=answer.json_bytes(),
-            headers={"Content-Type": "application/json"},
+            answer.status, content=answer.json_bytes(), headers=content_headers(answer)
         )
 
     def _handle_httpx(self, request: httpx2.Request, body: bytes) -> _Answer:

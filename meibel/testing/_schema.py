@@ -16,6 +16,8 @@ from jsonschema.exceptions import best_match  # type: ignore[import-untyped,unus
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from meibel._generated import PACKAGE
+
 __all__ = ["FakeSchemaError", "Route", "Spec", "spec"]
 
 BASE_URI = "urn:meibel:api-v2"
@@ -147,5 +149,5 @@ class Spec:
 @functools.cache
 def spec() -> Spec:
     """The spec shipped with meibel_api_v2 (loaded on first use)."""
-    text = resources.files("meibel_api_v2").joinpath("openapi.json").read_text("utf-8")
+    text = resources.files(PACKAGE).joinpath("openapi.json").read_text("utf-8")
     return Spec(json.loads(text))

@@ -53,7 +53,10 @@ class FakeServer:
                 self.send_response(answer.status)
                 if answer.events is None:
                     content = answer.json_bytes()
-                    self.send_header("Content-Type", "application/json")
+                    # A file answer brings its own headers; every other answer is JSON.
+                    headers = answer.headers or {"Content-Type": "application/json"}
+                    for name, value in headers.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Length", str(len(content)))
                     self.end_headers()
                     self.wfile.write(content)
