@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from ._generated import is_unset
 from ._multipart import FileInput, normalize_files
 
 __all__ = ["FormFields", "form_parts"]
@@ -26,7 +27,7 @@ class FormFields(Protocol):
 
 
 def _unset(value: object) -> bool:
-    return value is None or type(value).__name__ == "Unset"
+    return value is None or is_unset(value)
 
 
 def _field_value(value: object) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Any, Generic, Literal, TypeVar
 
+from ._generated import known
+
 __all__ = ["AsyncPage", "PageStyle", "SyncPage"]
 
 ResponseT = TypeVar("ResponseT")
@@ -22,13 +24,8 @@ ItemT = TypeVar("ItemT")
 PageStyle = Literal["cursor", "token", "offset"]
 
 
-def _known(value: object) -> object:
-    """The value, or None for the generated models' UNSET marker."""
-    return None if type(value).__name__ == "Unset" else value
-
-
 def _items(response: object, field: str) -> list[Any]:
-    items = _known(getattr(response, field, None))
+    items = known(getattr(response, field, None))
     return list(items) if isinstance(items, list) else []
 
 
@@ -37,23 +34,23 @@ def next_page_request(
 ) -> dict[str, Any] | None:
     """The arguments that fetch the page after `response`, or None when it was the last."""
     if style == "cursor":
-        cursor = _known(getattr(response, "next_cursor", None))
-        if not cursor or _known(getattr(response, "has_next", None)) is False:
+        cursor = known(getattr(response, "next_cursor", None))
+        if not cursor or known(getattr(response, "has_next", None)) is False:
             return None
         return {**request, "cursor": cursor}
     if style == "token":
-        token = _known(getattr(response, "continuation_token", None))
+        token = known(getattr(response, "continuation_token", None))
         return {**request, "continuation_token": token} if token else None
     count = len(_items(response, field))
     if count == 0:
         return None
-    next_offset = _known(getattr(response, "next_offset", None))
+    next_offset = known(getattr(response, "next_offset", None))
     if isinstance(next_offset, int):
         return {**request, "offset": next_offset}
-    total = _known(getattr(response, "total", None))
-    offset = _known(getattr(response, "offset", None))
+    total = known(getattr(response, "total", None))
+    offset = known(getattr(response, "offset", None))
     if not isinstance(offset, int):
-        requested = _known(request.get("offset"))
+        requested = known(request.get("offset"))
         offset = requested if isinstance(requested, int) else 0
     if not isinstance(total, int) or offset + count >= total:
         return None

@@ -5,16 +5,17 @@
 
 from typing import TYPE_CHECKING
 
-import meibel_api_v2.models as _generated
+from ._generated import models
 
 if TYPE_CHECKING:
+    # For type checkers only: the generated models are this module's names.
     from meibel_api_v2.models import *  # noqa: F403
 
-__all__ = _generated.__all__
+__all__ = models().__all__
 
 
 def __getattr__(name: str) -> object:
-    return getattr(_generated, name)
+    return getattr(models(), name)
 
 
 def __dir__() -> list[str]:

@@ -1,11 +1,13 @@
 """Regenerate generated/ from openapi/api-v2.json.
 
 Steps: check the pinned generator and formatter versions; normalise the vendored spec on a copy
-(scripts/normalize_spec.py); run openapi-python-client with openapi/generator.yaml and the custom
-templates in openapi/templates, plus the facts of scripts/spec_extras.py; fail on any generator
-warning; stamp every generated module as
-generated; write API.md (scripts/api_index.py); print the API change against the previous
-generation; then replace generated/.
+(scripts/normalize_spec.py); refuse it, changing nothing, when scripts/spec_checks.py finds
+problems or scripts/overlay_checks.py finds a need of meibel/ (meibel/_needs.py) it breaks; plan
+every method (scripts/plan.py); run openapi-python-client with openapi/generator.yaml and the
+custom templates in openapi/templates, plus the plans and the facts of scripts/spec_extras.py;
+fail on any generator warning; stamp every generated module as generated; write API.md
+(scripts/api_index.py); compare the generated surface with the previous one
+(scripts/api_changes.py), print it and write it to CHANGELOG.md; then replace generated/.
 
 Run it through scripts/regen.sh or `make regen`.
 """
@@ -22,8 +24,11 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
+import api_changes
 import normalize_spec
-import spec_changes
+import overlay_checks
+import plan
+import spec_checks
 import spec_extras
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +140,12 @@ def main() -> int:
     normalized, report = normalize_spec.normalize(vendored)
     for fix, pointers in report.items():
         print(f"normalise: {fix}: {len(pointers)} change(s)")
+    refused = spec_checks.problems(normalized)
+    refused = refused or overlay_checks.problems(normalized)
+    if refused:
+        for line in refused:
+            print(f"regen: refused: {line}", file=sys.stderr)
+        raise SystemExit(f"regen: the spec has {len(refused)} problem(s); generated/ is unchanged.")
 
     with tempfile.TemporaryDirectory(prefix="meibel-regen-") as tmp:
         staging = Path(tmp) / "generated"
@@ -149,6 +160,8 @@ def main() -> int:
         except spec_extras.UnsupportedCallShape as error:
             raise SystemExit(f"regen: {error}") from None
         (templates / "spec_extras.jinja").write_text(extras, encoding="utf-8")
+        # What each method is, decided in Python (scripts/plan.py), printed by the templates.
+        (templates / "plans.jinja").write_text(plan.render(normalized), encoding="utf-8")
         _generate(spec_path, templates, staging / PACKAGE)
         _stamp(staging / PACKAGE, generator_version)
         shutil.copy2(spec_path, staging / NORMALIZED_SPEC)
@@ -160,10 +173,11 @@ def main() -> int:
             encoding="utf-8",
         )
 
-        previous = OUTPUT / NORMALIZED_SPEC
-        if previous.exists():
-            old = json.loads(previous.read_text(encoding="utf-8"))
-            changes = spec_changes.summarize(old, normalized)
+        # What a caller sees, read from the generated code before and after: scripts/api_changes.py
+        changes: list[str] = []
+        if (OUTPUT / PACKAGE).exists():
+            surface = api_changes.compare(api_changes.load(OUTPUT), api_changes.load(staging))
+            changes = api_changes.report(surface, api_changes.package_version(ROOT))
             print("API change since the last generation:" if changes else "API unchanged.")
             for line in changes:
                 print(f"  {line}")
@@ -172,9 +186,12 @@ def main() -> int:
             shutil.rmtree(OUTPUT)
         shutil.copytree(staging, OUTPUT)
 
-    operations = len(spec_changes.operations(normalized))
+    operations = len(api_changes.operations(normalized))
     models = len(normalized.get("components", {}).get("schemas", {}))
     print(f"regen: generated/{PACKAGE} written ({operations} operations, {models} models).")
+    spec_version = normalized.get("info", {}).get("version", "unknown")
+    if api_changes.write_changelog(ROOT / "CHANGELOG.md", spec_version, changes):
+        print(f"regen: CHANGELOG.md: the API change is under [Unreleased] (spec {spec_version}).")
     return 0
 
 

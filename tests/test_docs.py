@@ -89,14 +89,17 @@ def test_readme_first_block_is_what_ci_runs() -> None:
 _ENCLOSING_MAKE = {"MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"}
 
 
-def _run_shell(block: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run a shell block as a user would paste it, failing on its first failing command."""
+def _run_shell(
+    block: str, cwd: Path, env: dict[str, str], *, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run a shell block as a user would paste it, stopping at its first failing command."""
     command = ["bash", "-euo", "pipefail", "-c", block]
     # A user's terminal is not inside make: under `make test` these would make a nested
     # make print "Entering directory" lines the page does not show.
     env = {key: value for key, value in env.items() if key not in _ENCLOSING_MAKE}
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
     return result
 
 
@@ -177,12 +180,19 @@ def _bumped_spec() -> dict[str, object]:
     return spec
 
 
-def test_regeneration_walkthrough_prints_what_the_page_shows(tmp_path: Path) -> None:
-    page = ROOT / "docs" / "regenerating.md"
-    (block,) = _blocks(page, "sh")
-    (expected,) = _blocks(page, "text")
+# What depends on the spec's size, not on the bump: the counts a spec bump moves anyway.
+_COUNTS = re.compile(r"(?<=: )\d+(?= change)|(?<=\()\d+(?= operations)|(?<=, )\d+(?= models)")
+
+
+def _without_counts(lines: list[str]) -> list[str]:
+    return [_COUNTS.sub("N", line) for line in lines]
+
+
+def _regen_project(tmp_path: Path, spec: dict[str, object]) -> tuple[Path, dict[str, str]]:
+    """A copy of the repository, and an environment whose ~/Downloads has `spec`."""
     project = tmp_path / "repo"
-    for name in ("openapi", "scripts", "generated", "meibel", "pyproject.toml", "Makefile"):
+    names = ("openapi", "scripts", "generated", "meibel", "pyproject.toml", "Makefile")
+    for name in (*names, "CHANGELOG.md"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -190,13 +200,22 @@ def test_regeneration_walkthrough_prints_what_the_page_shows(tmp_path: Path) -> 
             shutil.copy2(source, project / name)
     home = tmp_path / "home"
     (home / "Downloads").mkdir(parents=True)
-    (home / "Downloads" / "api-v2.json").write_text(json.dumps(_bumped_spec(), indent=2))
-    env = {**os.environ, "HOME": str(home), "PYTHON": sys.executable}
+    (home / "Downloads" / "api-v2.json").write_text(json.dumps(spec, indent=2))
+    return project, {**os.environ, "HOME": str(home), "PYTHON": sys.executable}
+
+
+def test_regeneration_walkthrough_prints_what_the_page_shows(tmp_path: Path) -> None:
+    page = ROOT / "docs" / "regenerating.md"
+    (block,) = _blocks(page, "sh")
+    expected, _refused = _blocks(page, "text")
+    project, env = _regen_project(tmp_path, _bumped_spec())
 
     result = _run_shell(block, project, env)
 
     printed = [line for line in result.stdout.splitlines() if line != "scripts/regen.sh"]
-    assert printed == expected.splitlines()
+    assert _without_counts(printed) == _without_counts(expected.splitlines())
+    changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "+ sessions.end_session(session_id: str) -> None" in changelog
 
     # The new operation is a method of the client built from the copy, with no edit to meibel/.
     call = """
@@ -219,3 +238,22 @@ print(seen)
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "['DELETE /v2/sessions/s1']"
+
+
+def test_a_refused_spec_prints_what_the_page_shows(tmp_path: Path) -> None:
+    page = ROOT / "docs" / "regenerating.md"
+    _walkthrough, expected = _blocks(page, "text")
+    spec = _bumped_spec()
+    spec["paths"]["/agents"]["get"]["operationId"] = "listSessions"  # (sic) as the vendor might
+    project, env = _regen_project(tmp_path, spec)
+    before = {p: p.read_bytes() for p in (project / "generated").rglob("*") if p.is_file()}
+
+    commands = "cp ~/Downloads/api-v2.json openapi/api-v2.json\nmake regen"
+    result = _run_shell(commands, project, env, check=False)
+
+    assert result.returncode != 0
+    printed = [line for line in result.stdout.splitlines() if line != "scripts/regen.sh"]
+    printed += [line for line in result.stderr.splitlines() if not line.startswith("make")]
+    assert _without_counts(printed) == _without_counts(expected.splitlines())
+    after = {p: p.read_bytes() for p in (project / "generated").rglob("*") if p.is_file()}
+    assert after == before

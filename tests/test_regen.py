@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,8 +87,9 @@ def test_regen_prints_the_api_change_of_a_spec_bump(project: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "API change since the last generation:" in result.stdout
-    assert "- listAgentVersions  [BREAKING]" in result.stdout
-    assert "~ Source: +language" in result.stdout
+    assert "[BREAKING] agents.list_agent_versions: removed" in result.stdout
+    assert "+ field Source.language: str | Unset" in result.stdout
+    assert "semver: major" in result.stdout
     assert not (project / "generated/meibel_api_v2/api/agents/list_agent_versions.py").exists()
     assert (
         filecmp.cmp(
@@ -113,4 +115,69 @@ def test_generator_warnings_fail_regeneration_and_keep_the_output(project: Path)
 
     assert result.returncode != 0
     assert "the generator reported problems; nothing was written" in result.stderr
+    assert _tree(project / "generated") == before
+
+
+def _bump(project: Path, change: object) -> subprocess.CompletedProcess[str]:
+    """Apply `change` (a function of the spec) to the copy's vendored spec and regenerate."""
+    spec_path = project / "openapi" / "api-v2.json"
+    spec = json.loads(spec_path.read_text())
+    change(spec)  # type: ignore[operator]
+    spec_path.write_text(json.dumps(spec, indent=2))
+    return _run([sys.executable, "scripts/regen.py"], project)
+
+
+def _duplicate_operation_id(spec: dict[str, Any]) -> None:
+    spec["paths"]["/agents"]["get"]["operationId"] = "listSessions"
+
+
+def _operation(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
+    return next(
+        operation
+        for item in spec["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and operation.get("operationId") == operation_id
+    )
+
+
+def _dangling_ref(spec: dict[str, Any]) -> None:
+    answer = _operation(spec, "getIngestStatus")["responses"]["200"]
+    answer["content"]["application/json"]["schema"] = {
+        "$ref": "#/components/schemas/IngestStatusV3"
+    }
+
+
+def _rename_needed_field(spec: dict[str, Any]) -> None:
+    model = spec["components"]["schemas"]["CreateSessionResponse"]
+    model["properties"]["id"] = model["properties"].pop("session_id")
+    model["required"] = ["id" if name == "session_id" else name for name in model["required"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_duplicate_operation_id, ["operationId 'listSessions' is also"]),
+        (_dangling_ref, ["$ref '#/components/schemas/IngestStatusV3' resolves nowhere"]),
+        (
+            _rename_needed_field,
+            [
+                "CreateSessionResponse.session_id is gone; meibel/_vocabulary.py needs it",
+                "generated field CreateSessionResponse.id would shadow CreatedSessionExtras.id",
+            ],
+        ),
+    ],
+    ids=["duplicate-operation-id", "dangling-ref", "renamed-needed-field"],
+)
+def test_a_bad_spec_is_refused_and_nothing_is_generated(
+    project: Path, change: object, expected: list[str]
+) -> None:
+    before = _tree(project / "generated")
+    result = _bump(project, change)
+    assert result.returncode != 0
+    refused = [line for line in result.stderr.splitlines() if line.startswith("regen: refused: ")]
+    assert len(refused) == len(expected), result.stderr
+    for line, text in zip(refused, expected, strict=True):
+        assert text in line
+        assert line.startswith("regen: refused: /"), "each line names a JSON pointer"
+    assert "generated/ is unchanged" in result.stderr
     assert _tree(project / "generated") == before

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
-    from meibel._client import AsyncMeibelClient, MeibelClient
+    from meibel._resource import AsyncClient, SyncClient
 
     from .agents import Agents, AsyncAgents
     from .artifact_schemas import ArtifactSchemas, AsyncArtifactSchemas
@@ -23,24 +23,6 @@ if TYPE_CHECKING:
     from .table_descriptions import AsyncTableDescriptions, TableDescriptions
 
 
-class SyncResource:
-    """Base of the synchronous namespaces: holds the client that sends their requests."""
-
-    __slots__ = ("_client",)
-
-    def __init__(self, client: MeibelClient) -> None:
-        self._client = client
-
-
-class AsyncResource:
-    """Base of the asynchronous namespaces: holds the client that sends their requests."""
-
-    __slots__ = ("_client",)
-
-    def __init__(self, client: AsyncMeibelClient) -> None:
-        self._client = client
-
-
 class SyncResources:
     """Every tag of the API as a namespace of synchronous methods."""
 
@@ -48,73 +30,73 @@ class SyncResources:
     def agents(self) -> Agents:
         from .agents import Agents
 
-        return Agents(cast("MeibelClient", self))
+        return Agents(cast("SyncClient", self))
 
     @cached_property
     def artifact_schemas(self) -> ArtifactSchemas:
         from .artifact_schemas import ArtifactSchemas
 
-        return ArtifactSchemas(cast("MeibelClient", self))
+        return ArtifactSchemas(cast("SyncClient", self))
 
     @cached_property
     def confidence_scoring(self) -> ConfidenceScoring:
         from .confidence_scoring import ConfidenceScoring
 
-        return ConfidenceScoring(cast("MeibelClient", self))
+        return ConfidenceScoring(cast("SyncClient", self))
 
     @cached_property
     def data_elements(self) -> DataElements:
         from .data_elements import DataElements
 
-        return DataElements(cast("MeibelClient", self))
+        return DataElements(cast("SyncClient", self))
 
     @cached_property
     def datasource_downloads(self) -> DatasourceDownloads:
         from .datasource_downloads import DatasourceDownloads
 
-        return DatasourceDownloads(cast("MeibelClient", self))
+        return DatasourceDownloads(cast("SyncClient", self))
 
     @cached_property
     def datasources(self) -> Datasources:
         from .datasources import Datasources
 
-        return Datasources(cast("MeibelClient", self))
+        return Datasources(cast("SyncClient", self))
 
     @cached_property
     def documents(self) -> Documents:
         from .documents import Documents
 
-        return Documents(cast("MeibelClient", self))
+        return Documents(cast("SyncClient", self))
 
     @cached_property
     def file_upload(self) -> FileUpload:
         from .file_upload import FileUpload
 
-        return FileUpload(cast("MeibelClient", self))
+        return FileUpload(cast("SyncClient", self))
 
     @cached_property
     def ingest(self) -> Ingest:
         from .ingest import Ingest
 
-        return Ingest(cast("MeibelClient", self))
+        return Ingest(cast("SyncClient", self))
 
     @cached_property
     def metadata_model_catalog(self) -> MetadataModelCatalog:
         from .metadata_model_catalog import MetadataModelCatalog
 
-        return MetadataModelCatalog(cast("MeibelClient", self))
+        return MetadataModelCatalog(cast("SyncClient", self))
 
     @cached_property
     def sessions(self) -> Sessions:
         from .sessions import Sessions
 
-        return Sessions(cast("MeibelClient", self))
+        return Sessions(cast("SyncClient", self))
 
     @cached_property
     def table_descriptions(self) -> TableDescriptions:
         from .table_descriptions import TableDescriptions
 
-        return TableDescriptions(cast("MeibelClient", self))
+        return TableDescriptions(cast("SyncClient", self))
 
 
 class AsyncResources:
@@ -124,70 +106,70 @@ class AsyncResources:
     def agents(self) -> AsyncAgents:
         from .agents import AsyncAgents
 
-        return AsyncAgents(cast("AsyncMeibelClient", self))
+        return AsyncAgents(cast("AsyncClient", self))
 
     @cached_property
     def artifact_schemas(self) -> AsyncArtifactSchemas:
         from .artifact_schemas import AsyncArtifactSchemas
 
-        return AsyncArtifactSchemas(cast("AsyncMeibelClient", self))
+        return AsyncArtifactSchemas(cast("AsyncClient", self))
 
     @cached_property
     def confidence_scoring(self) -> AsyncConfidenceScoring:
         from .confidence_scoring import AsyncConfidenceScoring
 
-        return AsyncConfidenceScoring(cast("AsyncMeibelClient", self))
+        return AsyncConfidenceScoring(cast("AsyncClient", self))
 
     @cached_property
     def data_elements(self) -> AsyncDataElements:
         from .data_elements import AsyncDataElements
 
-        return AsyncDataElements(cast("AsyncMeibelClient", self))
+        return AsyncDataElements(cast("AsyncClient", self))
 
     @cached_property
     def datasource_downloads(self) -> AsyncDatasourceDownloads:
         from .datasource_downloads import AsyncDatasourceDownloads
 
-        return AsyncDatasourceDownloads(cast("AsyncMeibelClient", self))
+        return AsyncDatasourceDownloads(cast("AsyncClient", self))
 
     @cached_property
     def datasources(self) -> AsyncDatasources:
         from .datasources import AsyncDatasources
 
-        return AsyncDatasources(cast("AsyncMeibelClient", self))
+        return AsyncDatasources(cast("AsyncClient", self))
 
     @cached_property
     def documents(self) -> AsyncDocuments:
         from .documents import AsyncDocuments
 
-        return AsyncDocuments(cast("AsyncMeibelClient", self))
+        return AsyncDocuments(cast("AsyncClient", self))
 
     @cached_property
     def file_upload(self) -> AsyncFileUpload:
         from .file_upload import AsyncFileUpload
 
-        return AsyncFileUpload(cast("AsyncMeibelClient", self))
+        return AsyncFileUpload(cast("AsyncClient", self))
 
     @cached_property
     def ingest(self) -> AsyncIngest:
         from .ingest import AsyncIngest
 
-        return AsyncIngest(cast("AsyncMeibelClient", self))
+        return AsyncIngest(cast("AsyncClient", self))
 
     @cached_property
     def metadata_model_catalog(self) -> AsyncMetadataModelCatalog:
         from .metadata_model_catalog import AsyncMetadataModelCatalog
 
-        return AsyncMetadataModelCatalog(cast("AsyncMeibelClient", self))
+        return AsyncMetadataModelCatalog(cast("AsyncClient", self))
 
     @cached_property
     def sessions(self) -> AsyncSessions:
         from .sessions import AsyncSessions
 
-        return AsyncSessions(cast("AsyncMeibelClient", self))
+        return AsyncSessions(cast("AsyncClient", self))
 
     @cached_property
     def table_descriptions(self) -> AsyncTableDescriptions:
         from .table_descriptions import AsyncTableDescriptions
 
-        return AsyncTableDescriptions(cast("AsyncMeibelClient", self))
+        return AsyncTableDescriptions(cast("AsyncClient", self))

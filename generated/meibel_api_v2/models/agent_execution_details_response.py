@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="AgentExecutionDetailsResponse")
 
 
-from meibel._vocabulary import SessionDetailsExtras
+from meibel._resource import SessionDetailsExtras
 
 
 @_attrs_define

@@ -12,7 +12,7 @@ from ..types import UNSET, Unset
 T = TypeVar("T", bound="Artifact")
 
 
-from meibel._vocabulary import ArtifactExtras
+from meibel._resource import ArtifactExtras
 
 
 @_attrs_define

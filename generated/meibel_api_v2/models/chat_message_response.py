@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ChatMessageResponse")
 
 
-from meibel._vocabulary import ChatMessageResponseExtras
+from meibel._resource import ChatMessageResponseExtras
 
 
 @_attrs_define

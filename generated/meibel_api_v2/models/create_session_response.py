@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 T = TypeVar("T", bound="CreateSessionResponse")
 
 
-from meibel._vocabulary import CreatedSessionExtras
+from meibel._resource import CreatedSessionExtras
 
 
 @_attrs_define

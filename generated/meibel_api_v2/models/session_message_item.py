@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="SessionMessageItem")
 
 
-from meibel._vocabulary import SessionMessageItemExtras
+from meibel._resource import SessionMessageItemExtras
 
 
 @_attrs_define

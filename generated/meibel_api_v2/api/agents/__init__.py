@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.agent_detail_response import AgentDetailResponse
     from ...models.agent_detail_response_tools_item import AgentDetailResponseToolsItem
@@ -50,7 +64,7 @@ if TYPE_CHECKING:
     from ..sessions import AsyncSessions, Sessions
 
 
-class Agents(SyncResource):
+class Agents(SyncAPIResource):
     """Operations tagged "agents" (synchronous)."""
 
     @property
@@ -69,13 +83,14 @@ class Agents(SyncResource):
         datasource_id: None | str | Unset = UNSET,
         artifact_schema_id: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SyncPage[AgentListResponse, AgentSummary]:
         """List Agents"""
         from . import list_agents as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 offset=offset,
@@ -87,7 +102,7 @@ class Agents(SyncResource):
                 artifact_schema_id=artifact_schema_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="data",
         )
@@ -97,6 +112,7 @@ class Agents(SyncResource):
         *,
         body: CreateAgentDefinitionRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -104,13 +120,15 @@ class Agents(SyncResource):
         """Create Agent"""
         from . import create_agent as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def create_session_by_name(
@@ -119,6 +137,7 @@ class Agents(SyncResource):
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -133,14 +152,16 @@ class Agents(SyncResource):
         """
         from . import create_session_by_name as _operation
 
-        return self._client._session(
+        return self._session(
             _operation,
             dict(
                 name=name,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def get_agent(
@@ -148,19 +169,20 @@ class Agents(SyncResource):
         agent_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AgentDetailResponse:
         """Get Agent"""
         from . import get_agent as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 agent_id=agent_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def update_agent(
@@ -169,6 +191,7 @@ class Agents(SyncResource):
         *,
         body: UpdateAgentDefinitionRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -176,14 +199,16 @@ class Agents(SyncResource):
         """Update Agent"""
         from . import update_agent as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 agent_id=agent_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def delete_agent(
@@ -191,19 +216,20 @@ class Agents(SyncResource):
         agent_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> None:
         """Delete Agent"""
         from . import delete_agent as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 agent_id=agent_id,
             ),
             ok=204,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def publish_agent(
@@ -213,6 +239,7 @@ class Agents(SyncResource):
         body: PublishAgentDefinitionRequest,
         override_draft: bool | Unset = False,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -220,7 +247,7 @@ class Agents(SyncResource):
         """Publish Agent"""
         from . import publish_agent as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 agent_id=agent_id,
@@ -228,7 +255,9 @@ class Agents(SyncResource):
                 override_draft=override_draft,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def list_sessions(
@@ -241,13 +270,14 @@ class Agents(SyncResource):
         sort_order: str | Unset = "desc",
         status: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SyncPage[SessionListResponse, SessionSummary]:
         """List Sessions"""
         from . import list_sessions as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 agent_id=agent_id,
@@ -258,7 +288,7 @@ class Agents(SyncResource):
                 status=status,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="data",
         )
@@ -269,6 +299,7 @@ class Agents(SyncResource):
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -276,14 +307,16 @@ class Agents(SyncResource):
         """Create Session"""
         from . import create_session as _operation
 
-        return self._client._session(
+        return self._session(
             _operation,
             dict(
                 agent_id=agent_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def list_agent_versions(
@@ -294,13 +327,14 @@ class Agents(SyncResource):
         offset: int | Unset = 0,
         limit: int | None | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SyncPage[AgentVersionListResponse, AgentVersionSummary]:
         """List Agent Versions"""
         from . import list_agent_versions as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 agent_id=agent_id,
@@ -309,7 +343,7 @@ class Agents(SyncResource):
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="data",
         )
@@ -320,7 +354,7 @@ class Agents(SyncResource):
         return self._client.sessions
 
 
-class AsyncAgents(AsyncResource):
+class AsyncAgents(AsyncAPIResource):
     """Operations tagged "agents" (asynchronous)."""
 
     @property
@@ -339,13 +373,14 @@ class AsyncAgents(AsyncResource):
         datasource_id: None | str | Unset = UNSET,
         artifact_schema_id: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncPage[AgentListResponse, AgentSummary]:
         """List Agents"""
         from . import list_agents as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 offset=offset,
@@ -357,7 +392,7 @@ class AsyncAgents(AsyncResource):
                 artifact_schema_id=artifact_schema_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="data",
         )
@@ -367,6 +402,7 @@ class AsyncAgents(AsyncResource):
         *,
         body: CreateAgentDefinitionRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -374,13 +410,15 @@ class AsyncAgents(AsyncResource):
         """Create Agent"""
         from . import create_agent as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def create_session_by_name(
@@ -389,6 +427,7 @@ class AsyncAgents(AsyncResource):
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -403,14 +442,16 @@ class AsyncAgents(AsyncResource):
         """
         from . import create_session_by_name as _operation
 
-        return await self._client._session(
+        return await self._session(
             _operation,
             dict(
                 name=name,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def get_agent(
@@ -418,19 +459,20 @@ class AsyncAgents(AsyncResource):
         agent_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AgentDetailResponse:
         """Get Agent"""
         from . import get_agent as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 agent_id=agent_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def update_agent(
@@ -439,6 +481,7 @@ class AsyncAgents(AsyncResource):
         *,
         body: UpdateAgentDefinitionRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -446,14 +489,16 @@ class AsyncAgents(AsyncResource):
         """Update Agent"""
         from . import update_agent as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 agent_id=agent_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def delete_agent(
@@ -461,19 +506,20 @@ class AsyncAgents(AsyncResource):
         agent_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> None:
         """Delete Agent"""
         from . import delete_agent as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 agent_id=agent_id,
             ),
             ok=204,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def publish_agent(
@@ -483,6 +529,7 @@ class AsyncAgents(AsyncResource):
         body: PublishAgentDefinitionRequest,
         override_draft: bool | Unset = False,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -490,7 +537,7 @@ class AsyncAgents(AsyncResource):
         """Publish Agent"""
         from . import publish_agent as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 agent_id=agent_id,
@@ -498,7 +545,9 @@ class AsyncAgents(AsyncResource):
                 override_draft=override_draft,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def list_sessions(
@@ -511,13 +560,14 @@ class AsyncAgents(AsyncResource):
         sort_order: str | Unset = "desc",
         status: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncPage[SessionListResponse, SessionSummary]:
         """List Sessions"""
         from . import list_sessions as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 agent_id=agent_id,
@@ -528,7 +578,7 @@ class AsyncAgents(AsyncResource):
                 status=status,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="data",
         )
@@ -539,6 +589,7 @@ class AsyncAgents(AsyncResource):
         *,
         body: CreateSessionRequest | None | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -546,14 +597,16 @@ class AsyncAgents(AsyncResource):
         """Create Session"""
         from . import create_session as _operation
 
-        return await self._client._session(
+        return await self._session(
             _operation,
             dict(
                 agent_id=agent_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def list_agent_versions(
@@ -564,13 +617,14 @@ class AsyncAgents(AsyncResource):
         offset: int | Unset = 0,
         limit: int | None | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncPage[AgentVersionListResponse, AgentVersionSummary]:
         """List Agent Versions"""
         from . import list_agent_versions as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 agent_id=agent_id,
@@ -579,7 +633,7 @@ class AsyncAgents(AsyncResource):
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="data",
         )

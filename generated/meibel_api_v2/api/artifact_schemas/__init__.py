@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.artifact_schema_list_response import ArtifactSchemaListResponse
     from ...models.artifact_schema_response import ArtifactSchemaResponse
@@ -38,7 +52,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class ArtifactSchemas(SyncResource):
+class ArtifactSchemas(SyncAPIResource):
     """Operations tagged "artifact_schemas" (synchronous)."""
 
     @property
@@ -54,13 +68,14 @@ class ArtifactSchemas(SyncResource):
         sort_by: None | str | Unset = UNSET,
         sort_order: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SyncPage[ArtifactSchemaListResponse, ArtifactSchemaSummary]:
         """List Artifact Schemas"""
         from . import list_artifact_schemas as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 offset=offset,
@@ -69,7 +84,7 @@ class ArtifactSchemas(SyncResource):
                 sort_order=sort_order,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="data",
         )
@@ -79,6 +94,7 @@ class ArtifactSchemas(SyncResource):
         *,
         body: CreateAgentArtifactRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -86,13 +102,15 @@ class ArtifactSchemas(SyncResource):
         """Create Artifact Schema"""
         from . import create_artifact_schema as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def get_artifact_schema(
@@ -100,19 +118,20 @@ class ArtifactSchemas(SyncResource):
         artifact_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ArtifactSchemaResponse:
         """Get Artifact Schema"""
         from . import get_artifact_schema as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 artifact_id=artifact_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def update_artifact_schema(
@@ -121,6 +140,7 @@ class ArtifactSchemas(SyncResource):
         *,
         body: UpdateAgentArtifactRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -128,14 +148,16 @@ class ArtifactSchemas(SyncResource):
         """Update Artifact Schema"""
         from . import update_artifact_schema as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 artifact_id=artifact_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def delete_artifact_schema(
@@ -143,23 +165,24 @@ class ArtifactSchemas(SyncResource):
         artifact_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> None:
         """Delete Artifact Schema"""
         from . import delete_artifact_schema as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 artifact_id=artifact_id,
             ),
             ok=204,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 
-class AsyncArtifactSchemas(AsyncResource):
+class AsyncArtifactSchemas(AsyncAPIResource):
     """Operations tagged "artifact_schemas" (asynchronous)."""
 
     @property
@@ -175,13 +198,14 @@ class AsyncArtifactSchemas(AsyncResource):
         sort_by: None | str | Unset = UNSET,
         sort_order: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncPage[ArtifactSchemaListResponse, ArtifactSchemaSummary]:
         """List Artifact Schemas"""
         from . import list_artifact_schemas as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 offset=offset,
@@ -190,7 +214,7 @@ class AsyncArtifactSchemas(AsyncResource):
                 sort_order=sort_order,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="data",
         )
@@ -200,6 +224,7 @@ class AsyncArtifactSchemas(AsyncResource):
         *,
         body: CreateAgentArtifactRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -207,13 +232,15 @@ class AsyncArtifactSchemas(AsyncResource):
         """Create Artifact Schema"""
         from . import create_artifact_schema as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def get_artifact_schema(
@@ -221,19 +248,20 @@ class AsyncArtifactSchemas(AsyncResource):
         artifact_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ArtifactSchemaResponse:
         """Get Artifact Schema"""
         from . import get_artifact_schema as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 artifact_id=artifact_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def update_artifact_schema(
@@ -242,6 +270,7 @@ class AsyncArtifactSchemas(AsyncResource):
         *,
         body: UpdateAgentArtifactRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -249,14 +278,16 @@ class AsyncArtifactSchemas(AsyncResource):
         """Update Artifact Schema"""
         from . import update_artifact_schema as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 artifact_id=artifact_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def delete_artifact_schema(
@@ -264,19 +295,20 @@ class AsyncArtifactSchemas(AsyncResource):
         artifact_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> None:
         """Delete Artifact Schema"""
         from . import delete_artifact_schema as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 artifact_id=artifact_id,
             ),
             ok=204,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 

@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.http_validation_error import HTTPValidationError
     from ...models.score_summary import ScoreSummary
@@ -33,7 +47,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class ConfidenceScoring(SyncResource):
+class ConfidenceScoring(SyncAPIResource):
     """Operations tagged "confidence_scoring" (synchronous)."""
 
     @property
@@ -46,6 +60,7 @@ class ConfidenceScoring(SyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ScoringJobResponse:
@@ -56,13 +71,13 @@ class ConfidenceScoring(SyncResource):
         """
         from . import get_scoring_job as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def list_scoring_jobs(
@@ -78,6 +93,7 @@ class ConfidenceScoring(SyncResource):
         tool_instance_id: None | str | Unset = UNSET,
         tool_execution_id: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> list[ScoringJobResponse]:
@@ -88,7 +104,7 @@ class ConfidenceScoring(SyncResource):
         """
         from . import list_scoring_jobs as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 agent_name=agent_name,
@@ -102,7 +118,7 @@ class ConfidenceScoring(SyncResource):
                 tool_execution_id=tool_execution_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def get_agent_scoring_summary(
@@ -110,6 +126,7 @@ class ConfidenceScoring(SyncResource):
         agent_name: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ScoreSummary:
@@ -119,13 +136,13 @@ class ConfidenceScoring(SyncResource):
         """
         from . import get_agent_scoring_summary as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 agent_name=agent_name,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def get_agent_session_scoring_summary(
@@ -134,6 +151,7 @@ class ConfidenceScoring(SyncResource):
         session_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ScoreSummary:
@@ -143,18 +161,18 @@ class ConfidenceScoring(SyncResource):
         """
         from . import get_agent_session_scoring_summary as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 agent_name=agent_name,
                 session_id=session_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 
-class AsyncConfidenceScoring(AsyncResource):
+class AsyncConfidenceScoring(AsyncAPIResource):
     """Operations tagged "confidence_scoring" (asynchronous)."""
 
     @property
@@ -167,6 +185,7 @@ class AsyncConfidenceScoring(AsyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ScoringJobResponse:
@@ -177,13 +196,13 @@ class AsyncConfidenceScoring(AsyncResource):
         """
         from . import get_scoring_job as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def list_scoring_jobs(
@@ -199,6 +218,7 @@ class AsyncConfidenceScoring(AsyncResource):
         tool_instance_id: None | str | Unset = UNSET,
         tool_execution_id: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> list[ScoringJobResponse]:
@@ -209,7 +229,7 @@ class AsyncConfidenceScoring(AsyncResource):
         """
         from . import list_scoring_jobs as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 agent_name=agent_name,
@@ -223,7 +243,7 @@ class AsyncConfidenceScoring(AsyncResource):
                 tool_execution_id=tool_execution_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def get_agent_scoring_summary(
@@ -231,6 +251,7 @@ class AsyncConfidenceScoring(AsyncResource):
         agent_name: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ScoreSummary:
@@ -240,13 +261,13 @@ class AsyncConfidenceScoring(AsyncResource):
         """
         from . import get_agent_scoring_summary as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 agent_name=agent_name,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def get_agent_session_scoring_summary(
@@ -255,6 +276,7 @@ class AsyncConfidenceScoring(AsyncResource):
         session_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ScoreSummary:
@@ -264,14 +286,14 @@ class AsyncConfidenceScoring(AsyncResource):
         """
         from . import get_agent_session_scoring_summary as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 agent_name=agent_name,
                 session_id=session_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 

@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.data_element_list_response import DataElementListResponse
     from ...models.data_element_response import DataElementResponse
@@ -35,7 +49,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class DataElements(SyncResource):
+class DataElements(SyncAPIResource):
     """Operations tagged "data_elements" (synchronous)."""
 
     @property
@@ -50,13 +64,14 @@ class DataElements(SyncResource):
         cursor: None | str | Unset = UNSET,
         limit: int | Unset = 100,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SyncPage[DataElementListResponse, DataElementResponse]:
         """List Data Elements"""
         from . import list_data_elements as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -64,7 +79,7 @@ class DataElements(SyncResource):
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="cursor",
             items="items",
         )
@@ -77,6 +92,7 @@ class DataElements(SyncResource):
         cursor: None | str | Unset = UNSET,
         limit: int | Unset = 100,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -84,7 +100,7 @@ class DataElements(SyncResource):
         """Search Data Elements"""
         from . import search_data_elements as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -93,7 +109,9 @@ class DataElements(SyncResource):
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
             style="cursor",
             items="items",
         )
@@ -104,20 +122,21 @@ class DataElements(SyncResource):
         data_element_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DataElementResponse:
         """Get Data Element"""
         from . import get_data_element as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 data_element_id=data_element_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def update_data_element(
@@ -127,6 +146,7 @@ class DataElements(SyncResource):
         *,
         body: UpdateDataElementRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -134,7 +154,7 @@ class DataElements(SyncResource):
         """Update Data Element"""
         from . import update_data_element as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -142,11 +162,13 @@ class DataElements(SyncResource):
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
 
-class AsyncDataElements(AsyncResource):
+class AsyncDataElements(AsyncAPIResource):
     """Operations tagged "data_elements" (asynchronous)."""
 
     @property
@@ -161,13 +183,14 @@ class AsyncDataElements(AsyncResource):
         cursor: None | str | Unset = UNSET,
         limit: int | Unset = 100,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncPage[DataElementListResponse, DataElementResponse]:
         """List Data Elements"""
         from . import list_data_elements as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -175,7 +198,7 @@ class AsyncDataElements(AsyncResource):
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="cursor",
             items="items",
         )
@@ -188,6 +211,7 @@ class AsyncDataElements(AsyncResource):
         cursor: None | str | Unset = UNSET,
         limit: int | Unset = 100,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -195,7 +219,7 @@ class AsyncDataElements(AsyncResource):
         """Search Data Elements"""
         from . import search_data_elements as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -204,7 +228,9 @@ class AsyncDataElements(AsyncResource):
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
             style="cursor",
             items="items",
         )
@@ -215,20 +241,21 @@ class AsyncDataElements(AsyncResource):
         data_element_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DataElementResponse:
         """Get Data Element"""
         from . import get_data_element as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 data_element_id=data_element_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def update_data_element(
@@ -238,6 +265,7 @@ class AsyncDataElements(AsyncResource):
         *,
         body: UpdateDataElementRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -245,7 +273,7 @@ class AsyncDataElements(AsyncResource):
         """Update Data Element"""
         from . import update_data_element as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -253,7 +281,9 @@ class AsyncDataElements(AsyncResource):
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
 

@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.download_job_request import DownloadJobRequest
     from ...models.download_job_response import DownloadJobResponse
@@ -36,7 +50,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class DatasourceDownloads(SyncResource):
+class DatasourceDownloads(SyncAPIResource):
     """Operations tagged "datasource_downloads" (synchronous)."""
 
     @property
@@ -50,6 +64,7 @@ class DatasourceDownloads(SyncResource):
         *,
         body: DownloadJobRequest | None | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -57,14 +72,16 @@ class DatasourceDownloads(SyncResource):
         """Create Download Job (async)"""
         from . import create_download_job as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def process_download(
@@ -76,11 +93,11 @@ class DatasourceDownloads(SyncResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
-    ) -> Any:
+    ) -> Download:
         """Process Download (sync)"""
         from . import process_download as _operation
 
-        return self._client._request(
+        return self._download(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -98,11 +115,11 @@ class DatasourceDownloads(SyncResource):
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
-    ) -> Any:
+    ) -> Download:
         """Download File"""
         from . import download_file as _operation
 
-        return self._client._request(
+        return self._download(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -127,7 +144,7 @@ class DatasourceDownloads(SyncResource):
         )
         from . import stream_download_progress as _operation
 
-        return self._client._stream(
+        return self._stream(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -141,7 +158,7 @@ class DatasourceDownloads(SyncResource):
         )
 
 
-class AsyncDatasourceDownloads(AsyncResource):
+class AsyncDatasourceDownloads(AsyncAPIResource):
     """Operations tagged "datasource_downloads" (asynchronous)."""
 
     @property
@@ -155,6 +172,7 @@ class AsyncDatasourceDownloads(AsyncResource):
         *,
         body: DownloadJobRequest | None | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -162,14 +180,16 @@ class AsyncDatasourceDownloads(AsyncResource):
         """Create Download Job (async)"""
         from . import create_download_job as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def process_download(
@@ -181,11 +201,11 @@ class AsyncDatasourceDownloads(AsyncResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
-    ) -> Any:
+    ) -> AsyncDownload:
         """Process Download (sync)"""
         from . import process_download as _operation
 
-        return await self._client._request(
+        return await self._download(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -203,11 +223,11 @@ class AsyncDatasourceDownloads(AsyncResource):
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
-    ) -> Any:
+    ) -> AsyncDownload:
         """Download File"""
         from . import download_file as _operation
 
-        return await self._client._request(
+        return await self._download(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -232,7 +252,7 @@ class AsyncDatasourceDownloads(AsyncResource):
         )
         from . import stream_download_progress as _operation
 
-        return await self._client._stream(
+        return await self._stream(
             _operation,
             dict(
                 datasource_id=datasource_id,

@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.create_datasource_request import CreateDatasourceRequest
     from ...models.datasource_list_response import DatasourceListResponse
@@ -36,7 +50,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class Datasources(SyncResource):
+class Datasources(SyncAPIResource):
     """Operations tagged "datasources" (synchronous)."""
 
     @property
@@ -48,17 +62,18 @@ class Datasources(SyncResource):
         self,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DatasourceListResponse:
         """List Datasources"""
         from . import list_datasources as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def create_datasource(
@@ -66,6 +81,7 @@ class Datasources(SyncResource):
         *,
         body: CreateDatasourceRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -73,13 +89,15 @@ class Datasources(SyncResource):
         """Create Datasource"""
         from . import create_datasource as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def get_datasource(
@@ -88,20 +106,21 @@ class Datasources(SyncResource):
         *,
         include_tables: bool | Unset = False,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DatasourceResponse:
         """Get Datasource"""
         from . import get_datasource as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 include_tables=include_tables,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def update_datasource(
@@ -110,6 +129,7 @@ class Datasources(SyncResource):
         *,
         body: UpdateDatasourceRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -117,14 +137,16 @@ class Datasources(SyncResource):
         """Update Datasource"""
         from . import update_datasource as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def delete_datasource(
@@ -132,23 +154,24 @@ class Datasources(SyncResource):
         datasource_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DeleteDatasourceResponse:
         """Delete Datasource"""
         from . import delete_datasource as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 
-class AsyncDatasources(AsyncResource):
+class AsyncDatasources(AsyncAPIResource):
     """Operations tagged "datasources" (asynchronous)."""
 
     @property
@@ -160,17 +183,18 @@ class AsyncDatasources(AsyncResource):
         self,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DatasourceListResponse:
         """List Datasources"""
         from . import list_datasources as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def create_datasource(
@@ -178,6 +202,7 @@ class AsyncDatasources(AsyncResource):
         *,
         body: CreateDatasourceRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -185,13 +210,15 @@ class AsyncDatasources(AsyncResource):
         """Create Datasource"""
         from . import create_datasource as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def get_datasource(
@@ -200,20 +227,21 @@ class AsyncDatasources(AsyncResource):
         *,
         include_tables: bool | Unset = False,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DatasourceResponse:
         """Get Datasource"""
         from . import get_datasource as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 include_tables=include_tables,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def update_datasource(
@@ -222,6 +250,7 @@ class AsyncDatasources(AsyncResource):
         *,
         body: UpdateDatasourceRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -229,14 +258,16 @@ class AsyncDatasources(AsyncResource):
         """Update Datasource"""
         from . import update_datasource as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def delete_datasource(
@@ -244,19 +275,20 @@ class AsyncDatasources(AsyncResource):
         datasource_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DeleteDatasourceResponse:
         """Delete Datasource"""
         from . import delete_datasource as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 

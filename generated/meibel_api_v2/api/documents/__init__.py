@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.body_parse_document import BodyParseDocument
     from ...models.body_process_document import BodyProcessDocument
@@ -57,7 +71,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class Documents(SyncResource):
+class Documents(SyncAPIResource):
     """Operations tagged "documents" (synchronous)."""
 
     @property
@@ -71,6 +85,7 @@ class Documents(SyncResource):
         body: BodyParseDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ParseDocumentResponse:
@@ -80,7 +95,7 @@ class Documents(SyncResource):
         """
         from . import parse_document as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(),
             form=body,
@@ -88,7 +103,7 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def list_deep_transforms(
@@ -97,6 +112,7 @@ class Documents(SyncResource):
         offset: int | Unset = 0,
         limit: int | Unset = 50,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SyncPage[DeepTransformJobList, DeepTransformJob]:
@@ -107,14 +123,14 @@ class Documents(SyncResource):
         """
         from . import list_deep_transforms as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 offset=offset,
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="jobs",
         )
@@ -125,6 +141,7 @@ class Documents(SyncResource):
         body: BodySubmitDeepTransform | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SubmitDeepTransformResponse:
@@ -138,7 +155,7 @@ class Documents(SyncResource):
         """
         from . import submit_deep_transform as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(),
             form=body,
@@ -146,7 +163,7 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def submit_deep_transform_from_document(
@@ -154,6 +171,7 @@ class Documents(SyncResource):
         *,
         body: SubmitDeepTransformFromDocument,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -167,13 +185,15 @@ class Documents(SyncResource):
         """
         from . import submit_deep_transform_from_document as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def get_deep_transform_status(
@@ -181,6 +201,7 @@ class Documents(SyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DeepTransformJob:
@@ -190,13 +211,13 @@ class Documents(SyncResource):
         """
         from . import get_deep_transform_status as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def download_deep_transform_artifact(
@@ -207,7 +228,7 @@ class Documents(SyncResource):
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
-    ) -> Any:
+    ) -> Download:
         """Download a deep-transform artifact
 
         Download a named artifact (e.g. output.json) produced by a succeeded job. Ownership is
@@ -215,7 +236,7 @@ class Documents(SyncResource):
         """
         from . import download_deep_transform_artifact as _operation
 
-        return self._client._request(
+        return self._download(
             _operation,
             dict(
                 job_id=job_id,
@@ -230,6 +251,7 @@ class Documents(SyncResource):
         *,
         body: MoveDocumentsRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -242,13 +264,15 @@ class Documents(SyncResource):
         """
         from . import move_documents as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def process_document(
@@ -258,6 +282,7 @@ class Documents(SyncResource):
         file: FileInput | None = None,
         format_: str | Unset = "markdown",
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ProcessDocumentResponse:
@@ -267,7 +292,7 @@ class Documents(SyncResource):
         """
         from . import process_document as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 format_=format_,
@@ -277,7 +302,7 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def transform_document(
@@ -286,6 +311,7 @@ class Documents(SyncResource):
         body: BodyTransformDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> TransformDocumentResponse:
@@ -296,7 +322,7 @@ class Documents(SyncResource):
         """
         from . import transform_document as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(),
             form=body,
@@ -304,7 +330,7 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def submit_document_transform(
@@ -313,6 +339,7 @@ class Documents(SyncResource):
         body: BodySubmitDocumentTransform | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SubmitDocumentTransformResponse:
@@ -323,7 +350,7 @@ class Documents(SyncResource):
         """
         from . import submit_document_transform as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(),
             form=body,
@@ -331,7 +358,7 @@ class Documents(SyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def get_document_status(
@@ -339,6 +366,7 @@ class Documents(SyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DocumentStatus:
@@ -348,13 +376,13 @@ class Documents(SyncResource):
         """
         from . import get_document_status as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def list_document_children(
@@ -362,6 +390,7 @@ class Documents(SyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> list[DocumentChild]:
@@ -371,13 +400,13 @@ class Documents(SyncResource):
         """
         from . import list_document_children as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def get_document_result(
@@ -388,14 +417,14 @@ class Documents(SyncResource):
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
-    ) -> Any:
+    ) -> Download:
         """Get parsed document result
 
         Download the parsed result of a completed document parsing job.
         """
         from . import get_document_result as _operation
 
-        return self._client._request(
+        return self._download(
             _operation,
             dict(
                 job_id=job_id,
@@ -410,6 +439,7 @@ class Documents(SyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ParseStructuredDocument:
@@ -421,13 +451,13 @@ class Documents(SyncResource):
         """
         from . import get_document_structured_result as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def stream_document_trace(
@@ -447,7 +477,7 @@ class Documents(SyncResource):
         )
         from . import stream_document_trace as _operation
 
-        return self._client._stream(
+        return self._stream(
             _operation,
             dict(
                 job_id=job_id,
@@ -460,7 +490,7 @@ class Documents(SyncResource):
         )
 
 
-class AsyncDocuments(AsyncResource):
+class AsyncDocuments(AsyncAPIResource):
     """Operations tagged "documents" (asynchronous)."""
 
     @property
@@ -474,6 +504,7 @@ class AsyncDocuments(AsyncResource):
         body: BodyParseDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ParseDocumentResponse:
@@ -483,7 +514,7 @@ class AsyncDocuments(AsyncResource):
         """
         from . import parse_document as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(),
             form=body,
@@ -491,7 +522,7 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def list_deep_transforms(
@@ -500,6 +531,7 @@ class AsyncDocuments(AsyncResource):
         offset: int | Unset = 0,
         limit: int | Unset = 50,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncPage[DeepTransformJobList, DeepTransformJob]:
@@ -510,14 +542,14 @@ class AsyncDocuments(AsyncResource):
         """
         from . import list_deep_transforms as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 offset=offset,
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="offset",
             items="jobs",
         )
@@ -528,6 +560,7 @@ class AsyncDocuments(AsyncResource):
         body: BodySubmitDeepTransform | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SubmitDeepTransformResponse:
@@ -541,7 +574,7 @@ class AsyncDocuments(AsyncResource):
         """
         from . import submit_deep_transform as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(),
             form=body,
@@ -549,7 +582,7 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def submit_deep_transform_from_document(
@@ -557,6 +590,7 @@ class AsyncDocuments(AsyncResource):
         *,
         body: SubmitDeepTransformFromDocument,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -570,13 +604,15 @@ class AsyncDocuments(AsyncResource):
         """
         from . import submit_deep_transform_from_document as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def get_deep_transform_status(
@@ -584,6 +620,7 @@ class AsyncDocuments(AsyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DeepTransformJob:
@@ -593,13 +630,13 @@ class AsyncDocuments(AsyncResource):
         """
         from . import get_deep_transform_status as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def download_deep_transform_artifact(
@@ -610,7 +647,7 @@ class AsyncDocuments(AsyncResource):
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
-    ) -> Any:
+    ) -> AsyncDownload:
         """Download a deep-transform artifact
 
         Download a named artifact (e.g. output.json) produced by a succeeded job. Ownership is
@@ -618,7 +655,7 @@ class AsyncDocuments(AsyncResource):
         """
         from . import download_deep_transform_artifact as _operation
 
-        return await self._client._request(
+        return await self._download(
             _operation,
             dict(
                 job_id=job_id,
@@ -633,6 +670,7 @@ class AsyncDocuments(AsyncResource):
         *,
         body: MoveDocumentsRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -645,13 +683,15 @@ class AsyncDocuments(AsyncResource):
         """
         from . import move_documents as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def process_document(
@@ -661,6 +701,7 @@ class AsyncDocuments(AsyncResource):
         file: FileInput | None = None,
         format_: str | Unset = "markdown",
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ProcessDocumentResponse:
@@ -670,7 +711,7 @@ class AsyncDocuments(AsyncResource):
         """
         from . import process_document as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 format_=format_,
@@ -680,7 +721,7 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def transform_document(
@@ -689,6 +730,7 @@ class AsyncDocuments(AsyncResource):
         body: BodyTransformDocument | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> TransformDocumentResponse:
@@ -699,7 +741,7 @@ class AsyncDocuments(AsyncResource):
         """
         from . import transform_document as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(),
             form=body,
@@ -707,7 +749,7 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def submit_document_transform(
@@ -716,6 +758,7 @@ class AsyncDocuments(AsyncResource):
         body: BodySubmitDocumentTransform | FormFields | None | Unset = UNSET,
         file: FileInput | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SubmitDocumentTransformResponse:
@@ -726,7 +769,7 @@ class AsyncDocuments(AsyncResource):
         """
         from . import submit_document_transform as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(),
             form=body,
@@ -734,7 +777,7 @@ class AsyncDocuments(AsyncResource):
                 ("file", file),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def get_document_status(
@@ -742,6 +785,7 @@ class AsyncDocuments(AsyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> DocumentStatus:
@@ -751,13 +795,13 @@ class AsyncDocuments(AsyncResource):
         """
         from . import get_document_status as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def list_document_children(
@@ -765,6 +809,7 @@ class AsyncDocuments(AsyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> list[DocumentChild]:
@@ -774,13 +819,13 @@ class AsyncDocuments(AsyncResource):
         """
         from . import list_document_children as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def get_document_result(
@@ -791,14 +836,14 @@ class AsyncDocuments(AsyncResource):
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
-    ) -> Any:
+    ) -> AsyncDownload:
         """Get parsed document result
 
         Download the parsed result of a completed document parsing job.
         """
         from . import get_document_result as _operation
 
-        return await self._client._request(
+        return await self._download(
             _operation,
             dict(
                 job_id=job_id,
@@ -813,6 +858,7 @@ class AsyncDocuments(AsyncResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ParseStructuredDocument:
@@ -824,13 +870,13 @@ class AsyncDocuments(AsyncResource):
         """
         from . import get_document_structured_result as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def stream_document_trace(
@@ -850,7 +896,7 @@ class AsyncDocuments(AsyncResource):
         )
         from . import stream_document_trace as _operation
 
-        return await self._client._stream(
+        return await self._stream(
             _operation,
             dict(
                 job_id=job_id,

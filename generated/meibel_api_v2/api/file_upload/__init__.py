@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.body_upload_and_list_content import BodyUploadAndListContent
     from ...models.body_upload_content import BodyUploadContent
@@ -40,7 +54,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class FileUpload(SyncResource):
+class FileUpload(SyncAPIResource):
     """Operations tagged "file_upload" (synchronous)."""
 
     @property
@@ -62,7 +76,7 @@ class FileUpload(SyncResource):
         )
         from . import stream_upload_progress as _operation
 
-        return self._client._stream(
+        return self._stream(
             _operation,
             dict(
                 upload_id=upload_id,
@@ -82,13 +96,14 @@ class FileUpload(SyncResource):
         continuation_token: None | str | Unset = UNSET,
         limit: int | Unset = 1000,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SyncPage[ListContentResponse, ContentItem]:
         """List Content"""
         from . import list_content as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -97,7 +112,7 @@ class FileUpload(SyncResource):
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="token",
             items="items",
         )
@@ -109,13 +124,14 @@ class FileUpload(SyncResource):
         body: BodyUploadContent | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> UploadContentResponse:
         """Upload Content (async)"""
         from . import upload_content as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -125,7 +141,7 @@ class FileUpload(SyncResource):
                 ("files", files),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def upload_and_list_content(
@@ -136,13 +152,14 @@ class FileUpload(SyncResource):
         files: FileInput | Sequence[FileInput] | None = None,
         trigger_ingest: bool | Unset = False,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> FileUploadSyncResponse:
         """Upload Content (sync)"""
         from . import upload_and_list_content as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -153,11 +170,11 @@ class FileUpload(SyncResource):
                 ("files", files),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 
-class AsyncFileUpload(AsyncResource):
+class AsyncFileUpload(AsyncAPIResource):
     """Operations tagged "file_upload" (asynchronous)."""
 
     @property
@@ -179,7 +196,7 @@ class AsyncFileUpload(AsyncResource):
         )
         from . import stream_upload_progress as _operation
 
-        return await self._client._stream(
+        return await self._stream(
             _operation,
             dict(
                 upload_id=upload_id,
@@ -199,13 +216,14 @@ class AsyncFileUpload(AsyncResource):
         continuation_token: None | str | Unset = UNSET,
         limit: int | Unset = 1000,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncPage[ListContentResponse, ContentItem]:
         """List Content"""
         from . import list_content as _operation
 
-        return self._client._paginate(
+        return self._paginate(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -214,7 +232,7 @@ class AsyncFileUpload(AsyncResource):
                 limit=limit,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             style="token",
             items="items",
         )
@@ -226,13 +244,14 @@ class AsyncFileUpload(AsyncResource):
         body: BodyUploadContent | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> UploadContentResponse:
         """Upload Content (async)"""
         from . import upload_content as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -242,7 +261,7 @@ class AsyncFileUpload(AsyncResource):
                 ("files", files),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def upload_and_list_content(
@@ -253,13 +272,14 @@ class AsyncFileUpload(AsyncResource):
         files: FileInput | Sequence[FileInput] | None = None,
         trigger_ingest: bool | Unset = False,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> FileUploadSyncResponse:
         """Upload Content (sync)"""
         from . import upload_and_list_content as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -270,7 +290,7 @@ class AsyncFileUpload(AsyncResource):
                 ("files", files),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 

@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.http_validation_error import HTTPValidationError
     from ...models.ingest_method_summary import IngestMethodSummary
@@ -34,7 +48,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class Ingest(SyncResource):
+class Ingest(SyncAPIResource):
     """Operations tagged "ingest" (synchronous)."""
 
     @property
@@ -47,19 +61,20 @@ class Ingest(SyncResource):
         datasource_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> IngestStatusResponse:
         """Get Ingest Status"""
         from . import get_ingest_status as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def trigger_ingest(
@@ -67,23 +82,24 @@ class Ingest(SyncResource):
         datasource_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> TriggerIngestResponse:
         """Trigger Ingest"""
         from . import trigger_ingest as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 
-class AsyncIngest(AsyncResource):
+class AsyncIngest(AsyncAPIResource):
     """Operations tagged "ingest" (asynchronous)."""
 
     @property
@@ -96,19 +112,20 @@ class AsyncIngest(AsyncResource):
         datasource_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> IngestStatusResponse:
         """Get Ingest Status"""
         from . import get_ingest_status as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def trigger_ingest(
@@ -116,19 +133,20 @@ class AsyncIngest(AsyncResource):
         datasource_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> TriggerIngestResponse:
         """Trigger Ingest"""
         from . import trigger_ingest as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 

@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.http_validation_error import HTTPValidationError
     from ...models.list_metadata_model_catalog_response import (
@@ -36,7 +50,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class MetadataModelCatalog(SyncResource):
+class MetadataModelCatalog(SyncAPIResource):
     """Operations tagged "metadata_model_catalog" (synchronous)."""
 
     @property
@@ -49,19 +63,20 @@ class MetadataModelCatalog(SyncResource):
         *,
         scope: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ListMetadataModelCatalogResponse:
         """List Metadata Model Catalog"""
         from . import list_metadata_model_catalog as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 scope=scope,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def get_metadata_model_catalog_entry(
@@ -69,23 +84,24 @@ class MetadataModelCatalog(SyncResource):
         model_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> MetadataModelCatalogEntry:
         """Get Metadata Model Catalog Entry"""
         from . import get_metadata_model_catalog_entry as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 model_id=model_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 
-class AsyncMetadataModelCatalog(AsyncResource):
+class AsyncMetadataModelCatalog(AsyncAPIResource):
     """Operations tagged "metadata_model_catalog" (asynchronous)."""
 
     @property
@@ -98,19 +114,20 @@ class AsyncMetadataModelCatalog(AsyncResource):
         *,
         scope: None | str | Unset = UNSET,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ListMetadataModelCatalogResponse:
         """List Metadata Model Catalog"""
         from . import list_metadata_model_catalog as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 scope=scope,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def get_metadata_model_catalog_entry(
@@ -118,19 +135,20 @@ class AsyncMetadataModelCatalog(AsyncResource):
         model_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> MetadataModelCatalogEntry:
         """Get Metadata Model Catalog Entry"""
         from . import get_metadata_model_catalog_entry as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 model_id=model_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
 

@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.agent_execution_details_response import AgentExecutionDetailsResponse
     from ...models.artifact_entry import ArtifactEntry
@@ -47,7 +61,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class Sessions(SyncResource):
+class Sessions(SyncAPIResource):
     """Operations tagged "sessions" (synchronous)."""
 
     @property
@@ -60,19 +74,20 @@ class Sessions(SyncResource):
         session_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Session[AgentExecutionDetailsResponse]:
         """Get Session"""
         from . import get_session as _operation
 
-        return self._client._session(
+        return self._session(
             _operation,
             dict(
                 session_id=session_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def send_chat_message(
@@ -81,6 +96,7 @@ class Sessions(SyncResource):
         *,
         body: ChatMessageRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -88,14 +104,16 @@ class Sessions(SyncResource):
         """Send Chat Message"""
         from . import send_chat_message as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 session_id=session_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def send_chat_message_stream(
@@ -104,6 +122,7 @@ class Sessions(SyncResource):
         *,
         body: BodySendChatMessageStream | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
+        partials: Partials = "incremental",
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -117,7 +136,7 @@ class Sessions(SyncResource):
         from ...models.tool_result_event import ToolResultEvent
         from . import send_chat_message_stream as _operation
 
-        return self._client._chat_stream(
+        return self._chat_stream(
             _operation,
             dict(
                 session_id=session_id,
@@ -128,6 +147,7 @@ class Sessions(SyncResource):
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query),
+            partials=partials,
             events={
                 "connected": ConnectedEvent,
                 "status": StatusEvent,
@@ -145,25 +165,26 @@ class Sessions(SyncResource):
         session_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SessionMessagesResponse:
         """Get Session Messages"""
         from . import get_session_messages as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 session_id=session_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     get_messages = get_session_messages
 
 
-class AsyncSessions(AsyncResource):
+class AsyncSessions(AsyncAPIResource):
     """Operations tagged "sessions" (asynchronous)."""
 
     @property
@@ -176,19 +197,20 @@ class AsyncSessions(AsyncResource):
         session_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncSession[AgentExecutionDetailsResponse]:
         """Get Session"""
         from . import get_session as _operation
 
-        return await self._client._session(
+        return await self._session(
             _operation,
             dict(
                 session_id=session_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def send_chat_message(
@@ -197,6 +219,7 @@ class AsyncSessions(AsyncResource):
         *,
         body: ChatMessageRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -204,14 +227,16 @@ class AsyncSessions(AsyncResource):
         """Send Chat Message"""
         from . import send_chat_message as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 session_id=session_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def send_chat_message_stream(
@@ -220,6 +245,7 @@ class AsyncSessions(AsyncResource):
         *,
         body: BodySendChatMessageStream | FormFields | None | Unset = UNSET,
         files: FileInput | Sequence[FileInput] | None = None,
+        partials: Partials = "incremental",
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -233,7 +259,7 @@ class AsyncSessions(AsyncResource):
         from ...models.tool_result_event import ToolResultEvent
         from . import send_chat_message_stream as _operation
 
-        return await self._client._chat_stream(
+        return await self._chat_stream(
             _operation,
             dict(
                 session_id=session_id,
@@ -244,6 +270,7 @@ class AsyncSessions(AsyncResource):
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query),
+            partials=partials,
             events={
                 "connected": ConnectedEvent,
                 "status": StatusEvent,
@@ -261,19 +288,20 @@ class AsyncSessions(AsyncResource):
         session_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> SessionMessagesResponse:
         """Get Session Messages"""
         from . import get_session_messages as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 session_id=session_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     get_messages = get_session_messages

@@ -7,25 +7,39 @@ from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
     NOT_GIVEN,
+    AsyncAPIResource,
+    SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
     request_options,
 )
 
 from ...types import UNSET, Unset
-from .. import AsyncResource, SyncResource
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from meibel._chat import AsyncChatStream, ChatStream
-    from meibel._forms import FormFields
-    from meibel._multipart import FileInput
-    from meibel._pagination import AsyncPage, SyncPage
-    from meibel._resource import Body, Headers, Query, Timeout
-    from meibel._session import AsyncSession, Session
-    from meibel._streaming import AsyncEventStream, EventStream
+    from meibel._resource import (
+        AsyncChatStream,
+        AsyncDownload,
+        AsyncEventStream,
+        AsyncPage,
+        AsyncSession,
+        Body,
+        ChatStream,
+        Deadline,
+        Download,
+        EventStream,
+        FileInput,
+        FormFields,
+        Headers,
+        Partials,
+        Query,
+        Session,
+        SyncPage,
+        Timeout,
+    )
 
     from ...models.http_validation_error import HTTPValidationError
     from ...models.tag_column import TagColumn
@@ -35,7 +49,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class TableDescriptions(SyncResource):
+class TableDescriptions(SyncAPIResource):
     """Operations tagged "table_descriptions" (synchronous)."""
 
     @property
@@ -49,20 +63,21 @@ class TableDescriptions(SyncResource):
         *,
         include_columns: bool | Unset = False,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> list[TagTable]:
         """List Tables"""
         from . import list_tables as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 include_columns=include_columns,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def update_table_descriptions(
@@ -71,6 +86,7 @@ class TableDescriptions(SyncResource):
         *,
         body: UpdateTagTablesRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -78,14 +94,16 @@ class TableDescriptions(SyncResource):
         """Update Table Descriptions"""
         from . import update_table_descriptions as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def list_columns(
@@ -94,20 +112,21 @@ class TableDescriptions(SyncResource):
         table_name: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> list[TagColumn]:
         """List Columns"""
         from . import list_columns as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 table_name=table_name,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def update_column_descriptions(
@@ -117,6 +136,7 @@ class TableDescriptions(SyncResource):
         *,
         body: UpdateTagColumnsRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -124,7 +144,7 @@ class TableDescriptions(SyncResource):
         """Update Column Descriptions"""
         from . import update_column_descriptions as _operation
 
-        return self._client._request(
+        return self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -132,11 +152,13 @@ class TableDescriptions(SyncResource):
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
 
-class AsyncTableDescriptions(AsyncResource):
+class AsyncTableDescriptions(AsyncAPIResource):
     """Operations tagged "table_descriptions" (asynchronous)."""
 
     @property
@@ -150,20 +172,21 @@ class AsyncTableDescriptions(AsyncResource):
         *,
         include_columns: bool | Unset = False,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> list[TagTable]:
         """List Tables"""
         from . import list_tables as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 include_columns=include_columns,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def update_table_descriptions(
@@ -172,6 +195,7 @@ class AsyncTableDescriptions(AsyncResource):
         *,
         body: UpdateTagTablesRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -179,14 +203,16 @@ class AsyncTableDescriptions(AsyncResource):
         """Update Table Descriptions"""
         from . import update_table_descriptions as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def list_columns(
@@ -195,20 +221,21 @@ class AsyncTableDescriptions(AsyncResource):
         table_name: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> list[TagColumn]:
         """List Columns"""
         from . import list_columns as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
                 table_name=table_name,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def update_column_descriptions(
@@ -218,6 +245,7 @@ class AsyncTableDescriptions(AsyncResource):
         *,
         body: UpdateTagColumnsRequest,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -225,7 +253,7 @@ class AsyncTableDescriptions(AsyncResource):
         """Update Column Descriptions"""
         from . import update_column_descriptions as _operation
 
-        return await self._client._request(
+        return await self._request(
             _operation,
             dict(
                 datasource_id=datasource_id,
@@ -233,7 +261,9 @@ class AsyncTableDescriptions(AsyncResource):
                 body=body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
 

@@ -1,0 +1,76 @@
+"""What the hand-written package needs from the spec, declared as data next to the code.
+
+`make regen` checks every entry against the new spec before generating (scripts/overlay_checks.py)
+and refuses a spec bump that would break one, naming the model, the field and the file that needs
+it. A field or operation read by hand-written code belongs here; the templates read MODEL_MIXINS
+and SESSION_MODELS from here too, so there is one list.
+
+Nothing here is imported at run time by the client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["KINDS", "MODEL_FIELDS", "MODEL_MIXINS", "SESSION_MODELS", "FieldNeed", "KindNeed"]
+
+
+@dataclass(frozen=True)
+class FieldNeed:
+    """`model.field` (the spec's names) must exist; `used_by` is the file that reads it."""
+
+    model: str
+    field: str
+    used_by: str
+
+
+@dataclass(frozen=True)
+class KindNeed:
+    """The operation must exist and be planned as `kind` (scripts/plan.py)."""
+
+    operation_id: str
+    kind: str
+    used_by: str
+
+
+_VOCABULARY = "meibel/_vocabulary.py"
+_SESSION = "meibel/_session.py"
+_CHAT = "meibel/_chat.py"
+
+MODEL_FIELDS = (
+    FieldNeed("CreateSessionResponse", "session_id", _VOCABULARY),
+    FieldNeed("AgentExecutionDetailsResponse", "agent_id", _SESSION),
+    FieldNeed("ChatMessageResponse", "response", _VOCABULARY),
+    FieldNeed("ChatMessageResponse", "assistant_response", _VOCABULARY),
+    FieldNeed("ChatResponse", "message", _VOCABULARY),
+    FieldNeed("ChatResponse", "sources", _VOCABULARY),
+    FieldNeed("SessionMessageItem", "type", _VOCABULARY),
+    FieldNeed("Artifact", "filename", _VOCABULARY),
+    FieldNeed("Artifact", "content", _VOCABULARY),
+    FieldNeed("Artifact", "mime_type", _VOCABULARY),
+    FieldNeed("Artifact", "storage_url", _VOCABULARY),
+    FieldNeed("ChatMessageRequest", "user_message", _SESSION),
+    FieldNeed("ConnectedEvent", "data", _CHAT),
+    FieldNeed("PartialResponseEvent", "data", _CHAT),
+    FieldNeed("CompletionEvent", "data", _CHAT),
+)
+
+KINDS = (
+    KindNeed("createSession", "session", _SESSION),
+    KindNeed("getSession", "session", _SESSION),
+    KindNeed("sendChatMessage", "plain", _SESSION),
+    KindNeed("sendChatMessageStream", "chat_stream", _SESSION),
+    KindNeed("getSessionMessages", "plain", _SESSION),
+)
+
+# Models that carry the vendor guide's vocabulary: model -> mixin class in meibel/_vocabulary.py.
+MODEL_MIXINS = {
+    "AgentExecutionDetailsResponse": "SessionDetailsExtras",
+    "Artifact": "ArtifactExtras",
+    "ChatMessageResponse": "ChatMessageResponseExtras",
+    "CreateSessionResponse": "CreatedSessionExtras",
+    "SessionMessageItem": "SessionMessageItemExtras",
+}
+
+# Answers returned wrapped in a Session (AsyncSession) bound to the client (meibel/_session.py).
+SESSION_MODELS = ("AgentExecutionDetailsResponse", "CreateSessionResponse")
