@@ -260,47 +260,36 @@ class AsyncClient(Protocol):
     ) -> Any: ...
 
 
-class SyncAPIResource:
+class _APIResource:
+    __slots__ = (
+        "_chat_stream",
+        "_client",
+        "_download",
+        "_paginate",
+        "_request",
+        "_session",
+        "_stream",
+    )
+
+    def __init__(self, client: SyncClient | AsyncClient) -> None:
+        self._client = client
+        self._request = client._request
+        self._session = client._session
+        self._paginate = client._paginate
+        self._stream = client._stream
+        self._chat_stream = client._chat_stream
+        self._download = client._download
+
+
+class SyncAPIResource(_APIResource):
     """Base of the synchronous namespaces: the client, and its hooks bound once."""
 
-    __slots__ = (
-        "_chat_stream",
-        "_client",
-        "_download",
-        "_paginate",
-        "_request",
-        "_session",
-        "_stream",
-    )
-
-    def __init__(self, client: SyncClient) -> None:
-        self._client = client
-        self._request = client._request
-        self._session = client._session
-        self._paginate = client._paginate
-        self._stream = client._stream
-        self._chat_stream = client._chat_stream
-        self._download = client._download
+    __slots__ = ()
+    _client: SyncClient
 
 
-class AsyncAPIResource:
+class AsyncAPIResource(_APIResource):
     """Base of the asynchronous namespaces: the client, and its hooks bound once."""
 
-    __slots__ = (
-        "_chat_stream",
-        "_client",
-        "_download",
-        "_paginate",
-        "_request",
-        "_session",
-        "_stream",
-    )
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-        self._request = client._request
-        self._session = client._session
-        self._paginate = client._paginate
-        self._stream = client._stream
-        self._chat_stream = client._chat_stream
-        self._download = client._download
+    __slots__ = ()
+    _client: AsyncClient
