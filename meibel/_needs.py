@@ -36,6 +36,7 @@ class KindNeed:
 _VOCABULARY = "meibel/_vocabulary.py"
 _SESSION = "meibel/_session.py"
 _CHAT = "meibel/_chat.py"
+_FAKE_DOWNLOADS = "meibel/testing/_downloads.py"
 
 MODEL_FIELDS = (
     FieldNeed("CreateSessionResponse", "session_id", _VOCABULARY),
@@ -61,6 +62,11 @@ KINDS = (
     KindNeed("sendChatMessage", "plain", _SESSION),
     KindNeed("sendChatMessageStream", "chat_stream", _SESSION),
     KindNeed("getSessionMessages", "plain", _SESSION),
+    # The fake answers these with files, as Downloads read them (docs/downloads.md).
+    KindNeed("downloadFile", "download", _FAKE_DOWNLOADS),
+    KindNeed("processDownload", "download", _FAKE_DOWNLOADS),
+    KindNeed("getDocumentResult", "download", _FAKE_DOWNLOADS),
+    KindNeed("downloadDeepTransformArtifact", "download", _FAKE_DOWNLOADS),
 )
 
 # Models that carry the vendor guide's vocabulary: model -> mixin class in meibel/_vocabulary.py.
