@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["KINDS", "MODEL_FIELDS", "MODEL_MIXINS", "SESSION_MODELS", "FieldNeed", "KindNeed"]
+__all__ = [
+    "KINDS",
+    "MODEL_FIELDS",
+    "MODEL_MIXINS",
+    "NAMESPACE_MIXINS",
+    "SESSION_MODELS",
+    "FieldNeed",
+    "KindNeed",
+]
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,19 @@ MODEL_MIXINS = {
     "ChatMessageResponse": "ChatMessageResponseExtras",
     "CreateSessionResponse": "CreatedSessionExtras",
     "SessionMessageItem": "SessionMessageItemExtras",
+}
+
+# Hand-written methods of a namespace (waiters, folder uploads): namespace -> mixin class names,
+# sync then async, each in its module (meibel/_resource.py re-exports them to the templates).
+NAMESPACE_MIXINS: dict[str, list[tuple[str, str]]] = {
+    "confidence_scoring": [("ConfidenceScoringWaiters", "AsyncConfidenceScoringWaiters")],
+    "datasource_downloads": [("DatasourceDownloadsWaiters", "AsyncDatasourceDownloadsWaiters")],
+    "documents": [("DocumentsWaiters", "AsyncDocumentsWaiters")],
+    "file_upload": [
+        ("FileUploadWaiters", "AsyncFileUploadWaiters"),
+        ("FolderUploads", "AsyncFolderUploads"),
+    ],
+    "ingest": [("IngestWaiters", "AsyncIngestWaiters")],
 }
 
 # Answers returned wrapped in a Session (AsyncSession) bound to the client (meibel/_session.py).

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from ._chat import Partials as Partials
     from ._download import AsyncDownload as AsyncDownload
     from ._download import Download as Download
+    from ._folder_upload import AsyncFolderUploads as AsyncFolderUploads
+    from ._folder_upload import FolderUploads as FolderUploads
     from ._forms import FormFields as FormFields
     from ._multipart import FileInput as FileInput
     from ._pagination import AsyncPage as AsyncPage
@@ -49,6 +51,16 @@ if TYPE_CHECKING:
     from ._vocabulary import CreatedSessionExtras as CreatedSessionExtras
     from ._vocabulary import SessionDetailsExtras as SessionDetailsExtras
     from ._vocabulary import SessionMessageItemExtras as SessionMessageItemExtras
+    from ._waiters import AsyncConfidenceScoringWaiters as AsyncConfidenceScoringWaiters
+    from ._waiters import AsyncDatasourceDownloadsWaiters as AsyncDatasourceDownloadsWaiters
+    from ._waiters import AsyncDocumentsWaiters as AsyncDocumentsWaiters
+    from ._waiters import AsyncFileUploadWaiters as AsyncFileUploadWaiters
+    from ._waiters import AsyncIngestWaiters as AsyncIngestWaiters
+    from ._waiters import ConfidenceScoringWaiters as ConfidenceScoringWaiters
+    from ._waiters import DatasourceDownloadsWaiters as DatasourceDownloadsWaiters
+    from ._waiters import DocumentsWaiters as DocumentsWaiters
+    from ._waiters import FileUploadWaiters as FileUploadWaiters
+    from ._waiters import IngestWaiters as IngestWaiters
 
 __all__ = [
     "NOT_GIVEN",
@@ -69,19 +81,41 @@ __all__ = [
     "request_options",
 ]
 
-# The model mixins load with the first model that uses one, not with the door.
+# The mixins of models and namespaces (meibel/_needs.py) load with the first class that uses
+# one, not with the door: name -> module.
 _MIXINS = {
-    "ArtifactExtras",
-    "ChatMessageResponseExtras",
-    "CreatedSessionExtras",
-    "SessionDetailsExtras",
-    "SessionMessageItemExtras",
+    **dict.fromkeys(
+        (
+            "ArtifactExtras",
+            "ChatMessageResponseExtras",
+            "CreatedSessionExtras",
+            "SessionDetailsExtras",
+            "SessionMessageItemExtras",
+        ),
+        "._vocabulary",
+    ),
+    **dict.fromkeys(("FolderUploads", "AsyncFolderUploads"), "._folder_upload"),
+    **dict.fromkeys(
+        (
+            f"{prefix}{namespace}Waiters"
+            for prefix in ("", "Async")
+            for namespace in (
+                "ConfidenceScoring",
+                "DatasourceDownloads",
+                "Documents",
+                "FileUpload",
+                "Ingest",
+            )
+        ),
+        "._waiters",
+    ),
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MIXINS:
-        return getattr(importlib.import_module("._vocabulary", __package__), name)
+    module = _MIXINS.get(name)
+    if module is not None:
+        return getattr(importlib.import_module(module, __package__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

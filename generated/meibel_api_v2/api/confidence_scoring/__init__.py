@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
+    AsyncConfidenceScoringWaiters,
+    ConfidenceScoringWaiters,
     SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class ConfidenceScoring(SyncAPIResource):
+class ConfidenceScoring(ConfidenceScoringWaiters, SyncAPIResource):
     """Operations tagged "confidence_scoring" (synchronous)."""
 
     @property
@@ -172,7 +174,7 @@ class ConfidenceScoring(SyncAPIResource):
         )
 
 
-class AsyncConfidenceScoring(AsyncAPIResource):
+class AsyncConfidenceScoring(AsyncConfidenceScoringWaiters, AsyncAPIResource):
     """Operations tagged "confidence_scoring" (asynchronous)."""
 
     @property

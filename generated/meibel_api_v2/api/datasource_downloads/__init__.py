@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
+    AsyncDatasourceDownloadsWaiters,
+    DatasourceDownloadsWaiters,
     SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class DatasourceDownloads(SyncAPIResource):
+class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
     """Operations tagged "datasource_downloads" (synchronous)."""
 
     @property
@@ -158,7 +160,7 @@ class DatasourceDownloads(SyncAPIResource):
         )
 
 
-class AsyncDatasourceDownloads(AsyncAPIResource):
+class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource):
     """Operations tagged "datasource_downloads" (asynchronous)."""
 
     @property

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
+    AsyncDocumentsWaiters,
+    DocumentsWaiters,
     SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
@@ -71,7 +73,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class Documents(SyncAPIResource):
+class Documents(DocumentsWaiters, SyncAPIResource):
     """Operations tagged "documents" (synchronous)."""
 
     @property
@@ -490,7 +492,7 @@ class Documents(SyncAPIResource):
         )
 
 
-class AsyncDocuments(AsyncAPIResource):
+class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
     """Operations tagged "documents" (asynchronous)."""
 
     @property

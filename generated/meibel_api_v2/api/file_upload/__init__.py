@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
+    AsyncFileUploadWaiters,
+    AsyncFolderUploads,
+    FileUploadWaiters,
+    FolderUploads,
     SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
@@ -54,7 +58,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class FileUpload(SyncAPIResource):
+class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
     """Operations tagged "file_upload" (synchronous)."""
 
     @property
@@ -174,7 +178,7 @@ class FileUpload(SyncAPIResource):
         )
 
 
-class AsyncFileUpload(AsyncAPIResource):
+class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResource):
     """Operations tagged "file_upload" (asynchronous)."""
 
     @property

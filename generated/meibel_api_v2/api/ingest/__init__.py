@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
+    AsyncIngestWaiters,
+    IngestWaiters,
     SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class Ingest(SyncAPIResource):
+class Ingest(IngestWaiters, SyncAPIResource):
     """Operations tagged "ingest" (synchronous)."""
 
     @property
@@ -99,7 +101,7 @@ class Ingest(SyncAPIResource):
         )
 
 
-class AsyncIngest(AsyncAPIResource):
+class AsyncIngest(AsyncIngestWaiters, AsyncAPIResource):
     """Operations tagged "ingest" (asynchronous)."""
 
     @property
