@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import call_overhead
 import chat_http
 import download
+import folder_upload
 import import_time
 import sse_events
 import upload
@@ -22,7 +23,15 @@ from _report import machine, to_markdown, to_text
 
 BENCHMARKS = {
     module.__name__: module
-    for module in (import_time, call_overhead, sse_events, chat_http, upload, download)
+    for module in (
+        import_time,
+        call_overhead,
+        sse_events,
+        chat_http,
+        upload,
+        download,
+        folder_upload,
+    )
 }
 
 

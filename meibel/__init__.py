@@ -28,6 +28,8 @@ __all__ = [
     "EventTooLargeError",
     "FileChangedError",
     "InternalServerError",
+    "JobFailedError",
+    "JobTimeoutError",
     "MalformedEventError",
     "MeibelClient",
     "MeibelError",
@@ -44,6 +46,7 @@ __all__ = [
     "SyncPage",
     "UnprocessableEntityError",
     "UnsafeFilenameError",
+    "UploadReport",
     "__api_version__",
     "__version__",
 ]
@@ -63,6 +66,8 @@ if TYPE_CHECKING:
         EventTooLargeError,
         FileChangedError,
         InternalServerError,
+        JobFailedError,
+        JobTimeoutError,
         MalformedEventError,
         MeibelError,
         NotFoundError,
@@ -75,6 +80,7 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
         UnsafeFilenameError,
     )
+    from ._folder_upload import UploadReport
     from ._pagination import AsyncPage, SyncPage
     from ._response import RawResponse
     from ._session import AsyncSession, Session
@@ -90,6 +96,7 @@ _MODULE_OF = {
     "RawResponse": "._response",
     "Download": "._download",
     "AsyncDownload": "._download",
+    "UploadReport": "._folder_upload",
     "NOT_GIVEN": "._types",
     "NotGiven": "._types",
 }

@@ -1,4 +1,4 @@
-"""`python -m meibel`: see meibel/_cli.py."""
+"""`python -m meibel`: the `meibel` command (see meibel/_cli/ and docs/cli.md)."""
 
 from ._cli import main
 

@@ -16,6 +16,8 @@ MeibelError
 │   └── APIResponseValidationError   a 2xx answer the spec's models cannot parse
 ├── UnsafeFilenameError           a server-chosen filename names no safe file (also a ValueError)
 ├── FileChangedError              a file changed size while it was being uploaded
+├── JobFailedError                a job a waiter followed ended in failure (`status`, `error`)
+├── JobTimeoutError               a waiter's timeout passed before its job ended (`last_status`)
 └── StreamError                   a server-sent event stream went wrong after its 200
     ├── StreamInterruptedError    the stream ended before it completed (partial text kept)
     ├── StreamStalledError        no byte arrived for the configured idle time
@@ -45,6 +47,8 @@ __all__ = [
     "EventTooLargeError",
     "FileChangedError",
     "InternalServerError",
+    "JobFailedError",
+    "JobTimeoutError",
     "MalformedEventError",
     "MeibelError",
     "NotFoundError",
@@ -202,6 +206,33 @@ class FileChangedError(MeibelError):
     def __init__(self, message: str, *, path: str) -> None:
         super().__init__(message)
         self.path = path
+
+
+class JobFailedError(MeibelError):
+    """A job a waiter followed (`client.documents.wait(...)`, ...) ended in failure.
+
+    `status` is its terminal status model, or the stream event (for an `error` event, its
+    payload) that ended it; `error` is the server's error message, or None when it gave none.
+    """
+
+    def __init__(self, message: str, *, job_id: str, status: Any, error: str | None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.status = status
+        self.error = error
+
+
+class JobTimeoutError(MeibelError):
+    """A waiter's `timeout` passed before its job ended; the job itself goes on.
+
+    `last_status` is the last status model or stream event seen (None when none arrived).
+    """
+
+    def __init__(self, message: str, *, job_id: str, timeout: float, last_status: Any) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.timeout = timeout
+        self.last_status = last_status
 
 
 class EventTooLargeError(StreamError):

@@ -18,6 +18,13 @@ forbids it and python-multipart ignores it. A file with no name of its own (byte
 object without a str `.name`) is named after its form field, as `requests` does.
 
 The boundary is 32 random hex digits, new for every body.
+
+Progress: a body given `on_progress(done_bytes, total_bytes, current_file)`, or built inside
+`upload_progress(callback)` (how a generated call, which takes no callback, gets one), calls it
+as file content is handed to the connection: after every chunk read from a file, after a part
+given as bytes, and once for an empty part. `done_bytes` counts file content only (not the
+multipart framing) and `total_bytes` is `file_bytes`, None when a part's size is unknown;
+`current_file` is the part's filename. A body sent again (a retry, a 307) counts from 0 again.
 """
 
 from __future__ import annotations
@@ -29,13 +36,18 @@ import os
 import re
 import stat
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import IO
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import IO, TYPE_CHECKING
 
 import httpx2
 
 from ._exceptions import FileChangedError
 
-__all__ = ["FileContent", "FileInput", "MultipartBody", "normalize_files"]
+if TYPE_CHECKING:
+    from ._download import ProgressCallback
+
+__all__ = ["FileContent", "FileInput", "MultipartBody", "normalize_files", "upload_progress"]
 
 FileContent = bytes | IO[bytes]
 FileSource = FileContent | str | os.PathLike[str]
@@ -56,6 +68,18 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Characters that are both boundary characters (RFC 2046) and token characters (RFC 9110), so
 # the boundary needs no quoting in the Content-Type header.
 _BOUNDARY = re.compile(rb"[0-9A-Za-z'+_.-]{1,70}")
+
+_progress: ContextVar[ProgressCallback | None] = ContextVar("meibel_upload_progress", default=None)
+
+
+@contextmanager
+def upload_progress(callback: ProgressCallback | None) -> Iterator[None]:
+    """Multipart bodies built inside this block (in this thread or task) report to `callback`."""
+    token = _progress.set(callback)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
 
 
 def normalize_files(
@@ -209,6 +233,7 @@ class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
         *,
         chunk_size: int = 256 * 1024,
         boundary: bytes | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> None:
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be positive, not {chunk_size}")
@@ -219,10 +244,14 @@ class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
         self.boundary: bytes = boundary
         self.content_type: str = f"multipart/form-data; boundary={boundary.decode('ascii')}"
         self.chunk_size = chunk_size
-        # The body, in order: static bytes (delimiters, headers, fields, bytes parts) and files.
+        self.on_progress = on_progress if on_progress is not None else _progress.get()
+        # The body, in order: static bytes (delimiters, headers, fields, bytes parts) and files;
+        # beside each item, the filename and content size of the parts it ends, for progress.
         self._plan: list[bytes | _File] = []
+        self._marks: list[tuple[str, int] | None] = []
         self._pending: list[bytes] = []
         self._pending_size = 0
+        self._pending_mark: tuple[str, int] | None = None
         delimiter = b"--" + boundary + _CRLF
         for name, value in fields:
             if value is None:
@@ -244,34 +273,48 @@ class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
                 + b"Content-Type: " + content_type.encode("utf-8") + _CRLF * 2
             )  # fmt: skip
             if isinstance(content, bytes):
-                self._add(content)
+                self._add(content, filename)
             else:
                 self._flush()
                 self._plan.append(content)
+                self._marks.append((filename, 0))
             self._add(_CRLF)
         self._add(b"--" + boundary + b"--" + _CRLF)
         self._flush()
         self._files = [item for item in self._plan if isinstance(item, _File)]
         self.content_length: int | None = None
+        # The file content alone, what progress counts (None when a part's size is unknown).
+        self.file_bytes: int | None = None
         if all(file.size is not None for file in self._files):
             self.content_length = sum(
                 len(item) if isinstance(item, bytes) else item.size or 0 for item in self._plan
             )
+            self.file_bytes = sum(file.size or 0 for file in self._files) + sum(
+                mark[1] for mark in self._marks if mark is not None
+            )
         self._sent = False
         self._open: set[IO[bytes]] = set()
 
-    def _add(self, data: bytes) -> None:
-        """Append static bytes, joining small ones into writes of at most chunk_size bytes."""
+    def _add(self, data: bytes, filename: str | None = None) -> None:
+        """Append static bytes, joining small ones into writes of at most chunk_size bytes.
+
+        `filename`: `data` is the content of that file part.
+        """
         if self._pending and self._pending_size + len(data) > self.chunk_size:
             self._flush()
         self._pending.append(data)
         self._pending_size += len(data)
+        if filename is not None:
+            before = 0 if self._pending_mark is None else self._pending_mark[1]
+            self._pending_mark = (filename, before + len(data))
 
     def _flush(self) -> None:
         if self._pending:
             self._plan.append(b"".join(self._pending))  # one item: no copy
+            self._marks.append(self._pending_mark)
             self._pending.clear()
             self._pending_size = 0
+            self._pending_mark = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -314,14 +357,19 @@ class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         self._begin()
+        report, total, done = self.on_progress, self.file_bytes, 0
         opened: list[IO[bytes]] = []
         try:
-            for item in self._plan:
+            for item, mark in zip(self._plan, self._marks, strict=True):
                 if isinstance(item, bytes):
                     yield from self._slices(item)
+                    if report is not None and mark is not None:
+                        done += mark[1]
+                        report(done, total, mark[0])
                     continue
                 reader = self._opened(item, opened)
                 remaining = item.size
+                started = done
                 while remaining != 0:
                     wanted = item.wanted(remaining, self.chunk_size)
                     chunk = item.checked(reader.read(wanted), remaining)
@@ -330,9 +378,14 @@ class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
                     if remaining is not None:
                         remaining -= len(chunk)
                     yield chunk
+                    if report is not None and mark is not None:
+                        done += len(chunk)
+                        report(done, total, mark[0])
                 if remaining == 0:
                     item.check_ended(reader.read(1))
                 self._release(opened)
+                if report is not None and mark is not None and done == started:
+                    report(done, total, mark[0])  # an empty file
         finally:
             self._release(opened)
 
@@ -340,16 +393,21 @@ class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
         from anyio.to_thread import run_sync
 
         self._begin()
+        report, total, done = self.on_progress, self.file_bytes, 0
         opened: list[IO[bytes]] = []
         try:
-            for item in self._plan:
+            for item, mark in zip(self._plan, self._marks, strict=True):
                 if isinstance(item, bytes):
                     for piece in self._slices(item):
                         yield piece
+                    if report is not None and mark is not None:
+                        done += mark[1]
+                        report(done, total, mark[0])
                     continue
                 # Opened in the thread: if cancelled meanwhile, `opened` still has the handle.
                 reader = await run_sync(self._opened, item, opened)
                 remaining = item.size
+                started = done
                 while remaining != 0:
                     wanted = item.wanted(remaining, self.chunk_size)
                     chunk = item.checked(await run_sync(reader.read, wanted), remaining)
@@ -358,9 +416,14 @@ class MultipartBody(httpx2.SyncByteStream, httpx2.AsyncByteStream):
                     if remaining is not None:
                         remaining -= len(chunk)
                     yield chunk
+                    if report is not None and mark is not None:
+                        done += len(chunk)
+                        report(done, total, mark[0])
                 if remaining == 0:
                     item.check_ended(await run_sync(reader.read, 1))
                 self._release(opened)
+                if report is not None and mark is not None and done == started:
+                    report(done, total, mark[0])  # an empty file
         finally:
             self._release(opened)
 

@@ -45,6 +45,7 @@ _VOCABULARY = "meibel/_vocabulary.py"
 _SESSION = "meibel/_session.py"
 _CHAT = "meibel/_chat.py"
 _FAKE_DOWNLOADS = "meibel/testing/_downloads.py"
+_WAITERS = "meibel/_waiters.py"
 
 MODEL_FIELDS = (
     FieldNeed("CreateSessionResponse", "session_id", _VOCABULARY),
@@ -62,6 +63,15 @@ MODEL_FIELDS = (
     FieldNeed("ConnectedEvent", "data", _CHAT),
     FieldNeed("PartialResponseEvent", "data", _CHAT),
     FieldNeed("CompletionEvent", "data", _CHAT),
+    # The waiters read each job's state, and its error message where the model has one; the
+    # terminal states are OUTCOMES and INGEST_OUTCOMES there (IngestStatus is the spec's enum).
+    FieldNeed("DocumentStatus", "status", _WAITERS),
+    FieldNeed("DocumentStatus", "error", _WAITERS),
+    FieldNeed("DeepTransformJob", "status", _WAITERS),
+    FieldNeed("DeepTransformJob", "error", _WAITERS),
+    FieldNeed("IngestStatusResponse", "status", _WAITERS),
+    FieldNeed("ScoringJobResponse", "status", _WAITERS),
+    FieldNeed("ScoringJobResponse", "explanation", _WAITERS),
 )
 
 KINDS = (
@@ -75,6 +85,14 @@ KINDS = (
     KindNeed("processDownload", "download", _FAKE_DOWNLOADS),
     KindNeed("getDocumentResult", "download", _FAKE_DOWNLOADS),
     KindNeed("downloadDeepTransformArtifact", "download", _FAKE_DOWNLOADS),
+    # What the waiters call: status operations, and the progress streams they follow.
+    KindNeed("getDocumentStatus", "plain", _WAITERS),
+    KindNeed("streamDocumentTrace", "stream", _WAITERS),
+    KindNeed("getDeepTransformStatus", "plain", _WAITERS),
+    KindNeed("getIngestStatus", "plain", _WAITERS),
+    KindNeed("getScoringJob", "plain", _WAITERS),
+    KindNeed("streamDownloadProgress", "stream", _WAITERS),
+    KindNeed("streamUploadProgress", "stream", _WAITERS),
 )
 
 # Models that carry the vendor guide's vocabulary: model -> mixin class in meibel/_vocabulary.py.

@@ -217,9 +217,18 @@ def test_routing_404_405_and_501() -> None:
         assert http.get("http://x/sessions/s", headers=headers).status_code == 404  # no /v2
         assert http.put("http://x/v2/sessions/s/chat", headers=headers).status_code == 405
         tables = http.get("http://x/v2/datasources/d/tables", headers=headers)
-        assert tables.status_code == 501
-        assert "listTables" in tables.json()["detail"]
+        assert (tables.status_code, tables.json()) == (404, {"detail": "Datasource d not found"})
     assert [r.operation_id for r in fake.requests] == [None, None, None, "listTables"]
+
+    class Partial(FakeMeibel):
+        _op_listTables = None  # an operation without a handler answers 501, naming it
+
+    partial = Partial()
+    assert partial.unimplemented() == ["listTables"]
+    with partial.http_client() as http:
+        tables = http.get("http://x/v2/datasources/d/tables", headers=headers)
+    assert tables.status_code == 501
+    assert "listTables" in tables.json()["detail"]
 
 
 def test_drop_after_interrupts_with_partial_text() -> None:
@@ -317,8 +326,10 @@ def test_datasources_uploads_and_documents() -> None:
 
     job = client.documents.parse_document(file=("report.pdf", b"%PDF-1.7"))
     assert fake.parse_jobs[job.job_id].file.data == b"%PDF-1.7"
-    status = client.documents.get_document_status(job.job_id)
-    assert (status.status, status.format_) == ("completed", "pdf")
+    polls = [client.documents.get_document_status(job.job_id) for _ in range(3)]
+    assert [status.status for status in polls] == ["queued", "processing", "completed"]
+    assert polls[-1].format_ == "pdf"
+    assert fake.parse_jobs[job.job_id].status == "completed"
 
 
 def test_downloads_answer_with_files() -> None:

@@ -11,6 +11,8 @@ import httpx2
 from meibel import (
     APIStatusError,
     AsyncMeibelClient,
+    JobFailedError,
+    JobTimeoutError,
     MeibelClient,
     NotFoundError,
     RateLimitError,
@@ -27,8 +29,15 @@ from meibel.models import (
     CreateDatasourceRequest,
     CreateSessionResponse,
     DatasourceResponse,
+    DeepTransformJob,
+    DocumentStatus,
+    IngestStatus,
+    IngestStatusResponse,
+    ScoringJobResponse,
     SessionMessageItem,
     Source,
+    StreamDownloadProgressResponse200,
+    StreamUploadProgressResponse200,
 )
 
 
@@ -134,3 +143,33 @@ async def async_per_call_control(client: AsyncMeibelClient) -> None:
     pages = await client.agents.with_raw_response.list_agents()
     async for agent in pages.parse():
         assert_type(agent, AgentSummary)
+
+
+def waiting_for_jobs(client: MeibelClient) -> None:
+    job = client.documents.parse_document(file="report.pdf")
+    status = client.documents.wait(job.job_id, timeout=300, on_progress=print)
+    assert_type(status, DocumentStatus)
+    assert_type(status.status, str)
+    extraction = client.documents.wait_for_deep_transform("dt_1", poll_interval=0.5)
+    assert_type(extraction, DeepTransformJob)
+    assert_type(client.ingest.wait("ds_1").status, IngestStatus)
+    assert_type(client.confidence_scoring.wait("sj_1", timeout=None), ScoringJobResponse)
+    done = client.file_upload.wait("up_1")
+    assert_type(done.type, str)
+    assert_type(done.model, StreamUploadProgressResponse200 | None)
+    download = client.datasource_downloads.wait("ds_1", "dj_1")
+    assert_type(download.model, StreamDownloadProgressResponse200 | None)
+    try:
+        client.documents.wait("job_1", timeout=5)
+    except JobFailedError as error:
+        assert_type(error.error, str | None)
+    except JobTimeoutError as error:
+        print(error.last_status)
+
+
+async def async_waiting_for_jobs(client: AsyncMeibelClient) -> None:
+    status = await client.documents.wait("job_1", poll_interval=0.2)
+    assert_type(status, DocumentStatus)
+    assert_type(await client.ingest.wait("ds_1"), IngestStatusResponse)
+    event = await client.file_upload.wait("up_1")
+    assert_type(event.model, StreamUploadProgressResponse200 | None)

@@ -11,17 +11,22 @@
     assert fake.chats[0].files[0].data == b"hi"
 
 It answers in process (`http_client()`, `async_http_client()`, `client()`, `async_client()`, all
-through httpx2.MockTransport) or over real HTTP on 127.0.0.1 (`serve()`). It implements agents
-(listAgents: the agents sessions were created for), sessions (createSession, getSession,
-getSessionMessages, sendChatMessage, sendChatMessageStream), datasources (listDatasources,
-createDatasource, getDatasource, uploadContent) and documents (parseDocument,
-getDocumentStatus); every other operation of the spec answers 501 naming it,
-and unknown paths 404. Requests need a `Meibel-API-Key` header (any value).
+through httpx2.MockTransport) or over real HTTP on 127.0.0.1 (`serve()`), and it answers every
+operation of the spec (`fake.unimplemented()` is empty), with state where it matters: agents and
+their versions, sessions and chat, artifact schemas, datasources and their content, data
+elements, tables, documents. Requests need a `Meibel-API-Key` header (any value); unknown paths
+answer 404.
+
+Jobs move on one step per poll of their status: document parses (getDocumentStatus), deep
+transforms (getDeepTransformStatus), ingests (getIngestStatus), scoring jobs (getScoringJob), and
+the progress streams (streamUploadProgress, streamDownloadProgress, streamDocumentTrace) run a
+job to its end. `FakeMeibel(job_steps=n)` sets how many polls come before the terminal status (2).
 
 Scripting: `reply(...)` queues chat replies (streaming and non-streaming chats share the queue;
 "This is a fake reply." when it is empty), `fail_next(status, detail)` makes the next request
-fail with FastAPI's `{"detail": ...}` body. Recording: `requests`, `chats`, `uploads`,
-`parse_jobs`, `sessions`, `datasources`.
+fail with FastAPI's `{"detail": ...}` body, `fail_job(kind)` makes the next job of a kind fail,
+and `stub(operation_id, json=...)` scripts the next answer(s) of any operation. Recording:
+`requests`, `chats`, `uploads`, `parse_jobs`, `jobs`, `sessions`, `datasources`.
 
 Every JSON response body and stream event is validated against the spec before it is sent, so a
 script that the real API could never produce fails loudly with FakeSchemaError.
@@ -35,6 +40,7 @@ from .._extras import missing_testing_extra
 
 try:
     from ._fake import DEFAULT_REPLY, FAKE_API_KEY, FAKE_BASE_URL, FakeMeibel, FakeSession
+    from ._jobs import JOB_KINDS, Job
     from ._records import FilePart, ParseJob, RecordedChat, RecordedRequest, ToolCall, Upload
     from ._schema import FakeSchemaError
 except ModuleNotFoundError:
@@ -47,10 +53,12 @@ __all__ = [
     "DEFAULT_REPLY",
     "FAKE_API_KEY",
     "FAKE_BASE_URL",
+    "JOB_KINDS",
     "FakeMeibel",
     "FakeSchemaError",
     "FakeSession",
     "FilePart",
+    "Job",
     "ParseJob",
     "RecordedChat",
     "RecordedRequest",

@@ -1,184 +1,40 @@
-"""FakeMeibel: a stateful, in-process stand-in for the Meibel API v2 (see the package docstring)."""
+"""FakeMeibel: a stateful, in-process stand-in for the Meibel API v2 (see the package docstring).
+
+This module holds its public API and the dispatch; the operations are answered by the handler
+mixins (`_op_<operationId>` methods), grouped by area in the modules next to this one.
+"""
 
 from __future__ import annotations
 
-import datetime
-import json
-import threading
-import time
+import difflib
+import http
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from email.message import Message
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
-import anyio
-import httpx2
-from python_multipart.multipart import MultipartParser, parse_options_header
-
+from ._answer import Answer, HTTPError
+from ._documents import DocumentHandlers
 from ._downloads import FakeDownloads
-from ._records import FilePart, ParseJob, RecordedChat, RecordedRequest, ToolCall, Upload
-from ._schema import FakeSchemaError, spec
-
-if TYPE_CHECKING:
-    from meibel import AsyncMeibelClient, MeibelClient
+from ._elements import ElementHandlers
+from ._jobs import JOB_KINDS
+from ._records import FakeSession, RecordedRequest, Reply, ToolCall
+from ._routing import Body, parse_body
+from ._schema import FakeSchemaError, Route, spec
+from ._server import FakeServer
+from ._sessions import DEFAULT_REPLY, SessionHandlers
+from ._state import PREFIX
+from ._transport import FAKE_API_KEY, FAKE_BASE_URL, Transports
 
 __all__ = ["DEFAULT_REPLY", "FAKE_API_KEY", "FAKE_BASE_URL", "FakeMeibel", "FakeSession"]
 
-FAKE_BASE_URL = "http://fake.meibel.test/v2"
-FAKE_API_KEY = "fake-key"
-DEFAULT_REPLY = "This is a fake reply."
-_PREFIX = "/v2"
-_STREAM = "sendChatMessageStream"
+_Answer = Answer  # its name before the split into modules
+_MISSING: Any = object()
+_STUB_KEYS = frozenset({"json", "status", "headers"})
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
-
-
-@dataclass
-class FakeSession:
-    """A chat session: `messages` holds SessionMessageItem-shaped dicts, oldest first."""
-
-    id: str
-    agent_id: str
-    created_at: str
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    files: list[FilePart] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Reply:
-    text: str
-    sources: list[dict[str, Any]] | None
-    follow_up_questions: list[str] | None
-    tool_calls: list[ToolCall]
-    pause_after_first: float
-    drop_after: int | None
-
-
-@dataclass
-class _Answer:
-    """What to send: a JSON body, or SSE chunks (bytes, and floats that are pauses)."""
-
-    status: int
-    body: object = None
-    events: list[bytes | float] | None = None
-    drop: bool = False
-    headers: dict[str, str] | None = None
-
-    def json_bytes(self) -> bytes:
-        return json.dumps(self.body, separators=(",", ":")).encode()
-
-
-def content_headers(answer: object) -> dict[str, str]:
-    """The headers of an answer without events: its own (a file's), else JSON's."""
-    return getattr(answer, "headers", None) or {"Content-Type": "application/json"}
-
-
-class _HTTPError(Exception):
-    def __init__(self, status: int, detail: object) -> None:
-        super().__init__(status, detail)
-        self.status = status
-        self.detail = detail
-
-
-def _pieces(text: str, count: int = 3) -> list[str]:
-    if not text:
-        return []
-    size = max(1, -(-len(text) // count))
-    return [text[i : i + size] for i in range(0, len(text), size)]
-
-
-def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], list[FilePart]]:
-    message = Message()
-    message["Content-Type"] = content_type
-    boundary = message.get_param("boundary")
-    if not isinstance(boundary, str):
-        raise _HTTPError(400, "There was an error parsing the body")
-    fields: dict[str, str] = {}
-    files: list[FilePart] = []
-    headers: dict[str, str] = {}
-    state: dict[str, bytearray] = {"field": bytearray(), "value": bytearray(), "data": bytearray()}
-
-    def on_header_field(data: bytes, start: int, end: int) -> None:
-        state["field"] += data[start:end]
-
-    def on_header_value(data: bytes, start: int, end: int) -> None:
-        state["value"] += data[start:end]
-
-    def on_header_end() -> None:
-        headers[state["field"].decode().lower()] = state["value"].decode("utf-8")
-        state["field"], state["value"] = bytearray(), bytearray()
-
-    def on_part_data(data: bytes, start: int, end: int) -> None:
-        state["data"] += data[start:end]
-
-    def on_part_end() -> None:
-        _, params = parse_options_header(headers.get("content-disposition", "").encode())
-        name = params.get(b"name", b"").decode("utf-8")
-        filename = params.get(b"filename")
-        data = bytes(state["data"])
-        if filename is None:
-            fields[name] = data.decode("utf-8")
-        else:
-            files.append(
-                FilePart(name, filename.decode("utf-8"), headers.get("content-type"), data)
-            )
-        headers.clear()
-        state["data"] = bytearray()
-
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_header_field": on_header_field,
-            "on_header_value": on_header_value,
-            "on_header_end": on_header_end,
-            "on_part_data": on_part_data,
-            "on_part_end": on_part_end,
-        },
-    )
-    parser.write(body)
-    parser.finalize()
-    return fields, files
-
-
-class _SyncEvents(httpx2.SyncByteStream):
-    def __init__(self, chunks: list[bytes | float], drop: bool) -> None:
-        self._chunks = chunks
-        self._drop = drop
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._chunks:
-            if isinstance(chunk, float):
-                time.sleep(chunk)
-            else:
-                yield chunk
-        if self._drop:
-            raise httpx2.RemoteProtocolError("peer closed connection (FakeMeibel drop_after)")
-
-
-class _AsyncEvents(httpx2.AsyncByteStream):
-    def __init__(self, chunks: list[bytes | float], drop: bool) -> None:
-        self._chunks = chunks
-        self._drop = drop
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._chunks:
-            if isinstance(chunk, float):
-                await anyio.sleep(chunk)
-            else:
-                yield chunk
-        if self._drop:
-            raise httpx2.RemoteProtocolError("peer closed connection (FakeMeibel drop_after)")
-
-
-_SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
-
-
-class FakeMeibel(FakeDownloads):
+class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, ElementHandlers):
     """A stateful fake of the Meibel API v2, in process or over real HTTP on 127.0.0.1.
 
     >>> fake = FakeMeibel()
@@ -188,24 +44,16 @@ class FakeMeibel(FakeDownloads):
     >>> client.sessions.send_chat_message(session_id=session.id, body=...).message
     'Revenue grew 12%.'
 
-    Every JSON body and stream event it sends is validated against the spec first; a mismatch
-    raises FakeSchemaError (in process) or is kept in `schema_errors` and re-raised when `serve()`
-    exits. State is public: `sessions`, `datasources`, `uploads`, `parse_jobs`; so is what it
-    received: `requests` and `chats`.
+    It answers every operation of the spec. Jobs (document parses, deep transforms, ingests,
+    download jobs, scoring jobs, uploads) move on one step per poll of their status: `job_steps`
+    polls before the terminal one. Every JSON body and stream event it sends is validated against
+    the spec first; a mismatch raises FakeSchemaError (in process) or is kept in `schema_errors`
+    and re-raised when `serve()` exits. State is public (`sessions`, `agents`, `datasources`,
+    `uploads`, `parse_jobs`, `jobs`, ...); so is what it received: `requests` and `chats`.
     """
 
-    def __init__(self) -> None:
-        self.sessions: dict[str, FakeSession] = {}
-        self.datasources: dict[str, dict[str, Any]] = {}
-        self.uploads: list[Upload] = []
-        self.parse_jobs: dict[str, ParseJob] = {}
-        self.requests: list[RecordedRequest] = []
-        self.chats: list[RecordedChat] = []
-        self.schema_errors: list[FakeSchemaError] = []
-        self._replies: deque[_Reply] = deque()
-        self._failures: deque[tuple[int, object]] = deque()
-        self._counter = 0
-        self._lock = threading.RLock()
+    def __init__(self, *, job_steps: int = 2) -> None:
+        super().__init__(job_steps=job_steps)
 
     # ----- scripting -----------------------------------------------------------------------
 
@@ -234,7 +82,7 @@ class FakeMeibel(FakeDownloads):
         ]
         with self._lock:
             self._replies.append(
-                _Reply(
+                Reply(
                     text,
                     None if sources is None else [dict(source) for source in sources],
                     None if follow_up_questions is None else list(follow_up_questions),
@@ -253,31 +101,55 @@ class FakeMeibel(FakeDownloads):
         with self._lock:
             self._failures.extend([(status, detail)] * times)
 
-    # ----- clients ------------------------------------------------------------------------
+    def fail_job(self, kind: str, error: str = "Fake failure", *, times: int = 1) -> None:
+        """Make the next `times` jobs of `kind` fail with `error` (one of JOB_KINDS:
+        "document", "deep_transform", "ingest", "download", "scoring", "upload").
 
-    def http_client(self) -> httpx2.Client:
-        """An httpx2.Client whose requests this fake answers in process."""
-        return httpx2.Client(transport=httpx2.MockTransport(self._sync_handler))
+        The job runs as usual, then ends in its kind's failed status with `error` as the
+        reason; its progress stream ends with an `error` event.
+        """
+        if kind not in JOB_KINDS:
+            raise ValueError(f"unknown job kind {kind!r}: one of {', '.join(JOB_KINDS)}")
+        with self._lock:
+            self._job_failures.setdefault(kind, deque()).extend([error] * times)
 
-    def async_http_client(self) -> httpx2.AsyncClient:
-        """An httpx2.AsyncClient whose requests this fake answers in process."""
-        return httpx2.AsyncClient(transport=httpx2.MockTransport(self._async_handler))
+    def stub(
+        self,
+        operation_id: str,
+        json: Any = _MISSING,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        sequence: Sequence[Any] | None = None,
+    ) -> None:
+        """Answer the next call of `operation_id` with `json` (and `status`, `headers`), or
+        the next calls with each item of `sequence` in turn; then the fake answers again.
 
-    def client(self, **options: Any) -> MeibelClient:
-        """A MeibelClient talking to this fake in process (`options` go to MeibelClient)."""
-        from meibel import MeibelClient
+        An item of `sequence` is a JSON value, or a dict of `json`, `status` and `headers`
+        (wrap a JSON object with only those keys: {"json": {...}}). Each answer is checked
+        against the spec's schema for its status now: FakeSchemaError if it does not match,
+        or if the spec declares no such success status. Stubs queue up, and go before the
+        fake's own answers (after `fail_next`, authentication and request validation).
+        """
+        if operation_id not in spec().operations:
+            close = difflib.get_close_matches(operation_id, list(spec().operations), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"the spec has no operation {operation_id!r}{hint}")
+        if sequence is None:
+            items = [{"json": json, "status": status, "headers": headers}]
+        elif json is not _MISSING:
+            raise TypeError("stub() takes json= or sequence=, not both")
+        else:
+            items = [_stub_item(item, status, headers) for item in sequence]
+        answers = [_stub_answer(operation_id, **item) for item in items]
+        with self._lock:
+            self._stubs.setdefault(operation_id, deque()).extend(answers)
 
-        options.setdefault("api_key", FAKE_API_KEY)
-        options.setdefault("base_url", FAKE_BASE_URL)
-        return MeibelClient(http_client=self.http_client(), **options)
+    def unimplemented(self) -> list[str]:
+        """The spec's operationIds this fake has no handler for (sorted; empty)."""
+        return sorted(op for op in spec().operations if getattr(self, f"_op_{op}", None) is None)
 
-    def async_client(self, **options: Any) -> AsyncMeibelClient:
-        """An AsyncMeibelClient talking to this fake in process."""
-        from meibel import AsyncMeibelClient
-
-        options.setdefault("api_key", FAKE_API_KEY)
-        options.setdefault("base_url", FAKE_BASE_URL)
-        return AsyncMeibelClient(http_client=self.async_http_client(), **options)
+    # ----- serving ------------------------------------------------------------------------
 
     @contextmanager
     def serve(self) -> Iterator[str]:
@@ -285,51 +157,11 @@ class FakeMeibel(FakeDownloads):
 
         Schema errors found while serving are answered as 500s and re-raised on exit.
         """
-        from ._server import FakeServer
-
         errors_before = len(self.schema_errors)
         with FakeServer(self) as server:
-            yield server.url + _PREFIX
+            yield server.url + PREFIX
         if len(self.schema_errors) > errors_before:
             raise self.schema_errors[errors_before]
-
-    # ----- transport ----------------------------------------------------------------------
-
-    def _sync_handler(self, request: httpx2.Request) -> httpx2.Response:
-        # Read the stream itself: the SDK swaps in its multipart stream after building the
-        # request, so `request.content` would be the empty body httpx2 cached at build time.
-        stream = request.stream
-        body = b"".join(stream) if isinstance(stream, httpx2.SyncByteStream) else request.content
-        answer = self._handle_httpx(request, body)
-        if answer.events is not None:
-            stream = _SyncEvents(answer.events, answer.drop)
-            return httpx2.Response(answer.status, headers=_SSE_HEADERS, stream=stream)
-        return httpx2.Response(
-            answer.status, content=answer.json_bytes(), headers=content_headers(answer)
-        )
-
-    async def _async_handler(self, request: httpx2.Request) -> httpx2.Response:
-        stream = request.stream
-        if isinstance(stream, httpx2.AsyncByteStream):
-            body = b"".join([chunk async for chunk in stream])
-        else:
-            body = request.content
-        answer = self._handle_httpx(request, body)
-        if answer.events is not None:
-            stream = _AsyncEvents(answer.events, answer.drop)
-            return httpx2.Response(answer.status, headers=_SSE_HEADERS, stream=stream)
-        return httpx2.Response(
-            answer.status, content=answer.json_bytes(), headers=content_headers(answer)
-        )
-
-    def _handle_httpx(self, request: httpx2.Request, body: bytes) -> _Answer:
-        return self.handle(
-            request.method,
-            request.url.raw_path.decode("ascii"),
-            dict(request.headers),
-            body,
-            raise_schema_errors=True,
-        )
 
     def handle(
         self,
@@ -339,7 +171,7 @@ class FakeMeibel(FakeDownloads):
         body: bytes,
         *,
         raise_schema_errors: bool,
-    ) -> _Answer:
+    ) -> Answer:
         """Answer one request (`target`: path and query string). The transports' common core."""
         path, _, query_string = target.partition("?")
         query = dict(parse_qsl(query_string, keep_blank_values=True))
@@ -351,54 +183,53 @@ class FakeMeibel(FakeDownloads):
             self.schema_errors.append(error)
             if raise_schema_errors:
                 raise
-            return _Answer(500, {"detail": f"FakeSchemaError: {error}"})
+            return Answer(500, {"detail": f"FakeSchemaError: {error}"})
 
     def _answer(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
-    ) -> _Answer:
+    ) -> Answer:
         route = None
-        relative = path[len(_PREFIX) :] if path.startswith(_PREFIX + "/") else None
+        relative = path[len(PREFIX) :] if path.startswith(PREFIX + "/") else None
         path_known = False
         if relative is not None:
             route, path_known = spec().match(method, relative)
-        json_body: Any = None
-        form: dict[str, str] = {}
-        files: list[FilePart] = []
-        content_type = headers.get("content-type", "")
         try:
-            if content_type.startswith("multipart/form-data"):
-                form, files = _parse_multipart(content_type, body)
-            elif body:
-                json_body = json.loads(body)
-        except (ValueError, _HTTPError):
-            self._record(method, path, query, route, None, {}, [], headers)
-            return _Answer(400, {"detail": "There was an error parsing the body"})
-        self._record(method, path, query, route, json_body, form, files, headers)
+            request = parse_body(headers.get("content-type", ""), body)
+        except HTTPError as error:
+            self._record(method, path, query, route, Body(), headers)
+            return Answer(error.status, {"detail": error.detail})
+        self._record(method, path, query, route, request, headers)
         if self._failures:
             status, detail = self._failures.popleft()
-            return _Answer(status, {"detail": detail})
+            return Answer(status, {"detail": detail})
         if route is None or relative is None:
             if path_known:
-                return _Answer(405, {"detail": "Method Not Allowed"})
-            return _Answer(404, {"detail": "Not Found"})
+                return Answer(405, {"detail": "Method Not Allowed"})
+            return Answer(404, {"detail": "Not Found"})
         if "meibel-api-key" not in headers:
-            return _Answer(401, {"detail": "Not authenticated"})
+            return Answer(401, {"detail": "Not authenticated"})
         operation = route.operation_id
+        errors = spec().check_request(operation, request.json)
+        if errors:
+            return Answer(422, {"detail": errors})
+        stubs = self._stubs.get(operation)
+        if stubs:
+            return stubs.popleft()
         implementation = getattr(self, f"_op_{operation}", None)
         if implementation is None:
-            return _Answer(501, {"detail": f"FakeMeibel does not implement {operation}"})
-        errors = spec().check_request(operation, json_body)
-        if errors:
-            return _Answer(422, {"detail": errors})
-        params = spec().params(route, relative)
+            return Answer(501, {"detail": f"FakeMeibel does not implement {operation}"})
         try:
-            answer: _Answer = implementation(
-                params=params, query=query, json=json_body, form=form, files=files
+            answer: Answer = implementation(
+                params=spec().params(route, relative),
+                query=query,
+                json=request.json,
+                form=request.form,
+                files=request.files,
             )
-        except _HTTPError as error:
-            return _Answer(error.status, {"detail": error.detail})
-        if answer.events is None and answer.status == 200:
-            spec().check_response(operation, answer.body)
+        except HTTPError as error:
+            return Answer(error.status, {"detail": error.detail})
+        if answer.events is None and 200 <= answer.status < 300:
+            spec().check_response(operation, answer.body, answer.status)
         return answer
 
     def _record(
@@ -406,10 +237,8 @@ class FakeMeibel(FakeDownloads):
         method: str,
         path: str,
         query: dict[str, str],
-        route: Any,
-        json_body: Any,
-        form: dict[str, str],
-        files: list[FilePart],
+        route: Route | None,
+        request: Body,
         headers: dict[str, str],
     ) -> None:
         self.requests.append(
@@ -418,356 +247,54 @@ class FakeMeibel(FakeDownloads):
                 path=path,
                 query=query,
                 operation_id=None if route is None else route.operation_id,
-                json=json_body,
-                form=form,
-                files=files,
+                json=request.json,
+                form=request.form,
+                files=request.files,
                 headers=headers,
             )
         )
 
-    def _id(self, prefix: str) -> str:
-        self._counter += 1
-        return f"{prefix}_{self._counter}"
 
-    def _session(self, session_id: str) -> FakeSession:
-        session = self.sessions.get(session_id)
-        if session is None:
-            raise _HTTPError(404, f"Session {session_id} not found")
-        return session
+def _stub_item(item: Any, status: int, headers: Mapping[str, str] | None) -> dict[str, Any]:
+    """A `sequence` item as stub() arguments: a dict of json/status/headers, or a JSON value."""
+    is_spec = (
+        isinstance(item, dict)
+        and set(item) <= _STUB_KEYS
+        and ("json" in item or isinstance(item.get("status"), int))
+    )
+    if not is_spec:
+        return {"json": item, "status": status, "headers": headers}
+    return {
+        "json": item.get("json", _MISSING),
+        "status": item.get("status", status),
+        "headers": item.get("headers", headers),
+    }
 
-    def _next_reply(self) -> _Reply:
-        if self._replies:
-            return self._replies.popleft()
-        return _Reply(DEFAULT_REPLY, None, None, [], 0.0, None)
 
-    # ----- operations: each takes params/query/json/form/files, returns an _Answer ----------
-
-    def _op_createSession(self, *, params: dict[str, str], **_: Any) -> _Answer:
-        session = FakeSession(self._id("session"), params["agent_id"], _now())
-        self.sessions[session.id] = session
-        body = {"session_id": session.id, "agent_id": session.agent_id}
-        return _Answer(200, {**body, "created_at": session.created_at})
-
-    def _op_getSession(self, *, params: dict[str, str], **_: Any) -> _Answer:
-        session = self._session(params["session_id"])
-        messages = [
-            {
-                "role": "user" if item["type"] == "user_message" else "assistant",
-                "message": item["message"],
-                "signal_id": item["signal_id"],
-                "timestamp": item["timestamp"],
-            }
-            for item in session.messages
-            if item["type"] in ("user_message", "agent_response")
-        ]
-        tools = [
-            {
-                "tool_id": item["tool_id"],
-                "tool_call": {
-                    "tool_name": item["tool_name"],
-                    "arguments": item["arguments"],
-                    "sequence": None,
-                    "timestamp": item["timestamp"],
-                },
-                "tool_result": {
-                    "tool_name": item["tool_name"],
-                    "result": json.dumps(item["result"]),
-                    "sequence": None,
-                    "timestamp": item["timestamp"],
-                },
-            }
-            for item in session.messages
-            if item["type"] == "tool_call"
-        ]
-        parsing = [
-            {
-                "file_id": f"file_{index}",
-                "filename": part.filename,
-                "parse_start": None,
-                "parse_complete": None,
-            }
-            for index, part in enumerate(session.files, start=1)
-        ]
-        body = {
-            "session_id": session.id,
-            "created_at": session.created_at,
-            "agent_id": session.agent_id,
-            "agent_name": None,
-            "version": None,
-            "status": "active",
-            "messages": messages,
-            "tool_activity": tools,
-            "token_usage": [],
-            "file_parsing": parsing,
-            "result": [],
-        }
-        return _Answer(200, body)
-
-    def _op_getSessionMessages(self, *, params: dict[str, str], **_: Any) -> _Answer:
-        session = self._session(params["session_id"])
-        body = {
-            "agent_id": session.agent_id,
-            "agent_name": None,
-            "version": None,
-            "messages": [dict(item) for item in session.messages],
-        }
-        return _Answer(200, body)
-
-    def _history(
-        self, session: FakeSession, reply: _Reply, signal_id: str, *, completed: bool
-    ) -> None:
-        if not completed:
-            return
-        for index, call in enumerate(reply.tool_calls, start=1):
-            session.messages.append(
-                {
-                    "type": "tool_call",
-                    "tool_id": f"{signal_id}_tool_{index}",
-                    "tool_name": call.name,
-                    "arguments": call.arguments,
-                    "result": call.result,
-                    "signal_id": signal_id,
-                    "timestamp": _now(),
-                }
-            )
-        session.messages.append(
-            {
-                "type": "agent_response",
-                "message": reply.text,
-                "signal_id": signal_id,
-                "timestamp": _now(),
-            }
+def _stub_answer(
+    operation_id: str, json: Any, status: int, headers: Mapping[str, str] | None
+) -> Answer:
+    """The answer a stub sends, checked against the spec for `status`."""
+    content = spec().response_content(operation_id, status)
+    if json is _MISSING:
+        json = None
+        if status >= 400:
+            phrase = http.HTTPStatus(status).phrase
+            item = {"type": "value_error", "loc": ["body"], "msg": phrase, "input": None}
+            json = {"detail": [item] if status == 422 else phrase}
+    if content is None and 200 <= status < 300:
+        declared = ", ".join(spec().operations[operation_id]["responses"])
+        raise FakeSchemaError(
+            f"{operation_id}: the spec declares no {status} answer (it declares {declared})"
         )
-
-    def _user_turn(self, session: FakeSession, message: str, signal_id: str) -> None:
-        session.messages.append(
-            {
-                "type": "user_message",
-                "message": message,
-                "signal_id": signal_id,
-                "timestamp": _now(),
-            }
-        )
-
-    def _op_sendChatMessage(
-        self, *, params: dict[str, str], json: dict[str, Any], **_: Any
-    ) -> _Answer:
-        session = self._session(params["session_id"])
-        message = json["user_message"]
-        self.chats.append(RecordedChat(session.id, message, False, dict(json), []))
-        reply = self._next_reply()
-        signal_id = self._id("signal")
-        response: dict[str, Any] = {"message": reply.text}
-        if reply.sources is not None:
-            response["sources"] = reply.sources
-        if reply.follow_up_questions is not None:
-            response["follow_up_questions"] = reply.follow_up_questions
-        body: dict[str, Any] = {
-            "signal_id": signal_id,
-            "assistant_response": reply.text,
-            "response": response,
-        }
-        if reply.tool_calls:
-            body["tool_activity"] = [
-                {
-                    "tool_id": f"{signal_id}_tool_{index}",
-                    "tool_name": call.name,
-                    "arguments": call.arguments,
-                    "result": call.result,
-                    "timestamp": _now(),
-                }
-                for index, call in enumerate(reply.tool_calls, start=1)
-            ]
-        # Validate before the history changes, so a bad script leaves no half-written turn.
-        spec().check_response("sendChatMessage", body)
-        self._user_turn(session, message, signal_id)
-        self._history(session, reply, signal_id, completed=True)
-        return _Answer(200, body)
-
-    def _op_sendChatMessageStream(
-        self, *, params: dict[str, str], form: dict[str, str], files: list[FilePart], **_: Any
-    ) -> _Answer:
-        session = self._session(params["session_id"])
-        message = form.get("user_message", "")
-        self.chats.append(RecordedChat(session.id, message, True, dict(form), list(files)))
-        reply = self._next_reply()
-        signal_id = self._id("signal")
-        events = self._stream_events(reply, signal_id)
-        completed = reply.drop_after is None
-        if reply.drop_after is not None:
-            kept = 0
-            cut: list[bytes | float] = []
-            for chunk in events:
-                if isinstance(chunk, bytes):
-                    if kept >= reply.drop_after:
-                        break
-                    kept += 1
-                cut.append(chunk)
-            events = cut
-        self._user_turn(session, message, signal_id)
-        session.files.extend(files)
-        self._history(session, reply, signal_id, completed=completed)
-        return _Answer(200, events=events, drop=not completed)
-
-    def _stream_events(self, reply: _Reply, signal_id: str) -> list[bytes | float]:
-        """The whole stream, every event validated before anything is sent."""
-        check = spec().check_event
-        sequence = 0
-        chunks: list[bytes | float] = []
-
-        def emit(name: str, data: dict[str, Any]) -> None:
-            check(_STREAM, name, data)
-            encoded = json.dumps(data, separators=(",", ":"))
-            chunks.append(f"event: {name}\ndata: {encoded}\n\n".encode())
-
-        def envelope(kind: str, **fields: Any) -> dict[str, Any]:
-            nonlocal sequence
-            sequence += 1
-            disposition = "final" if kind == "completion" else "partial"
-            return {
-                "type": kind,
-                "disposition": disposition,
-                "sequence": str(sequence),
-                "timestamp": _now(),
-                **fields,
-            }
-
-        emit("connected", {"signal_id": signal_id})
-        emit("status", envelope("status", content="Thinking"))
-        for index, call in enumerate(reply.tool_calls, start=1):
-            tool_id = f"{signal_id}_tool_{index}"
-            emit(
-                "tool_call",
-                envelope(
-                    "tool_call", tool_id=tool_id, tool_name=call.name, arguments=call.arguments
-                ),
+    if content is not None:
+        if "text/event-stream" in content:
+            raise FakeSchemaError(
+                f"{operation_id}: the {status} answer is an event stream, which stub() does "
+                "not script (stub an error status instead)"
             )
-            emit("tool_result", envelope("tool_result", tool_id=tool_id, result=call.result))
-        for index, piece in enumerate(_pieces(reply.text)):
-            data = {"message": piece, "clean_message": piece}
-            emit("partial_response", envelope("partial_response", data=data))
-            if index == 0 and reply.pause_after_first > 0:
-                chunks.append(reply.pause_after_first)
-        final: dict[str, Any] = {"message": reply.text, "clean_message": reply.text}
-        if reply.sources is not None:
-            # The event schema leaves sources loose; hold them to the spec's Source, as the
-            # non-streaming reply is, so a script valid in one mode is valid in both.
-            for index, source in enumerate(reply.sources):
-                spec().check_component(_STREAM, "Source", source, f"completion source {index}")
-            final["sources"] = reply.sources
-        if reply.follow_up_questions is not None:
-            final["follow_up_questions"] = reply.follow_up_questions
-        emit("completion", envelope("completion", data=final))
-        chunks.append(b"data: [DONE]\n\n")
-        return chunks
-
-    def _op_listAgents(self, *, query: dict[str, str], **_: Any) -> _Answer:
-        # Agents are implicit: every agent a session was created for, plus "agent_123".
-        names = sorted({"agent_123", *(s.agent_id for s in self.sessions.values())})
-        agents = [
-            {
-                "id": name,
-                "name": name,
-                "display_name": name.replace("_", " ").title(),
-                "version": "1",
-                "type": "chat",
-                "llm_model": "fake-model",
-                "tool_count": 0,
-                "datasource_count": 0,
-            }
-            for name in names
-        ]
-        offset, limit = int(query.get("offset", 0)), int(query.get("limit", 20))
-        page = agents[offset : offset + limit]
-        return _Answer(200, {"data": page, "total": len(agents), "offset": offset, "limit": limit})
-
-    def _op_listDatasources(self, **_: Any) -> _Answer:
-        return _Answer(200, {"datasources": list(self.datasources.values())})
-
-    def _op_createDatasource(self, *, json: dict[str, Any], **_: Any) -> _Answer:
-        now = _now()
-        connector = json.get("connector") or {"type": "cloud_storage"}
-        summary: dict[str, Any] = {"type": connector["type"]}
-        if connector.get("cloud_storage"):
-            summary["cloud_storage"] = {"provider": connector["cloud_storage"]["provider"]}
-        if connector.get("web_crawl"):
-            summary["web_crawl"] = connector["web_crawl"]
-        datasource: dict[str, Any] = {
-            "id": self._id("ds"),
-            "name": json["name"],
-            "description": json.get("description") or "",
-            "connector": summary,
-            "created_at": now,
-            "updated_at": now,
-            "files": {"total": 0},
-        }
-        metadata = json.get("metadata_config")
-        if metadata:
-            datasource["metadata_config"] = {
-                "type": metadata["type"],
-                "fields": metadata.get("fields") or [],
-                "model_id": metadata.get("model_id"),
-            }
-        self.datasources[datasource["id"]] = datasource
-        return _Answer(200, datasource)
-
-    def _datasource(self, datasource_id: str) -> dict[str, Any]:
-        datasource = self.datasources.get(datasource_id)
-        if datasource is None:
-            raise _HTTPError(404, f"Datasource {datasource_id} not found")
-        return datasource
-
-    def _op_getDatasource(self, *, params: dict[str, str], **_: Any) -> _Answer:
-        return _Answer(200, self._datasource(params["datasource_id"]))
-
-    def _op_uploadContent(
-        self, *, params: dict[str, str], files: list[FilePart], **_: Any
-    ) -> _Answer:
-        datasource = self._datasource(params["datasource_id"])
-        if not files:
-            raise _HTTPError(422, [_missing("files")])
-        upload = Upload(datasource["id"], self._id("upload"), list(files))
-        self.uploads.append(upload)
-        datasource["files"] = {"total": datasource["files"]["total"] + len(files)}
-        datasource["updated_at"] = _now()
-        body = {
-            "success": True,
-            "message": f"Uploading {len(files)} file(s)",
-            "datasource_id": datasource["id"],
-            "upload_id": upload.upload_id,
-            "sse_url": f"{_PREFIX}/datasources/uploads/{upload.upload_id}/progress",
-            "estimated_files": len(files),
-            "estimated_size": sum(len(part.data) for part in files),
-        }
-        return _Answer(200, body)
-
-    def _op_parseDocument(self, *, files: list[FilePart], **_: Any) -> _Answer:
-        part = next((part for part in files if part.field == "file"), None)
-        if part is None:
-            raise _HTTPError(422, [_missing("file")])
-        job = ParseJob(self._id("job"), part)
-        self.parse_jobs[job.job_id] = job
-        return _Answer(200, {"job_id": job.job_id, "status": job.status})
-
-    def _op_getDocumentStatus(self, *, params: dict[str, str], **_: Any) -> _Answer:
-        job = self.parse_jobs.get(params["job_id"])
-        if job is None:
-            raise _HTTPError(404, f"Job {params['job_id']} not found")
-        job.status = "completed"
-        filename = job.file.filename or ""
-        body = {
-            "job_id": job.job_id,
-            "status": job.status,
-            "format": filename.rpartition(".")[2].lower() if "." in filename else "unknown",
-            "pages": 1,
-            "elements": 0,
-            "tables": 0,
-            "processing_time_ms": 0,
-            "confidence": None,
-            "error": None,
-        }
-        return _Answer(200, body)
-
-
-def _missing(name: str) -> dict[str, Any]:
-    return {"type": "missing", "loc": ["body", name], "msg": "Field required", "input": None}
+        spec().check_response(operation_id, json, status)
+    if status == 204:
+        return Answer(204, headers=dict(headers) if headers else None)
+    merged = {"Content-Type": "application/json", **(headers or {})}
+    return Answer(status, json, headers=merged)

@@ -1,11 +1,20 @@
-"""What the fake records and what tests script: plain frozen dataclasses."""
+"""What the fake records and what tests script: plain dataclasses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FilePart", "ParseJob", "RecordedChat", "RecordedRequest", "ToolCall", "Upload"]
+__all__ = [
+    "FakeSession",
+    "FilePart",
+    "ParseJob",
+    "RecordedChat",
+    "RecordedRequest",
+    "Reply",
+    "ToolCall",
+    "Upload",
+]
 
 
 @dataclass(frozen=True)
@@ -63,8 +72,31 @@ class Upload:
 
 @dataclass
 class ParseJob:
-    """A parseDocument job; it reports "completed" from the first status request on."""
+    """A parseDocument job: `status` follows its job's (see FakeMeibel.jobs and job_steps)."""
 
     job_id: str
     file: FilePart
-    status: str = "processing"
+    status: str = "queued"
+
+
+@dataclass
+class FakeSession:
+    """A chat session: `messages` holds SessionMessageItem-shaped dicts, oldest first."""
+
+    id: str
+    agent_id: str
+    created_at: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    files: list[FilePart] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A scripted chat reply (FakeMeibel.reply)."""
+
+    text: str
+    sources: list[dict[str, Any]] | None
+    follow_up_questions: list[str] | None
+    tool_calls: list[ToolCall]
+    pause_after_first: float
+    drop_after: int | None

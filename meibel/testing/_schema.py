@@ -59,6 +59,7 @@ class Spec:
         # Literal segments win over parameters: /datasources/uploads/... before /{datasource_id}.
         routes.sort(key=lambda route: route.template.count("{"))
         self.routes = routes
+        self._by_operation = {route.operation_id: route for route in routes}
         self.operations = {
             route.operation_id: document["paths"][route.template][route.method.lower()]
             for route in routes
@@ -98,28 +99,62 @@ class Spec:
                 f"{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}"
             )
 
-    def check_response(self, operation_id: str, body: object) -> None:
-        """Validate a JSON body against the operation's 200 application/json schema."""
-        route = next(r for r in self.routes if r.operation_id == operation_id)
+    def route(self, operation_id: str) -> Route:
+        return self._by_operation[operation_id]
+
+    def response_content(self, operation_id: str, status: int) -> dict[str, Any] | None:
+        """The spec's `content` of the operation's answer with `status`; None if undeclared."""
+        response = self.operations[operation_id]["responses"].get(str(status))
+        return None if response is None else dict(response.get("content", {}))
+
+    def check_response(self, operation_id: str, body: object, status: int = 200) -> None:
+        """Validate a JSON body against the operation's application/json schema for `status`.
+
+        A status the spec declares without content takes no body (None).
+        """
+        content = self.response_content(operation_id, status)
+        what = f"{operation_id}: the {'' if status == 200 else f'{status} '}response body"
+        if content is None:
+            raise FakeSchemaError(f"{operation_id}: the spec declares no {status} answer")
+        if "application/json" not in content:
+            if content:
+                raise FakeSchemaError(f"{what}: the {status} answer is {', '.join(content)}")
+            if body is not None:
+                raise FakeSchemaError(f"{what}: the spec's {status} answer has no content")
+            return
+        route = self.route(operation_id)
         ref = _pointer(
-            "paths", route.template, route.method.lower(), "responses", "200", "content",
+            "paths", route.template, route.method.lower(), "responses", str(status), "content",
             "application/json", "schema",
         )  # fmt: skip
-        self._check(ref, body, f"{operation_id}: the response body")
+        self._check(ref, body, what)
 
     def event_schemas(self, operation_id: str) -> dict[str, str]:
-        """Event name -> schema reference, from the operation's SSE discriminator mapping."""
+        """Event name -> schema reference, from the operation's SSE discriminator mapping.
+
+        Empty for a stream whose events the spec leaves free (one schema for every event).
+        """
         operation = self.operations[operation_id]
         schema = operation["responses"]["200"]["content"]["text/event-stream"]["schema"]
-        mapping: dict[str, str] = schema["discriminator"]["mapping"]
+        mapping: dict[str, str] = schema.get("discriminator", {}).get("mapping", {})
         return mapping
 
     def check_event(self, operation_id: str, name: str, data: object) -> None:
-        """Validate one SSE event ({"event": name, "data": data}) against its event schema."""
-        ref = self.event_schemas(operation_id).get(name)
-        if ref is None:
+        """Validate one SSE event: {"event": name, "data": data} against its event schema, or
+        `data` against the stream's one schema when the spec names no events."""
+        mapping = self.event_schemas(operation_id)
+        if not mapping:
+            route = self.route(operation_id)
+            ref = _pointer(
+                "paths", route.template, route.method.lower(), "responses", "200", "content",
+                "text/event-stream", "schema",
+            )  # fmt: skip
+            self._check(ref, data, f"{operation_id}: the {name!r} event")
+            return
+        event = mapping.get(name)
+        if event is None:
             raise FakeSchemaError(f"{operation_id}: the spec has no event named {name!r}")
-        self._check(ref, {"event": name, "data": data}, f"{operation_id}: the {name!r} event")
+        self._check(event, {"event": name, "data": data}, f"{operation_id}: the {name!r} event")
 
     def check_component(self, operation_id: str, name: str, instance: object, what: str) -> None:
         """Validate against `#/components/schemas/<name>`."""
@@ -130,7 +165,7 @@ class Spec:
         content = self.operations[operation_id].get("requestBody", {}).get("content", {})
         if "application/json" not in content:
             return []
-        route = next(r for r in self.routes if r.operation_id == operation_id)
+        route = self.route(operation_id)
         ref = _pointer(
             "paths", route.template, route.method.lower(), "requestBody", "content",
             "application/json", "schema",

@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ._fake import FakeMeibel
+from ._answer import SSE_HEADERS, Handler, content_headers
 
 __all__ = ["FakeServer"]
 
 
-class FakeServer:
-    """Serves a FakeMeibel until closed; streams are chunked, one flush per event."""
+class _QuietServer(ThreadingHTTPServer):
+    """A threaded server that says nothing when a client goes away mid-answer (as clients may)."""
 
-    def __init__(self, fake: FakeMeibel) -> None:
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class FakeServer:
+    """Serves a Handler (a FakeMeibel) until closed; streams are chunked, one flush per event.
+
+    Each request is answered on its own thread; schema errors are answered as 500s.
+    """
+
+    def __init__(self, fake: Handler) -> None:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
@@ -54,15 +67,14 @@ class FakeServer:
                 if answer.events is None:
                     content = answer.json_bytes()
                     # A file answer brings its own headers; every other answer is JSON.
-                    headers = answer.headers or {"Content-Type": "application/json"}
-                    for name, value in headers.items():
+                    for name, value in content_headers(answer).items():
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(content)))
                     self.end_headers()
                     self.wfile.write(content)
                     return
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Cache-Control", "no-cache")
+                for name, value in SSE_HEADERS.items():
+                    self.send_header(name, value)
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 self.wfile.flush()
@@ -84,7 +96,7 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="FakeMeibel", daemon=True

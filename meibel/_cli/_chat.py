@@ -1,25 +1,12 @@
-"""`python -m meibel chat --agent AGENT_ID`: an interactive terminal chat.
-
-Replies stream as they arrive; citations follow them. `/attach PATH` adds a file to the next
-message, `/quit` (or end of input) leaves. The key comes from MEIBEL_API_KEY and the server from
-MEIBEL_BASE_URL, or `--fake` chats with the built-in fake server (no key, no network; it needs
-the `[testing]` extra). `meibel --version` prints the package and API versions.
-"""
+"""`meibel chat --agent ID`: the interactive terminal chat."""
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ._client import MeibelClient
-from ._exceptions import MeibelError
-from ._extras import MissingExtraError
-from ._version import __api_version__, __version__
-
-VERSION = f"meibel-sdk {__version__} (Meibel API {__api_version__})"
+from .._client import MeibelClient
+from .._exceptions import MeibelError
 
 HELP = "Type a message. /attach PATH adds a file to the next message; /quit leaves."
 
@@ -64,29 +51,3 @@ def chat(client: MeibelClient, agent_id: str, stdin: TextIO, stdout: TextIO) -> 
             print(file=stdout)
         except MeibelError as error:
             print(f"\nerror: {error}", file=stdout)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="meibel", description="Meibel AI from the terminal.")
-    parser.add_argument("--version", action="version", version=VERSION)
-    commands = parser.add_subparsers(dest="command", required=True)
-    chat_command = commands.add_parser("chat", help="chat with an agent, replies streamed")
-    chat_command.add_argument("--agent", required=True, help="the agent's id")
-    chat_command.add_argument(
-        "--fake",
-        action="store_true",
-        help="use the built-in fake server (needs the [testing] extra)",
-    )
-    args = parser.parse_args(argv)
-    try:
-        if args.fake:
-            from .testing import FakeMeibel
-
-            client = FakeMeibel().client()
-        else:
-            client = MeibelClient()
-    except (MeibelError, MissingExtraError) as error:
-        print(f"meibel: {error}", file=sys.stderr)
-        return 2
-    with client:
-        return chat(client, args.agent, sys.stdin, sys.stdout)

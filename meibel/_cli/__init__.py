@@ -1,0 +1,86 @@
+"""`meibel`: the Meibel API from the terminal (docs/cli.md; `python -m meibel` too).
+
+`agents list`, `datasources list|create`, `upload`, `parse`, `download`, `ingest status|wait` and
+the interactive `chat`. The key comes from MEIBEL_API_KEY and the server from MEIBEL_BASE_URL, or
+`--fake` runs against the built-in fake (no key, no network; it needs the `[testing]` extra).
+Errors are one line on stderr, `meibel: <message>`, with exit status 1 (2 for usage errors, a
+missing key or extra); `--debug` adds the traceback. `meibel --version` prints the versions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from .._client import MeibelClient
+from .._exceptions import MeibelError
+from .._extras import MissingExtraError
+from ._chat import chat
+from ._commands import CommandFailed, Output, UsageError, one_line
+from ._parser import VERSION, build_parser
+
+__all__ = ["VERSION", "chat", "main"]
+
+# The datasource `--fake` always holds (besides any the command names).
+FAKE_DATASOURCE = "ds_demo"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit status (argparse exits 2 itself on usage errors)."""
+    args = build_parser().parse_args(argv)
+    try:
+        client = _fake_client(args) if args.fake else _client()
+    except (UsageError, MissingExtraError, MeibelError) as error:
+        return _fail(error, 2, args.debug)
+    try:
+        with client:
+            return int(args.handler(client, args, Output(args, sys.stdout, sys.stderr)))
+    except UsageError as error:
+        return _fail(error, 2, args.debug)
+    except (MeibelError, OSError, CommandFailed) as error:
+        return _fail(error, 1, args.debug)
+    except KeyboardInterrupt as error:
+        return _fail(error, 130, args.debug)
+
+
+def _client() -> MeibelClient:
+    if not os.environ.get("MEIBEL_API_KEY"):
+        raise UsageError(
+            "no API key: set MEIBEL_API_KEY (and MEIBEL_BASE_URL for another server), "
+            "or try the built-in fake with --fake"
+        )
+    return MeibelClient()
+
+
+def _fake_client(args: argparse.Namespace) -> MeibelClient:
+    """A client of a fresh in-process fake holding `ds_demo` and the datasource the command names.
+
+    Nothing outlives the command. For `ingest` commands the datasource has an ingest run under
+    way, so there is something to show and to wait for.
+    """
+    from ..models import CreateDatasourceRequest
+    from ..testing import FakeMeibel
+
+    fake = FakeMeibel()
+    client = fake.client()
+    named: str | None = getattr(args, "datasource", None)
+    for datasource_id in dict.fromkeys(filter(None, (FAKE_DATASOURCE, named))):
+        name = "Demo" if datasource_id == FAKE_DATASOURCE else datasource_id
+        created = client.datasources.create_datasource(body=CreateDatasourceRequest(name=name))
+        # The fake numbers its datasources: give this one the id the command uses.
+        record = fake.datasources.pop(created.id)
+        fake.datasources[datasource_id] = {**record, "id": datasource_id}
+        fake.tables[datasource_id] = fake.tables.pop(created.id, {})
+    if args.command == "ingest" and named:
+        client.ingest.trigger_ingest(named)
+    return client
+
+
+def _fail(error: BaseException, status: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    print(f"meibel: {one_line(error)}", file=sys.stderr, flush=True)
+    return status

@@ -1,0 +1,371 @@
+"""The commands: each takes a client and its arguments, prints, and returns an exit status.
+
+Results go to stdout (a table or a few lines; one JSON document under `--json`), progress to
+stderr (see _progress.py). Errors are raised and printed as one line by `main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import errno
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .._client import MeibelClient
+from .._download import DEFAULT_FILENAME, Download
+from .._files import safe_name
+from .._generated import known
+from ._progress import Progress, progress, size
+
+if TYPE_CHECKING:
+    from ..models import DocumentStatus, IngestStatusResponse
+
+__all__ = ["CommandFailed", "Output", "UsageError", "jsonable", "one_line"]
+
+# The waiters' polling pace against the fake, whose jobs move on at every poll.
+FAKE_POLL_INTERVAL = 0.05
+
+
+class CommandFailed(Exception):
+    """The command ran but did not succeed (a job ended failed, files did not upload): exit 1."""
+
+
+class UsageError(Exception):
+    """The command cannot run as asked or configured (no API key, a bad pattern): exit 2."""
+
+
+class Output:
+    """Where a command's results and progress go."""
+
+    def __init__(self, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
+        self.json: bool = args.json
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def result(self, document: object, lines: Callable[[], Iterable[str]]) -> None:
+        """`document` as JSON under --json, else the text `lines()` gives."""
+        if self.json:
+            print(json.dumps(jsonable(document), indent=2, default=str), file=self.stdout)
+        else:
+            for line in lines():
+                print(line, file=self.stdout)
+
+    def progress(self) -> Progress:
+        # Under --json, plain progress lines would only be noise for a script reading stderr.
+        return progress(self.stderr, lines=not self.json)
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line; local file errors as `PATH: reason`."""
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(error, FileExistsError):
+        return f"{error.filename}: exists (pass --overwrite to replace it)"
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"{error.filename}: {error.strerror or error}"
+    text = str(error) or type(error).__name__
+    return re.sub(r"\s*\n\s*", " ", text).strip()
+
+
+def jsonable(value: object) -> object:
+    """Models as their to_dict(), dataclasses as dicts, paths as strings, recursively."""
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):  # a NamedTuple
+        return {key: jsonable(item) for key, item in value._asdict().items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(item) for item in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, BaseException):
+        return str(value)
+    return value
+
+
+def table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [headers, *rows]
+    ]
+
+
+def _existing(path: str, *, folder: bool) -> Path:
+    """`path`, checked before anything is sent: a missing file fails in one clear line."""
+    target = Path(path).expanduser()
+    if not target.exists():
+        raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
+    if folder and not target.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", path)
+    if not folder and target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder, not a file", path)
+    return target
+
+
+def _wait_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.poll_interval is not None:
+        options["poll_interval"] = args.poll_interval
+    elif args.fake:
+        options["poll_interval"] = FAKE_POLL_INTERVAL
+    return options
+
+
+# ----- agents, datasources ------------------------------------------------------------------
+
+
+def agents_list(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    agents = list(client.agents.list_agents())
+    rows = [[a.id, a.name, a.type_, a.version] for a in agents]
+    headers = ["ID", "NAME", "TYPE", "VERSION"]
+    out.result(agents, lambda: table(headers, rows) if rows else ["no agents"])
+    return 0
+
+
+def datasources_list(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    listing = client.datasources.list_datasources()
+    rows = []
+    for datasource in listing.datasources:
+        files = known(datasource.files)
+        total = "" if files is None else str(files.total)
+        rows.append([datasource.id, datasource.name, total, datasource.updated_at])
+    headers = ["ID", "NAME", "FILES", "UPDATED"]
+    out.result(listing, lambda: table(headers, rows) if rows else ["no datasources"])
+    return 0
+
+
+def datasources_create(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    from ..models import CreateDatasourceRequest
+
+    request = CreateDatasourceRequest(name=args.name)
+    if args.description:
+        request.description = args.description
+    datasource = client.datasources.create_datasource(body=request)
+    out.result(datasource, lambda: [f"created {datasource.id} ({datasource.name})"])
+    return 0
+
+
+# ----- upload, ingest ---------------------------------------------------------------------------
+
+
+def _ingest_lines(status: IngestStatusResponse) -> list[str]:
+    lines = [f"ingest {status.datasource_id}: {status.status}"]
+    for method in known(status.methods) or []:
+        counts = [f"{known(method.processed_files) or 0}/{known(method.total_files) or 0} files"]
+        counts += [
+            f"{count} {name}"
+            for name in ("adds", "updates", "warnings", "errors")
+            if (count := known(getattr(method, name)))
+        ]
+        lines.append(f"  {method.method}: {', '.join(counts)}")
+    return lines
+
+
+def _ingest_progress(bar: Progress) -> Callable[[Any], None]:
+    def report(status: IngestStatusResponse) -> None:
+        methods = known(status.methods) or []
+        done = sum(known(m.processed_files) or 0 for m in methods)
+        total = sum(known(m.total_files) or 0 for m in methods)
+        files = f", {done}/{total} files" if total else ""
+        bar.update(f"ingest {status.datasource_id}: {status.status}{files}", done, total or None)
+
+    return report
+
+
+def _wait_for_ingest(
+    client: MeibelClient, datasource_id: str, args: argparse.Namespace, out: Output
+) -> IngestStatusResponse:
+    bar = out.progress()
+    try:
+        status = client.ingest.wait(
+            datasource_id, on_progress=_ingest_progress(bar), **_wait_options(args)
+        )
+    finally:
+        bar.close()
+    return status
+
+
+def ingest_status(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    status = client.ingest.get_ingest_status(args.datasource)
+    out.result(status, lambda: _ingest_lines(status))
+    return 0
+
+
+def ingest_wait(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    # The waiter rides out connection errors until its timeout; a server that cannot be reached
+    # (or a datasource that does not exist) at the start should fail at once instead.
+    client.ingest.get_ingest_status(args.datasource)
+    status = _wait_for_ingest(client, args.datasource, args, out)
+    out.result(status, lambda: _ingest_lines(status))
+    return 0
+
+
+def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    folder = _existing(args.folder, folder=True)
+    bar = out.progress()
+    sent = 0
+
+    def report_bytes(done: int, total: int | None, current_file: str | None) -> None:
+        nonlocal sent
+        if not done:  # nothing sent yet: nothing to say (a dead server says it in one line)
+            return
+        sent = done
+        of = f" of {size(total)}" if total is not None else ""
+        current = f", {current_file}" if current_file else ""
+        bar.update(f"uploaded {size(done)}{of}{current}", done, total)
+
+    try:
+        report = client.file_upload.upload_folder(
+            args.datasource,
+            folder,
+            pattern=args.pattern,
+            include_hidden=args.include_hidden,
+            trigger_ingest=args.ingest or args.wait,
+            on_progress=report_bytes,
+        )
+    except ValueError as error:  # raised before any upload: the arguments are wrong
+        raise UsageError(f"--pattern: {error}") from error
+    finally:
+        bar.close()
+    ingest = None
+    if args.wait and report.ingest is not None:
+        ingest = _wait_for_ingest(client, args.datasource, args, out)
+
+    def lines() -> list[str]:
+        summary = f"uploaded {len(report.uploaded)} files ({size(sent)}) to {args.datasource}"
+        if report.skipped:
+            summary += f", skipped {len(report.skipped)}"
+        if report.failed:
+            summary += f", {len(report.failed)} failed"
+        failures = [f"  failed {_shown(path, folder)}: {one_line(e)}" for path, e in report.failed]
+        return [summary, *failures, *(_ingest_lines(ingest) if ingest is not None else [])]
+
+    out.result({"upload": report, "ingest": ingest}, lines)
+    if report.failed:
+        count = len(report.uploaded) + len(report.failed)
+        first, reason = report.failed[0]
+        raise CommandFailed(
+            f"{len(report.failed)} of {count} files failed to upload "
+            f"(first {_shown(first, folder)}: {one_line(reason)})"
+        )
+    if report.ingest_error is not None:
+        raise CommandFailed(f"the ingest was not started: {one_line(report.ingest_error)}")
+    return 0
+
+
+def _shown(path: Path, folder: Path) -> str:
+    return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+
+
+# ----- documents, downloads ---------------------------------------------------------------------
+
+
+def _document_line(status: DocumentStatus) -> str:
+    details = [
+        f"{value} {name[:-1] if value == 1 else name}"
+        for name in ("pages", "elements", "tables")
+        if (value := known(getattr(status, name))) is not None
+    ]
+    if (elapsed := known(status.processing_time_ms)) is not None:
+        details.append(f"{elapsed} ms")
+    if error := known(status.error):
+        details.append(f"error: {error}")
+    line = f"parse {status.job_id}: {status.status}"
+    return f"{line} ({', '.join(details)})" if details else line
+
+
+def _job_progress(bar: Progress, label: str) -> Callable[[Any], None]:
+    """Report a job's status models and progress events as `label: state`."""
+
+    def report(update: object) -> None:
+        state = getattr(update, "status", None)
+        data = getattr(update, "data", None)
+        percent = None
+        if isinstance(data, dict):
+            state = data.get("status", state)
+            percent = data.get("progress")
+        if not isinstance(state, str):
+            state = str(getattr(update, "type", "working"))
+        if isinstance(percent, int | float) and not isinstance(percent, bool):
+            bar.update(f"{label}: {state}, {percent:g}%", percent, 100)
+        else:
+            bar.update(f"{label}: {state}")
+
+    return report
+
+
+def _saver(bar: Progress, verb: str) -> Callable[[int, int | None, str | None], None]:
+    def report(done: int, total: int | None, name: str | None) -> None:
+        if not done:
+            return
+        of = f" of {size(total)}" if total else ""
+        bar.update(f"{verb} {size(done)}{of}" + (f", {name}" if name else ""), done, total)
+
+    return report
+
+
+def _save(download: Download, output: str, overwrite: bool, out: Output) -> tuple[Path, int]:
+    """Save a Download to `output` (a file, or a folder for the server's filename)."""
+    target = Path(output).expanduser()
+    if target.is_dir():
+        target = target / safe_name(download.filename or DEFAULT_FILENAME)
+    bar = out.progress()
+    try:
+        written = download.save(target, overwrite=overwrite, on_progress=_saver(bar, "downloaded"))
+    finally:
+        bar.close()
+    return target, written
+
+
+def parse(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    path = _existing(args.file, folder=False)
+    job = client.documents.parse_document(file=path)
+    if not (args.wait or args.output):
+        out.result(job, lambda: [f"parse {job.job_id}: {job.status}"])
+        return 0
+    bar = out.progress()
+    try:
+        status = client.documents.wait(
+            job.job_id, on_progress=_job_progress(bar, f"parse {job.job_id}"), **_wait_options(args)
+        )
+    finally:
+        bar.close()
+    saved: list[str] = []
+    if args.output:
+        download = client.documents.get_document_result(job.job_id, format_=args.format)
+        target, written = _save(download, args.output, args.overwrite, out)
+        saved.append(f"saved {target} ({size(written)})")
+    out.result(status, lambda: [_document_line(status), *saved])
+    return 0
+
+
+def download(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    file = client.datasource_downloads.download_file(args.datasource, args.job)
+    target, written = _save(file, args.output, args.overwrite, out)
+    document = {
+        "path": str(target),
+        "bytes": written,
+        "filename": file.filename,
+        "content_type": file.content_type,
+    }
+    out.result(document, lambda: [f"saved {target} ({size(written)})"])
+    return 0
+
+
+def chat(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    from ._chat import chat
+
+    return chat(client, args.agent, sys.stdin, out.stdout)

@@ -1,0 +1,146 @@
+"""The command line: `meibel [--json] [--fake] [--debug] COMMAND ...` (see docs/cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from .._version import __api_version__, __version__
+from . import _commands as commands
+
+VERSION = f"meibel-sdk {__version__} (Meibel API {__api_version__})"
+
+EPILOG = """\
+The key comes from MEIBEL_API_KEY and the server from MEIBEL_BASE_URL; --fake uses the built-in
+fake instead (no key, no network; needs the [testing] extra).
+
+exit status: 0 done; 1 the API, the network, a job or a local file failed; 2 a usage error,
+no API key, or a missing extra. Errors are one line on stderr (a traceback with --debug).
+"""
+
+FORMATS = ("markdown", "annotated", "docling", "json")
+
+
+def _options(parser: argparse.ArgumentParser, *, on_command: bool) -> None:
+    """The global options, accepted before the command and after it."""
+    # After the command they must not reset what was given before it: a subcommand's defaults
+    # overwrite the main parser's, so there they have none.
+    default = argparse.SUPPRESS if on_command else False
+    parser.add_argument(
+        "--json", action="store_true", default=default, help="print one JSON document on stdout"
+    )
+    parser.add_argument(
+        "--fake",
+        action="store_true",
+        default=default,
+        help="use the built-in fake: no key, no network (needs the [testing] extra)",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks of errors"
+    )
+
+
+def _seconds(*, zero: bool) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (value >= 0 if zero else value > 0):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number of seconds {'>= 0' if zero else '> 0'}"
+            )
+        return value
+
+    return parse
+
+
+def _wait_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=_seconds(zero=True),
+        metavar="SECONDS",
+        help="give up waiting after this long (default: 600)",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=_seconds(zero=False),
+        metavar="SECONDS",
+        help="first pause between status requests, doubling up to 10 s (default: 1)",
+    )
+
+
+Handler = Callable[..., int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meibel",
+        description="Meibel AI from the terminal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=VERSION)
+    _options(parser, on_command=False)
+    top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        group: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        handler: Handler,
+        help: str,
+    ) -> argparse.ArgumentParser:
+        sub = group.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+        _options(sub, on_command=True)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def group(name: str, help: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+        sub = top.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+        _options(sub, on_command=True)
+        return sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    agents = group("agents", "the account's agents")
+    command(agents, "list", commands.agents_list, "list the agents, every page")
+
+    datasources = group("datasources", "the account's datasources")
+    command(datasources, "list", commands.datasources_list, "list the datasources")
+    create = command(datasources, "create", commands.datasources_create, "create a datasource")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--description", default="", help="what it holds")
+
+    sub = command(top, "upload", commands.upload, "upload every file of a folder to a datasource")
+    sub.add_argument("folder", metavar="FOLDER")
+    sub.add_argument("--datasource", required=True, metavar="ID", help="the datasource's id")
+    sub.add_argument("--pattern", default="**/*", help="which files, as a glob (default: all)")
+    sub.add_argument("--include-hidden", action="store_true", help="upload dotfiles too")
+    sub.add_argument("--ingest", action="store_true", help="start an ingest once uploaded")
+    sub.add_argument("--wait", action="store_true", help="start an ingest and wait until it ends")
+    _wait_options(sub)
+
+    sub = command(top, "parse", commands.parse, "parse a document")
+    sub.add_argument("file", metavar="FILE")
+    sub.add_argument("--wait", action="store_true", help="wait until the parse ends")
+    sub.add_argument(
+        "-o", "--output", metavar="OUT", help="save the result there (a file or folder; waits)"
+    )
+    sub.add_argument("--format", choices=FORMATS, default="markdown", help="the result's format")
+    sub.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    _wait_options(sub)
+
+    sub = command(top, "download", commands.download, "save the file a download job built")
+    sub.add_argument("datasource", metavar="DATASOURCE")
+    sub.add_argument("job", metavar="JOB")
+    sub.add_argument("-o", "--output", required=True, metavar="OUT", help="a file or folder")
+    sub.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+
+    ingest = group("ingest", "a datasource's ingest runs")
+    sub = command(ingest, "status", commands.ingest_status, "the latest ingest run's status")
+    sub.add_argument("datasource", metavar="DATASOURCE")
+    sub = command(ingest, "wait", commands.ingest_wait, "wait until the ingest run ends")
+    sub.add_argument("datasource", metavar="DATASOURCE")
+    _wait_options(sub)
+
+    sub = command(top, "chat", commands.chat, "chat with an agent, replies streamed")
+    sub.add_argument("--agent", required=True, help="the agent's id")
+    return parser

@@ -1,0 +1,141 @@
+"""In-process transports: httpx2.MockTransport handlers over any Handler, and client factories."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import httpx2
+
+from ._answer import SSE_HEADERS, Answer, Handler, content_headers
+
+if TYPE_CHECKING:
+    from meibel import AsyncMeibelClient, MeibelClient
+
+__all__ = ["FAKE_API_KEY", "FAKE_BASE_URL", "Transports", "async_handler", "sync_handler"]
+
+FAKE_BASE_URL = "http://fake.meibel.test/v2"
+FAKE_API_KEY = "fake-key"
+
+
+class _SyncEvents(httpx2.SyncByteStream):
+    def __init__(self, chunks: list[bytes | float], drop: bool) -> None:
+        self._chunks = chunks
+        self._drop = drop
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            if isinstance(chunk, float):
+                time.sleep(chunk)
+            else:
+                yield chunk
+        if self._drop:
+            raise httpx2.RemoteProtocolError("peer closed connection (FakeMeibel drop_after)")
+
+
+class _AsyncEvents(httpx2.AsyncByteStream):
+    def __init__(self, chunks: list[bytes | float], drop: bool) -> None:
+        self._chunks = chunks
+        self._drop = drop
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            if isinstance(chunk, float):
+                await anyio.sleep(chunk)
+            else:
+                yield chunk
+        if self._drop:
+            raise httpx2.RemoteProtocolError("peer closed connection (FakeMeibel drop_after)")
+
+
+def _answer(handler: Handler, request: httpx2.Request, body: bytes) -> Answer:
+    return handler.handle(
+        request.method,
+        request.url.raw_path.decode("ascii"),
+        dict(request.headers),
+        body,
+        raise_schema_errors=True,
+    )
+
+
+def sync_handler(handler: Handler) -> Callable[[httpx2.Request], httpx2.Response]:
+    """A MockTransport handler answering with `handler`."""
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        # Read the stream itself: the SDK swaps in its multipart stream after building the
+        # request, so `request.content` would be the empty body httpx2 cached at build time.
+        stream = request.stream
+        body = b"".join(stream) if isinstance(stream, httpx2.SyncByteStream) else request.content
+        reply = _answer(handler, request, body)
+        if reply.events is not None:
+            events = _SyncEvents(reply.events, reply.drop)
+            return httpx2.Response(reply.status, headers=SSE_HEADERS, stream=events)
+        return httpx2.Response(
+            reply.status, content=reply.json_bytes(), headers=content_headers(reply)
+        )
+
+    return answer
+
+
+def async_handler(
+    handler: Handler,
+) -> Callable[[httpx2.Request], Coroutine[None, None, httpx2.Response]]:
+    """An async MockTransport handler answering with `handler`."""
+
+    async def answer(request: httpx2.Request) -> httpx2.Response:
+        stream = request.stream
+        if isinstance(stream, httpx2.AsyncByteStream):
+            body = b"".join([chunk async for chunk in stream])
+        else:
+            body = request.content
+        reply = _answer(handler, request, body)
+        if reply.events is not None:
+            events = _AsyncEvents(reply.events, reply.drop)
+            return httpx2.Response(reply.status, headers=SSE_HEADERS, stream=events)
+        return httpx2.Response(
+            reply.status, content=reply.json_bytes(), headers=content_headers(reply)
+        )
+
+    return answer
+
+
+class Transports:
+    """The client factories of a Handler (FakeMeibel): everything answered in process."""
+
+    if TYPE_CHECKING:
+
+        def handle(
+            self,
+            method: str,
+            target: str,
+            headers: Mapping[str, str],
+            body: bytes,
+            *,
+            raise_schema_errors: bool,
+        ) -> Answer: ...
+
+    def http_client(self) -> httpx2.Client:
+        """An httpx2.Client whose requests this fake answers in process."""
+        return httpx2.Client(transport=httpx2.MockTransport(sync_handler(self)))
+
+    def async_http_client(self) -> httpx2.AsyncClient:
+        """An httpx2.AsyncClient whose requests this fake answers in process."""
+        return httpx2.AsyncClient(transport=httpx2.MockTransport(async_handler(self)))
+
+    def client(self, **options: Any) -> MeibelClient:
+        """A MeibelClient talking to this fake in process (`options` go to MeibelClient)."""
+        from meibel import MeibelClient
+
+        options.setdefault("api_key", FAKE_API_KEY)
+        options.setdefault("base_url", FAKE_BASE_URL)
+        return MeibelClient(http_client=self.http_client(), **options)
+
+    def async_client(self, **options: Any) -> AsyncMeibelClient:
+        """An AsyncMeibelClient talking to this fake in process."""
+        from meibel import AsyncMeibelClient
+
+        options.setdefault("api_key", FAKE_API_KEY)
+        options.setdefault("base_url", FAKE_BASE_URL)
+        return AsyncMeibelClient(http_client=self.async_http_client(), **options)
