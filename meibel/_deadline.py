@@ -8,7 +8,7 @@ and DeadlineStream checks the clock after every chunk of the body, so the call e
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 
 import httpx2
 
@@ -33,7 +33,8 @@ class Deadline:
     def cap(self, request: httpx2.Request, timeouts: dict[str, float | None]) -> None:
         """Set `request`'s timeouts to `timeouts`, none longer than the time left."""
         left = max(self.remaining(), 0.001)
-        if all(value is not None and value <= left for value in timeouts.values()):
+        values = timeouts.values()
+        if None not in values and max(values) <= left:  # type: ignore[type-var,operator]
             request.extensions["timeout"] = timeouts  # the usual case: the deadline is far
             return
         request.extensions["timeout"] = {
@@ -61,9 +62,11 @@ class DeadlineStream(httpx2.SyncByteStream, httpx2.AsyncByteStream):
             )
 
     def __iter__(self) -> Iterator[bytes]:
-        assert isinstance(self._stream, httpx2.SyncByteStream)
-        for chunk in self._stream:
-            self._check()
+        stream: Iterable[bytes] = self._stream  # type: ignore[assignment]
+        end = self._deadline.end
+        for chunk in stream:
+            if time.monotonic() >= end:
+                self._check()
             yield chunk
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
