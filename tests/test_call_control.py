@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx2
 import pytest
 from test_chat_stream import FINAL, chat_events
+from test_client import SESSION_DETAILS as SESSION
 from wire import RecordingServer
 
 from meibel import (
@@ -30,17 +31,6 @@ KEY = "sk-call-control"
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = json.loads((ROOT / "openapi" / "api-v2.json").read_text(encoding="utf-8"))
 OPERATION_COUNT = sum(len(item) for item in SPEC["paths"].values())
-SESSION = {
-    "agent_id": "agent_123",
-    "agent_name": "Analyst",
-    "version": "3",
-    "status": "running",
-    "messages": [],
-    "tool_activity": [],
-    "token_usage": [],
-    "file_parsing": [],
-    "result": [],
-}
 UPLOADED = {
     "success": True,
     "message": "accepted",

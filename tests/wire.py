@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 import queue
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from python_multipart.multipart import MultipartParser, parse_options_header
+
+from meibel.testing._server import QuietServer
 
 
 @dataclass
@@ -38,17 +39,6 @@ class ScriptedResponse:
     chunks: list[bytes | float] | None = None
     # End a streamed body by closing the connection instead of finishing it.
     drop: bool = False
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """A threaded server that says nothing when a client goes away mid-answer (as clients may)."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class RecordingServer:
@@ -122,7 +112,7 @@ class RecordingServer:
                 server.connections += 1
 
         self.connections = 0
-        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self._httpd = QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 

@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ._answer import SSE_HEADERS, Handler, content_headers
 
-__all__ = ["FakeServer"]
+__all__ = ["FakeServer", "QuietServer"]
 
 
-class _QuietServer(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
     """A threaded server that says nothing when a client goes away mid-answer (as clients may)."""
 
     daemon_threads = True
@@ -96,7 +96,7 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
-        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self._httpd = QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="FakeMeibel", daemon=True
