@@ -41,24 +41,24 @@ class KindNeed:
     used_by: str
 
 
-_VOCABULARY = "meibel/_vocabulary.py"
+_MODEL_EXTRAS = "meibel/_model_extras.py"
 _SESSION = "meibel/_session.py"
 _CHAT = "meibel/_chat.py"
 _FAKE_DOWNLOADS = "meibel/testing/_downloads.py"
 _WAITERS = "meibel/_waiters.py"
 
 MODEL_FIELDS = (
-    FieldNeed("CreateSessionResponse", "session_id", _VOCABULARY),
+    FieldNeed("CreateSessionResponse", "session_id", _MODEL_EXTRAS),
     FieldNeed("AgentExecutionDetailsResponse", "agent_id", _SESSION),
-    FieldNeed("ChatMessageResponse", "response", _VOCABULARY),
-    FieldNeed("ChatMessageResponse", "assistant_response", _VOCABULARY),
-    FieldNeed("ChatResponse", "message", _VOCABULARY),
-    FieldNeed("ChatResponse", "sources", _VOCABULARY),
-    FieldNeed("SessionMessageItem", "type", _VOCABULARY),
-    FieldNeed("Artifact", "filename", _VOCABULARY),
-    FieldNeed("Artifact", "content", _VOCABULARY),
-    FieldNeed("Artifact", "mime_type", _VOCABULARY),
-    FieldNeed("Artifact", "storage_url", _VOCABULARY),
+    FieldNeed("ChatMessageResponse", "response", _MODEL_EXTRAS),
+    FieldNeed("ChatMessageResponse", "assistant_response", _MODEL_EXTRAS),
+    FieldNeed("ChatResponse", "message", _MODEL_EXTRAS),
+    FieldNeed("ChatResponse", "sources", _MODEL_EXTRAS),
+    FieldNeed("SessionMessageItem", "type", _MODEL_EXTRAS),
+    FieldNeed("Artifact", "filename", _MODEL_EXTRAS),
+    FieldNeed("Artifact", "content", _MODEL_EXTRAS),
+    FieldNeed("Artifact", "mime_type", _MODEL_EXTRAS),
+    FieldNeed("Artifact", "storage_url", _MODEL_EXTRAS),
     FieldNeed("ChatMessageRequest", "user_message", _SESSION),
     FieldNeed("ConnectedEvent", "data", _CHAT),
     FieldNeed("PartialResponseEvent", "data", _CHAT),
@@ -95,7 +95,7 @@ KINDS = (
     KindNeed("streamUploadProgress", "stream", _WAITERS),
 )
 
-# Models that carry the vendor guide's vocabulary: model -> mixin class in meibel/_vocabulary.py.
+# Models that carry the vendor guide's vocabulary: model -> mixin class in meibel/_model_extras.py.
 MODEL_MIXINS = {
     "AgentExecutionDetailsResponse": "SessionDetailsExtras",
     "Artifact": "ArtifactExtras",

@@ -46,11 +46,11 @@ if TYPE_CHECKING:
     from ._session import Session as Session
     from ._streaming import AsyncEventStream as AsyncEventStream
     from ._streaming import EventStream as EventStream
-    from ._vocabulary import ArtifactExtras as ArtifactExtras
-    from ._vocabulary import ChatMessageResponseExtras as ChatMessageResponseExtras
-    from ._vocabulary import CreatedSessionExtras as CreatedSessionExtras
-    from ._vocabulary import SessionDetailsExtras as SessionDetailsExtras
-    from ._vocabulary import SessionMessageItemExtras as SessionMessageItemExtras
+    from ._model_extras import ArtifactExtras as ArtifactExtras
+    from ._model_extras import ChatMessageResponseExtras as ChatMessageResponseExtras
+    from ._model_extras import CreatedSessionExtras as CreatedSessionExtras
+    from ._model_extras import SessionDetailsExtras as SessionDetailsExtras
+    from ._model_extras import SessionMessageItemExtras as SessionMessageItemExtras
     from ._waiters import AsyncConfidenceScoringWaiters as AsyncConfidenceScoringWaiters
     from ._waiters import AsyncDatasourceDownloadsWaiters as AsyncDatasourceDownloadsWaiters
     from ._waiters import AsyncDocumentsWaiters as AsyncDocumentsWaiters
@@ -92,7 +92,7 @@ _MIXINS = {
             "SessionDetailsExtras",
             "SessionMessageItemExtras",
         ),
-        "._vocabulary",
+        "._model_extras",
     ),
     **dict.fromkeys(("FolderUploads", "AsyncFolderUploads"), "._folder_upload"),
     **dict.fromkeys(

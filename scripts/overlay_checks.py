@@ -81,7 +81,7 @@ def _mixin_attributes(mixin: type) -> set[str]:
 
 
 def shadowed_mixins(spec: JSON) -> list[str]:
-    from meibel import _vocabulary
+    from meibel import _model_extras
 
     schemas = _schemas(spec)
     problems = []
@@ -89,15 +89,15 @@ def shadowed_mixins(spec: JSON) -> list[str]:
         where = pointer("components", "schemas", model)
         schema = schemas.get(model)
         if schema is None:
-            problems.append(f"{where}: model {model} is gone; meibel/_vocabulary.py extends it")
+            problems.append(f"{where}: model {model} is gone; meibel/_model_extras.py extends it")
             continue
-        attributes = _mixin_attributes(getattr(_vocabulary, mixin_name))
+        attributes = _mixin_attributes(getattr(_model_extras, mixin_name))
         for field in schema.get("properties", {}):
             name = _python_name(field)
             if name in attributes:
                 problems.append(
                     f"{where}/properties/{field}: the generated field {model}.{name} would "
-                    f"shadow {mixin_name}.{name} (meibel/_vocabulary.py)"
+                    f"shadow {mixin_name}.{name} (meibel/_model_extras.py)"
                 )
     problems += [
         f"{pointer('components', 'schemas', model)}: session model {model} is gone; "

@@ -128,7 +128,7 @@ def test_the_guide_streaming_snippet_runs_verbatim(
     assert fields == {"user_message": b"Summarize the revenue trends over the last 3 quarters."}
 
 
-def test_event_vocabulary_and_typed_spec_events(recording_server: RecordingServer) -> None:
+def test_event_model_extras_and_typed_spec_events(recording_server: RecordingServer) -> None:
     recording_server.stream(chat_events())
     with _client(recording_server) as client:
         stream = client.sessions.send_chat_message_stream(

@@ -161,7 +161,7 @@ def _rename_needed_field(spec: dict[str, Any]) -> None:
         (
             _rename_needed_field,
             [
-                "CreateSessionResponse.session_id is gone; meibel/_vocabulary.py needs it",
+                "CreateSessionResponse.session_id is gone; meibel/_model_extras.py needs it",
                 "generated field CreateSessionResponse.id would shadow CreatedSessionExtras.id",
             ],
         ),
