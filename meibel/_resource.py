@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from ._folder_upload import AsyncFolderUploads as AsyncFolderUploads
     from ._folder_upload import FolderUploads as FolderUploads
     from ._forms import FormFields as FormFields
+    from ._model_extras import ArtifactExtras as ArtifactExtras
+    from ._model_extras import ChatMessageResponseExtras as ChatMessageResponseExtras
+    from ._model_extras import CreatedSessionExtras as CreatedSessionExtras
+    from ._model_extras import SessionDetailsExtras as SessionDetailsExtras
+    from ._model_extras import SessionMessageItemExtras as SessionMessageItemExtras
     from ._multipart import FileInput as FileInput
     from ._pagination import AsyncPage as AsyncPage
     from ._pagination import PageStyle
@@ -46,11 +51,6 @@ if TYPE_CHECKING:
     from ._session import Session as Session
     from ._streaming import AsyncEventStream as AsyncEventStream
     from ._streaming import EventStream as EventStream
-    from ._model_extras import ArtifactExtras as ArtifactExtras
-    from ._model_extras import ChatMessageResponseExtras as ChatMessageResponseExtras
-    from ._model_extras import CreatedSessionExtras as CreatedSessionExtras
-    from ._model_extras import SessionDetailsExtras as SessionDetailsExtras
-    from ._model_extras import SessionMessageItemExtras as SessionMessageItemExtras
     from ._waiters import AsyncConfidenceScoringWaiters as AsyncConfidenceScoringWaiters
     from ._waiters import AsyncDatasourceDownloadsWaiters as AsyncDatasourceDownloadsWaiters
     from ._waiters import AsyncDocumentsWaiters as AsyncDocumentsWaiters
