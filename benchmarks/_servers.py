@@ -1,16 +1,19 @@
-"""Loopback servers in their own process (a thread would share our GIL and skew timings)."""
+"""Loopback servers in their own process (a thread would share our GIL and skew timings).
+
+The threaded ones are meibel.testing's loopback server (meibel/testing/_server.py), the tree's one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
 import multiprocessing.queues
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TypeAlias
+
+from meibel.testing._server import LoopbackHandler, loopback_httpd
 
 SESSION = (
     b'{"agent_id": "a", "agent_name": "n", "version": "1", "status": "running", "messages": [],'
@@ -29,34 +32,15 @@ UPLOADED = (
 Port: TypeAlias = "multiprocessing.queues.Queue[int]"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+class _Handler(LoopbackHandler):
+    """Answers GET with the session and POST with an upload's answer, the body read and dropped."""
 
     def _drain(self) -> None:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            while size := int(self.rfile.readline().split(b";")[0], 16):
-                self.rfile.read(size)
-                self.rfile.readline()
-            self.rfile.readline()
-            return
-        remaining = int(self.headers.get("Content-Length") or 0)
-        while remaining:
-            remaining -= len(self.rfile.read(min(remaining, 1 << 20)))
+        self.read_body(keep=False)
 
     def _answer(self, body: bytes) -> None:
         self._drain()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_whole(200, {"Content-Type": "application/json"}, body)
 
     def do_GET(self) -> None:
         self._answer(SESSION)
@@ -95,8 +79,8 @@ class _ChatHandler(_Handler):
         self.wfile.write(self.payload)
 
 
-def _serve_threads(port: Port) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def _serve_threads(handler: type[LoopbackHandler], port: Port) -> None:
+    server = loopback_httpd(handler)
     port.put(server.server_address[1])
     server.serve_forever()
 
@@ -113,10 +97,7 @@ def _serve_session(port: Port) -> None:
 def _serve_chat(events: list[bytes], port: Port) -> None:
     # One HTTP chunk per event, as a streaming server flushes them.
     payload = b"".join(b"%x\r\n%s\r\n" % (len(event), event) for event in events)
-    handler = type("_Chat", (_ChatHandler,), {"payload": payload + b"0\r\n\r\n"})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    port.put(server.server_address[1])
-    server.serve_forever()
+    _serve_threads(type("_Chat", (_ChatHandler,), {"payload": payload + b"0\r\n\r\n"}), port)
 
 
 @contextmanager
@@ -131,9 +112,14 @@ def _in_process(serve: Callable[[Port], None]) -> Iterator[str]:
         process.join()
 
 
+def threaded_server(handler: type[LoopbackHandler]) -> AbstractContextManager[str]:
+    """The loopback server answering with `handler`, a thread per connection."""
+    return _in_process(partial(_serve_threads, handler))
+
+
 def loopback_server() -> AbstractContextManager[str]:
     """A server answering GET /v2/sessions/<id> and any POST (body read and discarded)."""
-    return _in_process(_serve_threads)
+    return threaded_server(_Handler)
 
 
 def session_server() -> AbstractContextManager[str]:

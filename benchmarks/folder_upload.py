@@ -8,12 +8,11 @@ import statistics
 import sys
 import tempfile
 import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from _measure import run_script
 from _report import Result
-from _servers import Port, _Handler, _in_process
+from _servers import _Handler, threaded_server
 from _vendor import VENDOR_NAME, vendor_python
 
 FILES = 50
@@ -56,19 +55,13 @@ class _SlowHandler(_Handler):
         time.sleep(LATENCY)
 
 
-def _serve_slow(port: Port) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
-    port.put(server.server_address[1])
-    server.serve_forever()
-
-
 def run() -> list[Result]:
     vendor = vendor_python()
     hows: dict[str, str | Path] = {str(CONCURRENCY): sys.executable, "1": sys.executable}
     if vendor:
         hows["vendor"] = vendor
     runs: dict[str, list[float]] = {how: [] for how in hows}
-    with tempfile.TemporaryDirectory() as folder, _in_process(_serve_slow) as url:
+    with tempfile.TemporaryDirectory() as folder, threaded_server(_SlowHandler) as url:
         for index in range(FILES):
             with open(os.path.join(folder, f"doc{index:02}.pdf"), "wb") as handle:
                 handle.write(os.urandom(FILE_SIZE))

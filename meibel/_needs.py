@@ -46,6 +46,7 @@ _SESSION = "meibel/_session.py"
 _CHAT = "meibel/_chat.py"
 _FAKE_DOWNLOADS = "meibel/testing/_downloads.py"
 _WAITERS = "meibel/_waiters.py"
+_WAITING = "meibel/_waiting.py"
 
 MODEL_FIELDS = (
     FieldNeed("CreateSessionResponse", "session_id", _MODEL_EXTRAS),
@@ -64,14 +65,14 @@ MODEL_FIELDS = (
     FieldNeed("PartialResponseEvent", "data", _CHAT),
     FieldNeed("CompletionEvent", "data", _CHAT),
     # The waiters read each job's state, and its error message where the model has one; the
-    # terminal states are OUTCOMES and INGEST_OUTCOMES there (IngestStatus is the spec's enum).
-    FieldNeed("DocumentStatus", "status", _WAITERS),
-    FieldNeed("DocumentStatus", "error", _WAITERS),
-    FieldNeed("DeepTransformJob", "status", _WAITERS),
-    FieldNeed("DeepTransformJob", "error", _WAITERS),
-    FieldNeed("IngestStatusResponse", "status", _WAITERS),
-    FieldNeed("ScoringJobResponse", "status", _WAITERS),
-    FieldNeed("ScoringJobResponse", "explanation", _WAITERS),
+    # terminal states are OUTCOMES there and INGEST_OUTCOMES in _WAITERS (the spec's IngestStatus).
+    FieldNeed("DocumentStatus", "status", _WAITING),
+    FieldNeed("DocumentStatus", "error", _WAITING),
+    FieldNeed("DeepTransformJob", "status", _WAITING),
+    FieldNeed("DeepTransformJob", "error", _WAITING),
+    FieldNeed("IngestStatusResponse", "status", _WAITING),
+    FieldNeed("ScoringJobResponse", "status", _WAITING),
+    FieldNeed("ScoringJobResponse", "explanation", _WAITING),
 )
 
 KINDS = (

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from ._chat import AsyncChatStream, ChatStream, Partials
-    from ._client import AsyncMeibelClient, MeibelClient
     from ._generated import (
         AgentExecutionDetailsResponse,
+        AsyncResources,
         ChatMessageResponse,
         CreateSessionResponse,
         SessionMessagesResponse,
+        SyncResources,
     )
     from ._multipart import FileInput
 
@@ -83,7 +84,8 @@ class Session(_SessionBase[ModelT]):
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: MeibelClient, model: ModelT) -> None:
+    def __init__(self, client: SyncResources, model: ModelT) -> None:
+        # Typed by the namespaces it calls, not as MeibelClient: the client module imports this.
         super().__init__(model)
         self._client = client
 
@@ -124,7 +126,7 @@ class AsyncSession(_SessionBase[ModelT]):
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: AsyncMeibelClient, model: ModelT) -> None:
+    def __init__(self, client: AsyncResources, model: ModelT) -> None:
         super().__init__(model)
         self._client = client
 

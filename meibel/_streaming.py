@@ -1,6 +1,6 @@
 """Typed events from a `text/event-stream` response, sync and async.
 
-`meibel.sse` turns bytes into `ServerSentEvent`s; this module turns those into `StreamEvent`s
+`meibel._sse` turns bytes into `ServerSentEvent`s; this module turns those into `StreamEvent`s
 carrying the spec's model for the event (chosen by the event name, as the spec's discriminator
 says), and owns the stream's life: the sentinel that ends it, `error` events, interruption,
 stalls, and releasing the connection (at the end, on `close()`, on `break`, and when a stream
@@ -25,7 +25,7 @@ from ._exceptions import (
     StreamInterruptedError,
     StreamStalledError,
 )
-from .sse import ServerSentEvent, _build, _Fields, _SSEDecoder
+from ._sse import Fields, ServerSentEvent, SSEDecoder, build_event
 
 if TYPE_CHECKING:
     from asyncio import AbstractEventLoop, Task
@@ -45,7 +45,7 @@ class StreamEvent(Generic[ModelT]):
     __slots__ = ("_model", "_model_type", "_sse", "data", "type")
 
     def __init__(
-        self, type: str, data: Any, model_type: type | None, sse: ServerSentEvent | _Fields
+        self, type: str, data: Any, model_type: type | None, sse: ServerSentEvent | Fields
     ) -> None:
         self.type = type
         self.data = data
@@ -58,7 +58,7 @@ class StreamEvent(Generic[ModelT]):
         """The wire-level event this was decoded from."""
         sse = self._sse
         if isinstance(sse, tuple):
-            sse = self._sse = _build(sse)
+            sse = self._sse = build_event(sse)
         return sse
 
     @property
@@ -104,7 +104,7 @@ class EventDecoder:
         self._sentinel_limit = -1 if sentinel is None else len(sentinel) + 8
         self.finished = False
 
-    def decode(self, sse: _Fields) -> StreamEvent[Any] | None:
+    def decode(self, sse: Fields) -> StreamEvent[Any] | None:
         """The typed event, or None when `sse` (an event's fields) is the end-of-stream sentinel."""
         name, text, _, _ = sse
         if len(text) < self._sentinel_limit and text.strip() == self.sentinel:
@@ -129,7 +129,7 @@ class EventDecoder:
         return StreamEvent(name, data, model_type, sse)
 
     @staticmethod
-    def _error_event(sse: _Fields) -> StreamEventError:
+    def _error_event(sse: Fields) -> StreamEventError:
         try:
             body: object = json.loads(sse[1])
         except json.JSONDecodeError:
@@ -214,7 +214,7 @@ class EventStream(_StreamBase, Generic[ModelT]):
         # `iter_sse` inlined: each chunk's events are a list, not one more generator to resume.
         decoder = self._decoder
         decode = decoder.decode
-        feed = _SSEDecoder(self._max_event_size).feed_fields
+        feed = SSEDecoder(self._max_event_size).feed_fields
         with self.reading():
             for chunk in self.response.iter_bytes():
                 for sse in feed(chunk):
@@ -269,7 +269,7 @@ class AsyncEventStream(_StreamBase, Generic[ModelT]):
     async def _events(self) -> AsyncIterator[StreamEvent[Any]]:
         decoder = self._decoder
         decode = decoder.decode
-        feed = _SSEDecoder(self._max_event_size).feed_fields
+        feed = SSEDecoder(self._max_event_size).feed_fields
         with self.reading():
             async for chunk in self.response.aiter_bytes():
                 for sse in feed(chunk):

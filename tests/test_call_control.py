@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
+from answers import SESSION_DETAILS as SESSION
 from test_chat_stream import FINAL, chat_events
-from test_client import SESSION_DETAILS as SESSION
 from wire import RecordingServer
 
 from meibel import (
@@ -259,11 +259,11 @@ def test_extra_headers_and_query_reach_the_server_on_that_call_only(
         client.sessions.get_session(session_id="s_1")
     first, second = recording_server.requests
     assert (first.headers["X-Trace"], first.headers["X-Team"]) == ("t-1", "b")
-    assert _query(first.path) == {"debug": ["1"]}
+    assert _query(first.target) == {"debug": ["1"]}
     assert first.headers["Meibel-API-Key"] == KEY
     assert second.headers.get("X-Trace") is None
     assert second.headers["X-Team"] == "a"
-    assert _query(second.path) == {}
+    assert _query(second.target) == {}
 
 
 def test_extra_query_adds_to_the_operations_own_parameters(
@@ -272,7 +272,7 @@ def test_extra_query_adds_to_the_operations_own_parameters(
     recording_server.respond(200, {"data": [], "total": 0, "offset": 0, "limit": 2})
     with _client(recording_server) as client:
         list(client.agents.list_agents(limit=2, extra_query={"tag": "x"}))
-    query = _query(recording_server.requests[0].path)
+    query = _query(recording_server.requests[0].target)
     assert query["limit"] == ["2"]
     assert query["tag"] == ["x"]
 

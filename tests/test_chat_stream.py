@@ -120,10 +120,10 @@ def test_the_guide_streaming_snippet_runs_verbatim(
     assert "Q4 report" in rest
     assert rest.endswith("\n\n[Stream complete]\n")
     request = recording_server.requests[1]
-    assert request.path == "/v2/sessions/session_1/chat/stream"
+    assert request.target == "/v2/sessions/session_1/chat/stream"
     assert request.headers["Accept"] == "text/event-stream"
     fields = {
-        p.name: p.data for p in parse_multipart(request.headers["Content-Type"], request.body)
+        p.field: p.data for p in parse_multipart(request.headers["Content-Type"], request.body)
     }
     assert fields == {"user_message": b"Summarize the revenue trends over the last 3 quarters."}
 
@@ -164,7 +164,7 @@ def test_event_model_extras_and_typed_spec_events(recording_server: RecordingSer
 def test_citations_mean_the_cited_sources_on_reply_event_and_result(
     recording_server: RecordingServer,
 ) -> None:
-    from test_client import CHAT_RESPONSE
+    from answers import CHAT_RESPONSE
 
     recording_server.respond(200, CHAT_RESPONSE)
     recording_server.stream(chat_events())
@@ -363,14 +363,14 @@ def test_three_mixed_attachments_arrive_as_three_files_parts(
     request = recording_server.requests[0]
     assert int(request.headers["Content-Length"]) == len(request.body)
     parts = parse_multipart(request.headers["Content-Type"], request.body)
-    files = [p for p in parts if p.name == "files"]
+    files = [p for p in parts if p.field == "files"]
     assert [(p.filename, hashlib.sha256(p.data).hexdigest()) for p in files] == [
         ("q4 report.pdf", hashlib.sha256(report.read_bytes()).hexdigest()),
         ("figures.csv", hashlib.sha256(sheet.getvalue()).hexdigest()),
         ("notes.txt", hashlib.sha256(notes).hexdigest()),
     ]
     assert [p.content_type for p in files] == ["application/pdf", "text/csv", "text/plain"]
-    fields = {p.name: p.data for p in parts if p.filename is None}
+    fields = {p.field: p.data for p in parts if p.filename is None}
     assert fields == {"user_message": b"compare", "include_thinking": b"false"}
 
 
@@ -456,9 +456,9 @@ def test_document_and_datasource_uploads_stream_their_files(
     assert upload.upload_id == "u1"
     parse_request, upload_request = recording_server.requests
     [part] = parse_multipart(parse_request.headers["Content-Type"], parse_request.body)
-    assert (part.name, part.filename, part.data) == ("file", "contract.pdf", b"%PDF-1.7 contract")
+    assert (part.field, part.filename, part.data) == ("file", "contract.pdf", b"%PDF-1.7 contract")
     parts = parse_multipart(upload_request.headers["Content-Type"], upload_request.body)
-    assert [(p.name, p.filename) for p in parts] == [("files", "contract.pdf"), ("files", "b.txt")]
+    assert [(p.field, p.filename) for p in parts] == [("files", "contract.pdf"), ("files", "b.txt")]
 
 
 def test_progress_streams_yield_typed_events(recording_server: RecordingServer) -> None:
@@ -490,7 +490,7 @@ def test_a_known_event_that_breaks_the_spec_raises_when_its_model_is_read(
 
 
 def test_a_session_chats_streams_and_reads_its_history(recording_server: RecordingServer) -> None:
-    from test_client import CHAT_RESPONSE, MESSAGES, SESSION_DETAILS
+    from answers import CHAT_RESPONSE, MESSAGES, SESSION_DETAILS
 
     recording_server.respond(200, {"session_id": "s_7"})
     recording_server.respond(200, CHAT_RESPONSE)
@@ -506,7 +506,7 @@ def test_a_session_chats_streams_and_reads_its_history(recording_server: Recordi
         details = session.refresh()
     assert (details.id, details.agent_id, details.status) == ("s_7", "agent_123", "running")
     assert repr(session) == "Session(id='s_7', agent_id='agent_123')"
-    paths = [(r.method, r.path) for r in recording_server.requests]
+    paths = [(r.method, r.target) for r in recording_server.requests]
     assert paths == [
         ("POST", "/v2/agents/agent_123/sessions"),
         ("POST", "/v2/sessions/s_7/chat"),
@@ -522,7 +522,7 @@ def test_a_session_chats_streams_and_reads_its_history(recording_server: Recordi
 
 @pytest.mark.anyio
 async def test_an_async_session_behaves_the_same(recording_server: RecordingServer) -> None:
-    from test_client import CHAT_RESPONSE, MESSAGES, SESSION_DETAILS
+    from answers import CHAT_RESPONSE, MESSAGES, SESSION_DETAILS
 
     recording_server.respond(200, SESSION_DETAILS)
     recording_server.respond(200, CHAT_RESPONSE)

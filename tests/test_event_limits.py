@@ -88,9 +88,9 @@ async def _async_client(
 
 
 def test_the_default_is_16_mib() -> None:
-    from meibel import sse
+    from meibel import _sse
 
-    assert DEFAULT_MAX_EVENT_SIZE == sse._DEFAULT_MAX_EVENT_SIZE == 16 * MiB
+    assert DEFAULT_MAX_EVENT_SIZE == _sse.DEFAULT_MAX_EVENT_SIZE == 16 * MiB
     assert MeibelClient(api_key=KEY).max_event_size == 16 * MiB
 
 

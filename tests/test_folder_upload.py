@@ -6,17 +6,15 @@ import io
 import json
 import os
 import random
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any, cast
 
 import anyio
 import pytest
-from wire import parse_multipart
+from wire import LoopbackHandler, LoopbackServer, parse_multipart
 
 from meibel import AsyncMeibelClient, InternalServerError, MeibelClient, UploadReport, _multipart
 from meibel._folder_upload import SkippedFile, _matches, _segments
@@ -27,7 +25,7 @@ DATASOURCE = "ds1"
 BIG = 600_000  # more than two 256 KiB chunks
 
 
-class UploadServer:
+class UploadServer(LoopbackServer):
     """Answers each upload as the API does, one file per request, after `delay` seconds.
 
     Records every file received (filename -> bytes), counts the requests in flight, answers 500
@@ -45,17 +43,7 @@ class UploadServer:
         self._lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                # No Nagle delay between the answer's headers and body (40 ms per request).
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
+        class Handler(LoopbackHandler):
             def do_POST(self) -> None:
                 with server._lock:
                     server.in_flight += 1
@@ -66,18 +54,12 @@ class UploadServer:
                     with server._lock:
                         server.in_flight -= 1
                 body = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_whole(status, {"Content-Type": "application/json"}, body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,))
+        super().__init__(Handler, name="UploadServer", poll_interval=0.02)
 
-    def _answer(self, handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, Any]]:
-        body = handler.rfile.read(int(handler.headers["Content-Length"]))
+    def _answer(self, handler: LoopbackHandler) -> tuple[int, dict[str, Any]]:
+        body = handler.read_body()
         with self._lock:
             self.paths.append(handler.path)
         time.sleep(self.delay)
@@ -86,7 +68,7 @@ class UploadServer:
                 return self.ingest_status, {"detail": "ingest is down"}
             return 200, {"message": "Ingest started", "datasource_id": DATASOURCE}
         (part,) = parse_multipart(handler.headers["Content-Type"], body)
-        assert part.name == "files"
+        assert part.field == "files"
         assert part.filename is not None
         if part.filename in self.fail:
             return 500, {"detail": f"could not store {part.filename}"}
@@ -103,16 +85,11 @@ class UploadServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v2"
+        return f"{super().url}/v2"
 
     def __enter__(self) -> UploadServer:
-        self._thread.start()
+        super().__enter__()
         return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
 
 
 @pytest.fixture

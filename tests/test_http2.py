@@ -175,7 +175,7 @@ class Http2Server:
             client_port=scope["client"][1],
             headers=headers,
             body_length=len(body),
-            fields={p.name: p.data.decode() for p in parts if p.filename is None},
+            fields={p.field: p.data.decode() for p in parts if p.filename is None},
             files={p.filename: hashlib.sha256(p.data).hexdigest() for p in parts if p.filename},
         )
         self.requests.append(received)

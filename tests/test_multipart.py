@@ -16,7 +16,7 @@ import httpx2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from wire import Part, RecordingServer, parse_multipart
+from wire import FilePart, RecordingServer, parse_multipart
 
 from meibel import FileChangedError, MeibelClient, MeibelError, _multipart
 from meibel._multipart import FileInput, MultipartBody, normalize_files
@@ -84,7 +84,7 @@ async def send_async(url: str, body: MultipartBody, headers: dict[str, str]) -> 
         (await client.send(request)).raise_for_status()
 
 
-def encode(body: MultipartBody) -> tuple[bytes, list[Part]]:
+def encode(body: MultipartBody) -> tuple[bytes, list[FilePart]]:
     data = b"".join(body)
     return data, parse_multipart(body.content_type, data)
 
@@ -148,11 +148,11 @@ def mixed(
         assert not callers_file.closed, "a caller's file is never closed"
 
 
-def assert_parts(parts: list[Part], expected: list[tuple[str, str, bytes]]) -> None:
-    fields = {part.name: part.data for part in parts if part.filename is None}
+def assert_parts(parts: list[FilePart], expected: list[tuple[str, str, bytes]]) -> None:
+    fields = {part.field: part.data for part in parts if part.filename is None}
     assert fields == EXPECTED_FIELDS
     uploads = [part for part in parts if part.filename is not None]
-    assert [part.name for part in uploads] == ["files"] * len(expected)
+    assert [part.field for part in uploads] == ["files"] * len(expected)
     assert [(p.filename, p.content_type, sha256(p.data)) for p in uploads] == [
         (filename, content_type, sha256(data)) for filename, content_type, data in expected
     ]
@@ -412,7 +412,7 @@ def test_filenames_cannot_inject_headers() -> None:
     body = MultipartBody([], [("files", (evil, b"payload"))])
     data, parts = encode(body)
     [part] = parts
-    assert (part.name, part.data, part.content_type) == ("files", b"payload", "text/plain")
+    assert (part.field, part.data, part.content_type) == ("files", b"payload", "text/plain")
     assert part.filename == 'a"b%0D%0AContent-Type: text/html%0D%0A.txt'
     head = data.split(b"\r\n\r\n")[0].split(b"\r\n")
     assert head == [
@@ -428,15 +428,15 @@ def test_names_cannot_inject_parameters() -> None:
     sneaky_file = 'a.txt"; name="other\\'
     body = MultipartBody([(sneaky_name, "v")], [("files", (sneaky_file, b"data"))])
     _, [field, upload] = encode(body)
-    assert (field.name, field.filename, field.data) == (sneaky_name, None, b"v")
-    assert (upload.name, upload.filename) == ("files", 'a.txt"; name="other%5C')
+    assert (field.field, field.filename, field.data) == (sneaky_name, None, b"v")
+    assert (upload.field, upload.filename) == ("files", 'a.txt"; name="other%5C')
 
 
 def test_quotes_backslashes_and_unicode_round_trip_exactly() -> None:
     names = ['he said "hi" \\ok.txt', "résumé 数据 📄.pdf", "tab\there;semi=colon'.bin"]
     body = MultipartBody([('naïve \\ "field"', "v")], [("files", (n, b"x")) for n in names])
     _, [field, *uploads] = encode(body)
-    assert field.name == 'naïve \\ "field"'
+    assert field.field == 'naïve \\ "field"'
     assert [part.filename for part in uploads] == names
     assert [part.content_type for part in uploads] == [
         "text/plain",
@@ -639,12 +639,12 @@ def test_any_names_and_bytes_parse_back(
     assert max(len(chunk) for chunk in chunks) <= chunk_size
     assert body.content_length == (None if kind == "stream" else len(data))
     field, part = parse_multipart(body.content_type, data)
-    assert (field.name, field.filename, field.data) == (
+    assert (field.field, field.filename, field.data) == (
         sent_as(field_name),
         None,
         field_value.encode(),
     )
-    assert (part.name, part.filename, part.data) == (
+    assert (part.field, part.filename, part.data) == (
         "files",
         sent_as(filename, filename=True),
         payload,
@@ -665,7 +665,7 @@ def test_many_fields_and_files_parse_back_in_order(
     )
     data, parts = encode(body)
     assert body.content_length == len(data)
-    assert [(p.name, p.filename, p.data) for p in parts] == [
+    assert [(p.field, p.filename, p.data) for p in parts] == [
         *((sent_as(name), None, value.encode()) for name, value in fields),
         *(("files", sent_as(name, filename=True), payload) for name, payload in files),
     ]

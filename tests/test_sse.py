@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from sse_vectors import VECTORS, Vector
 
 from meibel import EventTooLargeError, StreamError, sse
-from meibel.sse import ServerSentEvent, _SSEDecoder, aiter_sse, iter_sse
+from meibel._sse import SSEDecoder
+from meibel.sse import ServerSentEvent, aiter_sse, iter_sse
 
 
 def whole(stream: bytes, seed: int) -> list[bytes]:
@@ -114,7 +115,7 @@ def test_reference_parser_agrees_with_vector(vector: Vector) -> None:
 
 
 def test_cr_at_chunk_end_ends_the_line_and_pairs_with_a_leading_lf() -> None:
-    decoder = _SSEDecoder()
+    decoder = SSEDecoder()
     assert decoder.feed(b"data: a\r") == []
     assert decoder.feed(b"") == []
     assert decoder.feed(b"\n") == []  # the LF of "\r\n", not a blank line
@@ -351,7 +352,7 @@ def parse_bounded(chunks: Sequence[bytes], limit: int | None) -> list[ServerSent
 
 
 def test_the_parser_lets_go_of_the_event_when_it_raises() -> None:
-    decoder = _SSEDecoder(max_event_size=50)
+    decoder = SSEDecoder(max_event_size=50)
     decoder.feed(b"data: a\ndata: b\n")
     with pytest.raises(EventTooLargeError):
         decoder.feed(b"data: " + b"x" * 60)

@@ -23,6 +23,7 @@ from meibel import (
 from meibel.models import ChatMessageRequest, CreateDatasourceRequest
 from meibel.testing import (
     DEFAULT_REPLY,
+    FAKE_BASE_URL,
     FakeMeibel,
     FakeSchemaError,
     FilePart,
@@ -259,6 +260,32 @@ async def test_drop_after_async() -> None:
     assert interrupted.value.text == "abc"
 
 
+@pytest.mark.parametrize("over", ["transport", "http"])
+def test_recorded_requests_keep_what_was_sent(over: str) -> None:
+    fake = FakeMeibel()
+
+    def send(http: httpx2.Client, base_url: str) -> None:
+        http.post(
+            base_url + "/agents/a1/sessions?x=1&y=",
+            headers={"Meibel-API-Key": "k", "X-Trace": "t"},
+            content=b'{"agent_version": null}',
+        )
+
+    if over == "transport":
+        with fake.http_client() as http:
+            send(http, FAKE_BASE_URL)
+    else:
+        with fake.serve() as base_url, httpx2.Client() as http:
+            send(http, base_url)
+    request = fake.requests[-1]
+    assert (request.path, request.query) == ("/v2/agents/a1/sessions", {"x": "1", "y": ""})
+    assert request.target == "/v2/agents/a1/sessions?x=1&y="
+    assert request.body == b'{"agent_version": null}'
+    assert request.headers["X-Trace"] == request.headers["x-trace"] == "t"
+    assert "MEIBEL-API-KEY" in request.headers
+    assert request.headers.get("Meibel-Api-Key") == "k"
+
+
 def test_recorded_requests_form_fields_and_files() -> None:
     fake = FakeMeibel()
     client = fake.client()
@@ -338,7 +365,7 @@ def test_downloads_answer_with_files() -> None:
     created = client.datasources.create_datasource(body=CreateDatasourceRequest(name="Reports"))
     upload = client.file_upload.upload_content(created.id, files=[("q4.txt", b"Q4 numbers")])
     manifest = f"upload_id,filename,content_type,bytes\n{upload.upload_id},q4.txt,text/plain,10\n"
-    with client.datasource_downloads.download_file(created.id, "job_1") as download:
+    with client.datasource_downloads.download_file("job_1", datasource_id=created.id) as download:
         assert isinstance(download, Download)
         assert download.text() == manifest
     assert fake.requests[-1].operation_id == "downloadFile"
@@ -357,17 +384,19 @@ def test_downloads_answer_with_files() -> None:
         "pages": 1,
         "text": "Parsed by FakeMeibel from 8 bytes.",
     }
-    artifact = client.documents.download_deep_transform_artifact("dt_1", "output.json").json()
+    artifact = client.documents.download_deep_transform_artifact(
+        "output.json", job_id="dt_1"
+    ).json()
     assert artifact["job_id"] == "dt_1"
 
     with pytest.raises(NotFoundError, match="Datasource nope not found"):
-        client.datasource_downloads.download_file("nope", "job_1")
+        client.datasource_downloads.download_file("job_1", datasource_id="nope")
     with pytest.raises(NotFoundError, match="Job nope not found"):
         client.documents.get_document_result("nope")
     with pytest.raises(BadRequestError, match="Unsupported format 'pdf'"):
         client.documents.get_document_result(job.job_id, format_="pdf")
     with pytest.raises(NotFoundError, match=r"Artifact other\.bin not found"):
-        client.documents.download_deep_transform_artifact("dt_1", "other.bin")
+        client.documents.download_deep_transform_artifact("other.bin", job_id="dt_1")
 
 
 def test_downloads_served_over_http(tmp_path: Path) -> None:

@@ -30,15 +30,8 @@ from meibel import (
     MeibelError,
     NotFoundError,
 )
-from meibel._waiters import (
-    _DOCUMENT,
-    _UPLOAD,
-    INGEST_OUTCOMES,
-    MAX_POLL_INTERVAL,
-    Done,
-    Sleep,
-    Waiter,
-)
+from meibel._waiters import _DOCUMENT, _UPLOAD, INGEST_OUTCOMES
+from meibel._waiting import MAX_POLL_INTERVAL, Done, Sleep, Waiter
 from meibel.models import (
     CreateDatasourceRequest,
     DocumentStatus,
@@ -63,13 +56,13 @@ def _server() -> Iterator[RecordingServer]:
         # A client that stops reading a stream at its terminal event resets the connection; a
         # per-test server's traceback for that lands in the test's captured output, this one's
         # between tests, so it is not printed.
-        server._httpd.handle_error = lambda request, client_address: None
+        server.httpd.handle_error = lambda request, client_address: None
         yield server
 
 
 @pytest.fixture
 def recording_server(_server: RecordingServer) -> RecordingServer:
-    """One server for the module (stopping one takes 0.5 s), emptied for each test."""
+    """One server for the module, emptied for each test."""
     _server.requests.clear()
     while True:
         try:
@@ -100,7 +93,7 @@ def _wait(
 
 
 def _paths(server: RecordingServer) -> list[str]:
-    return [request.path for request in server.requests]
+    return [request.target for request in server.requests]
 
 
 def _sse(name: str, data: object) -> bytes:

@@ -6,20 +6,20 @@ mixins (`_op_<operationId>` methods), grouped by area in the modules next to thi
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import http
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qsl
 
 from ._answer import Answer, HTTPError
 from ._documents import DocumentHandlers
 from ._downloads import FakeDownloads
 from ._elements import ElementHandlers
 from ._jobs import JOB_KINDS
-from ._records import FakeSession, RecordedRequest, Reply, ToolCall
+from ._records import FakeSession, Headers, RecordedRequest, Reply, ToolCall
 from ._routing import Body, parse_body
 from ._schema import FakeSchemaError, Route, spec
 from ._server import FakeServer
@@ -173,32 +173,29 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
         raise_schema_errors: bool,
     ) -> Answer:
         """Answer one request (`target`: path and query string). The transports' common core."""
-        path, _, query_string = target.partition("?")
-        query = dict(parse_qsl(query_string, keep_blank_values=True))
-        lowered = {name.lower(): value for name, value in headers.items()}
+        received = RecordedRequest.received(method.upper(), target, Headers(headers.items()), body)
         try:
             with self._lock:
-                return self._answer(method.upper(), path, query, lowered, body)
+                return self._answer(received)
         except FakeSchemaError as error:
             self.schema_errors.append(error)
             if raise_schema_errors:
                 raise
             return Answer(500, {"detail": f"FakeSchemaError: {error}"})
 
-    def _answer(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
-    ) -> Answer:
+    def _answer(self, received: RecordedRequest) -> Answer:
+        method, path, headers = received.method, received.path, received.headers
         route = None
         relative = path[len(PREFIX) :] if path.startswith(PREFIX + "/") else None
         path_known = False
         if relative is not None:
             route, path_known = spec().match(method, relative)
         try:
-            request = parse_body(headers.get("content-type", ""), body)
+            request = parse_body(headers.get("content-type", ""), received.body)
         except HTTPError as error:
-            self._record(method, path, query, route, Body(), headers)
+            self._record(received, route, Body())
             return Answer(error.status, {"detail": error.detail})
-        self._record(method, path, query, route, request, headers)
+        self._record(received, route, request)
         if self._failures:
             status, detail = self._failures.popleft()
             return Answer(status, {"detail": detail})
@@ -221,7 +218,7 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
         try:
             answer: Answer = implementation(
                 params=spec().params(route, relative),
-                query=query,
+                query=received.query,
                 json=request.json,
                 form=request.form,
                 files=request.files,
@@ -232,25 +229,14 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
             spec().check_response(operation, answer.body, answer.status)
         return answer
 
-    def _record(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        route: Route | None,
-        request: Body,
-        headers: dict[str, str],
-    ) -> None:
+    def _record(self, received: RecordedRequest, route: Route | None, request: Body) -> None:
         self.requests.append(
-            RecordedRequest(
-                method=method,
-                path=path,
-                query=query,
+            dataclasses.replace(
+                received,
                 operation_id=None if route is None else route.operation_id,
                 json=request.json,
                 form=request.form,
                 files=request.files,
-                headers=headers,
             )
         )
 

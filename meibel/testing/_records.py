@@ -2,24 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
+from urllib.parse import parse_qsl
 
 __all__ = [
     "FakeSession",
     "FilePart",
+    "Headers",
     "ParseJob",
     "RecordedChat",
     "RecordedRequest",
     "Reply",
     "ToolCall",
     "Upload",
+    "split_target",
 ]
+
+
+_T = TypeVar("_T")
+
+
+class Headers(dict[str, str]):
+    """Request headers: names lowercased, looked up in any case; a repeated header's values are
+    joined with ", " (as HTTP reads them)."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__()
+        for name, value in items:
+            key = name.lower()
+            previous = super().get(key)
+            super().__setitem__(key, value if previous is None else f"{previous}, {value}")
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name.lower() if isinstance(name, str) else name)
+
+    @overload
+    def get(self, name: str, default: None = None, /) -> str | None: ...
+    @overload
+    def get(self, name: str, default: str, /) -> str: ...
+    @overload
+    def get(self, name: str, default: _T, /) -> str | _T: ...
+    def get(self, name: str, default: object = None, /) -> object:
+        return super().get(name.lower(), default)
 
 
 @dataclass(frozen=True)
 class FilePart:
-    """One file of a multipart request."""
+    """One part of a multipart request: a file, or a plain field when `filename` is None."""
 
     field: str
     filename: str | None
@@ -29,7 +63,12 @@ class FilePart:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """A request as the fake received it. `path` is the full path, `/v2/...` included."""
+    """A request as a server received it (FakeMeibel, or the test suite's recording server).
+
+    `path` is the full path, `/v2/...` included, without the query string; `target` is the path
+    and query string exactly as sent; `body` the raw bytes. `operation_id`, `json`, `form` and
+    `files` are what FakeMeibel read from it (a plain recording leaves them empty).
+    """
 
     method: str
     path: str
@@ -38,7 +77,21 @@ class RecordedRequest:
     json: Any = None
     form: dict[str, str] = field(default_factory=dict)
     files: list[FilePart] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    target: str = ""
+
+    @classmethod
+    def received(cls, method: str, target: str, headers: Headers, body: bytes) -> RecordedRequest:
+        """A plain recording: the path and query read from `target`, the body left unparsed."""
+        path, query = split_target(target)
+        return cls(method, path, query, headers=headers, body=body, target=target)
+
+
+def split_target(target: str) -> tuple[str, dict[str, str]]:
+    """A request target's path and its query values (the last of a repeated name wins)."""
+    path, _, query_string = target.partition("?")
+    return path, dict(parse_qsl(query_string, keep_blank_values=True))
 
 
 @dataclass(frozen=True)

@@ -38,22 +38,24 @@ def parse_body(content_type: str, body: bytes) -> Body:
     """The body by its content type; raises HTTPError(400) when it cannot be read."""
     try:
         if content_type.startswith("multipart/form-data"):
-            form, files = parse_multipart(content_type, body)
-            return Body(form=form, files=files)
+            parts = parse_multipart(content_type, body)
+            fields = [part for part in parts if part.filename is None]
+            files = [part for part in parts if part.filename is not None]
+            return Body(form={part.field: part.data.decode() for part in fields}, files=files)
         return Body(json=json.loads(body) if body else None)
     except ValueError:
         raise HTTPError(400, BAD_BODY) from None
 
 
-def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], list[FilePart]]:
-    """A multipart/form-data body's fields and files, in order."""
+def parse_multipart(content_type: str, body: bytes) -> list[FilePart]:
+    """Every part of a multipart/form-data body, in order, read by python-multipart (the parser
+    Starlette, and so FastAPI, uses). Raises ValueError when the body cannot be read."""
     message = Message()
     message["Content-Type"] = content_type
     boundary = message.get_param("boundary")
     if not isinstance(boundary, str):
-        raise HTTPError(400, BAD_BODY)
-    fields: dict[str, str] = {}
-    files: list[FilePart] = []
+        raise ValueError(f"no boundary in {content_type!r}")
+    parts: list[FilePart] = []
     headers: dict[str, str] = {}
     state: dict[str, bytearray] = {"field": bytearray(), "value": bytearray(), "data": bytearray()}
 
@@ -74,13 +76,14 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], lis
         _, params = parse_options_header(headers.get("content-disposition", "").encode())
         name = params.get(b"name", b"").decode("utf-8")
         filename = params.get(b"filename")
-        data = bytes(state["data"])
-        if filename is None:
-            fields[name] = data.decode("utf-8")
-        else:
-            files.append(
-                FilePart(name, filename.decode("utf-8"), headers.get("content-type"), data)
+        parts.append(
+            FilePart(
+                name,
+                None if filename is None else filename.decode("utf-8"),
+                headers.get("content-type"),
+                bytes(state["data"]),
             )
+        )
         headers.clear()
         state["data"] = bytearray()
 
@@ -96,7 +99,7 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], lis
     )
     parser.write(body)
     parser.finalize()
-    return fields, files
+    return parts
 
 
 def missing(name: str, where: str = "body") -> dict[str, Any]:

@@ -12,7 +12,8 @@ import httpx2
 from ._answer import SSE_HEADERS, Answer, Handler, content_headers
 
 if TYPE_CHECKING:
-    from meibel import AsyncMeibelClient, MeibelClient
+    from .._async_client import AsyncMeibelClient
+    from .._client import MeibelClient
 
 __all__ = ["FAKE_API_KEY", "FAKE_BASE_URL", "Transports", "async_handler", "sync_handler"]
 
@@ -126,7 +127,7 @@ class Transports:
 
     def client(self, **options: Any) -> MeibelClient:
         """A MeibelClient talking to this fake in process (`options` go to MeibelClient)."""
-        from meibel import MeibelClient
+        from .._client import MeibelClient
 
         options.setdefault("api_key", FAKE_API_KEY)
         options.setdefault("base_url", FAKE_BASE_URL)
@@ -134,7 +135,7 @@ class Transports:
 
     def async_client(self, **options: Any) -> AsyncMeibelClient:
         """An AsyncMeibelClient talking to this fake in process."""
-        from meibel import AsyncMeibelClient
+        from .._async_client import AsyncMeibelClient
 
         options.setdefault("api_key", FAKE_API_KEY)
         options.setdefault("base_url", FAKE_BASE_URL)

@@ -1,4 +1,4 @@
-"""Resource hygiene: streams abandoned mid-way leave no connection and no file handle behind.
+"""Connections and file handles: streams abandoned mid-way leave none of either behind.
 
 1,000 chat streams per client, each sending a file the SDK opens from a path and abandoned after
 its first content event in one of three ways (break, an exception, close), against a real server
@@ -36,9 +36,9 @@ class Abandoned(Exception):
 
 
 SERVER = """
-import json, sys, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import json, sys, threading
 sys.path.insert(0, sys.argv[1])
+from meibel.testing._server import LoopbackHandler, loopback_httpd
 from test_chat_stream import chat_events
 
 events = chat_events()
@@ -46,12 +46,7 @@ parts = [*events[:6], 0.05, *events[6:]]  # mid-stream when the client walks awa
 lock = threading.Lock()
 stats = {"streams": 0, "stream_connections": 0, "open": 0}
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
+class Handler(LoopbackHandler):
     def setup(self):
         super().setup()
         self.streams = 0
@@ -69,36 +64,18 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # /stats, without counting the asking connection
         with lock:
             body = json.dumps({**stats, "open": stats["open"] - 1}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_whole(200, {"Connection": "close"}, body)
         self.close_connection = True
 
     def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
+        self.read_body()
         with lock:
             stats["streams"] += 1
             stats["stream_connections"] += self.streams == 0
         self.streams += 1
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        try:
-            for part in parts:
-                if isinstance(part, float):
-                    time.sleep(part)
-                    continue
-                self.wfile.write(b"%x\\r\\n%s\\r\\n" % (len(part), part))
-                self.wfile.flush()
-            self.wfile.write(b"0\\r\\n\\r\\n")
-        except OSError:
-            self.close_connection = True
+        self.send_stream(200, {"Content-Type": "text/event-stream"}, parts)
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
+server = loopback_httpd(Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()
 """

@@ -1,0 +1,155 @@
+"""The attempts of one call: everything the send loop decides between two sends, without I/O.
+
+MeibelClient and AsyncMeibelClient each send, read and sleep their own way (blocking, awaited);
+what they do between those steps is here, once: fit each attempt into the call's deadline, log it,
+decide whether and when to send again (meibel/_retry.py), and word the error when it is not.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx2
+
+from ._deadline import Deadline, DeadlineStream
+from ._exceptions import APIConnectionError, APITimeoutError, status_error
+from ._logging import logger
+from ._retry import RetryPolicy
+
+__all__ = ["Attempts", "connection_error"]
+
+# One line per attempt: method, URL, status or error, time, retries so far. Never a header.
+_LINE = "%s %s -> %s in %.0f ms (retries: %d)"
+
+
+class Attempts:
+    """The attempts at sending `request`; the first begins when this is made.
+
+    The loop calls `bound(response)` before reading a body. Then `after_error(error)`, or
+    `answered(response)` (True: it is the call's answer) and else `after_status(response)`, give
+    the seconds to wait before sending again, or raise the call's error. It waits
+    `before_next(seconds)`, which raises instead if the deadline would pass, then calls `start()`.
+    """
+
+    __slots__ = (
+        "_deadline",
+        "_first",
+        "_max_retries",
+        "_policy",
+        "_started",
+        "_timeouts",
+        "count",
+        "request",
+    )
+
+    def __init__(
+        self,
+        request: httpx2.Request,
+        deadline: Deadline | None,
+        policy: RetryPolicy,
+        max_retries: int,
+    ) -> None:
+        self.request = request
+        self.count = 0  # retries so far
+        self._deadline = deadline
+        self._policy = policy
+        self._max_retries = max_retries
+        self._first = self._started = time.monotonic()
+        self._timeouts = request.extensions.get("timeout", {})
+        if deadline is not None:
+            deadline.cap(request, self._timeouts)
+
+    def start(self) -> None:
+        """The next attempt begins: its timeouts are capped at what is left of the deadline."""
+        self._started = time.monotonic()
+        if self._deadline is not None:
+            self._deadline.cap(self.request, self._timeouts)
+
+    def bound(self, response: httpx2.Response) -> None:
+        """Reading `response`'s body ends by the deadline too."""
+        if self._deadline is not None:
+            response.stream = DeadlineStream(response.stream, self._deadline, self.request)
+
+    def after_error(self, error: httpx2.TransportError) -> float:
+        """Seconds to wait before sending again after `error`; raises if it is not sent again."""
+        request, deadline = self.request, self._deadline
+        self._log(type(error).__name__)
+        if deadline is not None and deadline.expired():
+            raise self._deadline_error() from error
+        delay = self._policy.delay_for_error(request.method, error, self.count)
+        if delay is None or not _replayable(request):
+            raise connection_error(error, request, self._note()) from error
+        return delay
+
+    def answered(self, response: httpx2.Response) -> bool:
+        """An answer came (logged here, inline: every call passes): whether it is a 2xx."""
+        request = self.request
+        elapsed = (time.monotonic() - self._started) * 1000
+        logger.debug(_LINE, request.method, request.url, response.status_code, elapsed, self.count)
+        return response.is_success
+
+    def after_status(self, response: httpx2.Response) -> float:
+        """Seconds to wait before sending again after a non-2xx; raises if it is not sent again."""
+        request = self.request
+        delay = self._policy.delay_for_response(request.method, response, self.count)
+        if delay is None or not _replayable(request):
+            raise status_error(response, note=self._note())
+        return delay
+
+    def before_next(self, delay: float) -> float:
+        """`delay`, unless the deadline would pass before the next attempt (then it raises)."""
+        deadline = self._deadline
+        if deadline is not None and delay >= deadline.remaining():
+            raise self._deadline_error()
+        self.count += 1
+        return delay
+
+    def _log(self, outcome: str) -> None:
+        elapsed = (time.monotonic() - self._started) * 1000
+        request = self.request
+        logger.debug(_LINE, request.method, request.url, outcome, elapsed, self.count)
+
+    def _note(self) -> str:
+        """How hard the call tried, for the message of its final error ("" for one attempt)."""
+        if self.count == 0:
+            return ""
+        elapsed = time.monotonic() - self._first
+        return (
+            f"after {self.count + 1} attempts over {elapsed:.1f} s; max_retries={self._max_retries}"
+        )
+
+    def _deadline_error(self) -> APITimeoutError:
+        assert self._deadline is not None
+        note = self._note()
+        request = self.request
+        return APITimeoutError(
+            f"{request.method} {request.url}: no complete answer within the deadline of "
+            f"{self._deadline.seconds:g} s" + (f" ({note})" if note else ""),
+            request=request,
+        )
+
+
+def _replayable(request: httpx2.Request) -> bool:
+    return bool(getattr(request.stream, "replayable", True))
+
+
+def connection_error(
+    error: httpx2.TransportError, request: httpx2.Request, note: str = ""
+) -> APIConnectionError:
+    """The SDK's error for a transport error (APITimeoutError for a timeout), cause and all."""
+    timed_out = isinstance(error, httpx2.TimeoutException)
+    kind = APITimeoutError if timed_out else APIConnectionError
+    reason = str(error) or type(error).__name__
+    if isinstance(error, httpx2.PoolTimeout):
+        waited = request.extensions.get("timeout", {}).get("pool")
+        within = "in time" if waited is None else f"within the pool timeout of {waited:g} s"
+        reason = (
+            f"the connection pool is exhausted: no connection became free {within}, each "
+            "being held by a response not closed yet (most often a stream or download "
+            "neither read to its end nor closed: use `with`, or close() it)"
+        )
+    if note and timed_out:
+        reason = f"timed out {note}" + ("" if reason == "timed out" else f" ({reason})")
+    elif note:
+        reason = f"{reason} ({note})"
+    return kind(f"{request.method} {request.url}: {reason}", request=request)

@@ -1,0 +1,92 @@
+"""A client's settings: their defaults, what the environment gives, and the key kept out of sight.
+
+Every setting is an argument of MeibelClient and AsyncMeibelClient; the environment fills three
+when they are not given (MEIBEL_API_KEY, MEIBEL_BASE_URL, MEIBEL_DATASOURCE_ID). The table of
+them all is docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+import httpx2
+
+from ._exceptions import MeibelError
+
+__all__ = [
+    "API_KEY_HEADER",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_EVENT_SIZE",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_STREAM_IDLE_TIMEOUT",
+    "DEFAULT_TIMEOUT",
+    "Secret",
+    "api_key_from",
+    "base_url_from",
+    "check_http_client",
+    "datasource_id_from",
+]
+
+DEFAULT_BASE_URL = "https://api.meibel.ai/v2"
+DEFAULT_TIMEOUT = httpx2.Timeout(120.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+# A stream is healthy while bytes (events or keep-alive comments) keep arriving; this long
+# without a single byte means it stalled.
+DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
+# The most one event of a stream may buffer: 16 MiB is four times the largest event seen in
+# practice (a completion carrying inline artifacts), and bounds what a server that never ends
+# a line can make the client hold.
+DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+# A call (all its attempts, and reading its whole answer) ends by then; streams, downloads and
+# uploads have none unless given: their time grows with what they carry.
+DEFAULT_DEADLINE = 600.0
+API_KEY_HEADER = "Meibel-API-Key"
+
+
+class Secret:
+    """A string that never shows itself in a repr, a traceback's locals or a log line."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
+def api_key_from(api_key: str | None) -> Secret:
+    """The key given, else MEIBEL_API_KEY's; raises MeibelError when there is none."""
+    key = api_key if api_key is not None else os.environ.get("MEIBEL_API_KEY")
+    if not key:
+        raise MeibelError(
+            "No API key: pass MeibelClient(api_key=...) or set the MEIBEL_API_KEY "
+            "environment variable."
+        )
+    return Secret(key)
+
+
+def base_url_from(base_url: str | httpx2.URL | None) -> httpx2.URL:
+    """The URL given, else MEIBEL_BASE_URL's, else DEFAULT_BASE_URL; without a trailing slash."""
+    url = base_url or os.environ.get("MEIBEL_BASE_URL") or DEFAULT_BASE_URL
+    return httpx2.URL(str(url).rstrip("/"))
+
+
+def datasource_id_from(datasource_id: str | None) -> str | None:
+    """The datasource given, else MEIBEL_DATASOURCE_ID's; None for none (also for "")."""
+    value = datasource_id if datasource_id is not None else os.environ.get("MEIBEL_DATASOURCE_ID")
+    return value or None
+
+
+def check_http_client(http_client: object, expected: type) -> None:
+    """Refuse an `http_client=` of the wrong kind (most often an httpx one) with a clear error."""
+    if http_client is not None and not isinstance(http_client, expected):
+        kind = f"{type(http_client).__module__}.{type(http_client).__qualname__}"
+        raise TypeError(
+            f"http_client must be an {expected.__module__}.{expected.__qualname__}, not {kind}: "
+            "this SDK runs on httpx2 (`import httpx2`), httpx's maintained continuation."
+        )
