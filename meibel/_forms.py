@@ -27,6 +27,7 @@ class FormFields(Protocol):
 
 
 def _unset(value: object) -> bool:
+    # UNSET: an operation's `body` left out (a model's fields read None, never UNSET).
     return value is None or is_unset(value)
 
 

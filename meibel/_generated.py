@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     )
     from meibel_api_v2.models import TriggerIngestResponse as TriggerIngestResponse
     from meibel_api_v2.models import UploadContentResponse as UploadContentResponse
+    from meibel_api_v2.types import ModelBase as ModelBase
     from meibel_api_v2.types import Unset as Unset
 
 __all__ = ["PACKAGE", "AsyncResources", "SyncResources", "is_unset", "known", "model", "models"]
@@ -67,10 +68,13 @@ def _unset() -> object:
 
 
 def is_unset(value: object) -> bool:
-    """Whether `value` is the generated models' marker for a field that was not sent."""
+    """Whether `value` is the generated code's marker for a value not given.
+
+    Only an operation's optional parameters default to it: a model's field reads None instead.
+    """
     return value is _unset()
 
 
 def known(value: Any) -> Any:
-    """`value`, or None for the marker of a field that was not sent."""
+    """`value`, or None for the marker of a value not given (see is_unset)."""
     return None if value is _unset() else value

@@ -22,7 +22,7 @@ from ._files import AtomicFile, exists_error, safe_name
 if TYPE_CHECKING:
     import httpx2
 
-    from ._generated import ChatResponse, Source, Unset
+    from ._generated import ChatResponse, Source
 
 __all__ = [
     "ArtifactExtras",
@@ -121,8 +121,8 @@ class ChatMessageResponseExtras:
 
         The same meaning as `citations` on a chat stream's "citations" event and its ChatResult.
         """
-        sources: list[Source] | Unset | None = self.response.sources
-        return list(sources) if isinstance(sources, list) else []
+        sources = self.response.sources
+        return list(sources) if sources is not None else []
 
 
 class SessionMessageItemExtras:
@@ -157,8 +157,8 @@ class ArtifactExtras:
     if TYPE_CHECKING:
         filename: str
         mime_type: str
-        content: str | Unset | None
-        storage_url: str | Unset | None
+        content: str | None
+        storage_url: str | None
 
     def save(
         self,

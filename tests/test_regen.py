@@ -88,7 +88,7 @@ def test_regen_prints_the_api_change_of_a_spec_bump(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "API change since the last generation:" in result.stdout
     assert "[BREAKING] agents.list_agent_versions: removed" in result.stdout
-    assert "+ field Source.language: str | Unset" in result.stdout
+    assert "+ field Source.language: str | None" in result.stdout
     assert "semver: major" in result.stdout
     assert not (project / "generated/meibel_api_v2/api/agents/list_agent_versions.py").exists()
     assert (

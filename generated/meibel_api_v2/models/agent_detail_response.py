@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.agent_detail_response_tools_item import AgentDetailResponseToolsItem
@@ -19,7 +19,7 @@ T = TypeVar("T", bound="AgentDetailResponse")
 
 
 @_attrs_define
-class AgentDetailResponse:
+class AgentDetailResponse(ModelBase):
     """
     Attributes:
         artifacts (list[str]):
@@ -37,16 +37,16 @@ class AgentDetailResponse:
         tools (list[AgentDetailResponseToolsItem]):
         type_ (str):
         version (str):
-        created_at (datetime.datetime | None | Unset):
-        created_by (None | str | Unset):
-        description (None | str | Unset):
-        execution_policy (ExecutionPolicy | None | Unset): Execution policy applied to this agent's sessions.
-        execution_policy_ids (list[str] | None | Unset):
-        icon (None | str | Unset):
-        last_execution_status (None | str | Unset):
-        last_execution_time (datetime.datetime | None | Unset):
-        max_tokens (int | None | Unset):
-        parent_version (None | str | Unset):
+        created_at (datetime.datetime | None):
+        created_by (None | str):
+        description (None | str):
+        execution_policy (ExecutionPolicy | None): Execution policy applied to this agent's sessions.
+        execution_policy_ids (list[str] | None):
+        icon (None | str):
+        last_execution_status (None | str):
+        last_execution_time (datetime.datetime | None):
+        max_tokens (int | None):
+        parent_version (None | str):
     """
 
     artifacts: list[str]
@@ -64,17 +64,91 @@ class AgentDetailResponse:
     tools: list[AgentDetailResponseToolsItem]
     type_: str
     version: str
-    created_at: datetime.datetime | None | Unset = UNSET
-    created_by: None | str | Unset = UNSET
-    description: None | str | Unset = UNSET
-    execution_policy: ExecutionPolicy | None | Unset = UNSET
-    execution_policy_ids: list[str] | None | Unset = UNSET
-    icon: None | str | Unset = UNSET
-    last_execution_status: None | str | Unset = UNSET
-    last_execution_time: datetime.datetime | None | Unset = UNSET
-    max_tokens: int | None | Unset = UNSET
-    parent_version: None | str | Unset = UNSET
+    created_at: datetime.datetime | None = ABSENT
+    created_by: None | str = ABSENT
+    description: None | str = ABSENT
+    execution_policy: ExecutionPolicy | None = ABSENT
+    execution_policy_ids: list[str] | None = ABSENT
+    icon: None | str = ABSENT
+    last_execution_status: None | str = ABSENT
+    last_execution_time: datetime.datetime | None = ABSENT
+    max_tokens: int | None = ABSENT
+    parent_version: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = (
+        "artifacts",
+        "catalog_urn",
+        "confidence_configs",
+        "datasources",
+        "display_name",
+        "fallback_models",
+        "id",
+        "instructions",
+        "llm_model",
+        "name",
+        "tags",
+        "temperature",
+        "tools",
+        "type_",
+        "version",
+    )
+    _meibel_optional = (
+        "created_at",
+        "created_by",
+        "description",
+        "execution_policy",
+        "execution_policy_ids",
+        "icon",
+        "last_execution_status",
+        "last_execution_time",
+        "max_tokens",
+        "parent_version",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.created_at is ABSENT:
+            self.created_at = None
+        elif self.created_at is None:
+            self._meibel_nulls |= {"created_at"}
+        if self.created_by is ABSENT:
+            self.created_by = None
+        elif self.created_by is None:
+            self._meibel_nulls |= {"created_by"}
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.execution_policy is ABSENT:
+            self.execution_policy = None
+        elif self.execution_policy is None:
+            self._meibel_nulls |= {"execution_policy"}
+        if self.execution_policy_ids is ABSENT:
+            self.execution_policy_ids = None
+        elif self.execution_policy_ids is None:
+            self._meibel_nulls |= {"execution_policy_ids"}
+        if self.icon is ABSENT:
+            self.icon = None
+        elif self.icon is None:
+            self._meibel_nulls |= {"icon"}
+        if self.last_execution_status is ABSENT:
+            self.last_execution_status = None
+        elif self.last_execution_status is None:
+            self._meibel_nulls |= {"last_execution_status"}
+        if self.last_execution_time is ABSENT:
+            self.last_execution_time = None
+        elif self.last_execution_time is None:
+            self._meibel_nulls |= {"last_execution_time"}
+        if self.max_tokens is ABSENT:
+            self.max_tokens = None
+        elif self.max_tokens is None:
+            self._meibel_nulls |= {"max_tokens"}
+        if self.parent_version is ABSENT:
+            self.parent_version = None
+        elif self.parent_version is None:
+            self._meibel_nulls |= {"parent_version"}
 
     def __iter__(self) -> Iterator[AgentDetailResponseToolsItem]:
         """Iterate over `tools`."""
@@ -87,6 +161,11 @@ class AgentDetailResponse:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[AgentDetailResponseToolsItem]:
+        """`tools`."""
+        return self.tools
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.execution_policy import ExecutionPolicy
@@ -125,75 +204,6 @@ class AgentDetailResponse:
 
         version = self.version
 
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-        else:
-            created_at = self.created_at
-
-        created_by: None | str | Unset
-        if isinstance(self.created_by, Unset):
-            created_by = UNSET
-        else:
-            created_by = self.created_by
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        execution_policy: dict[str, Any] | None | Unset
-        if isinstance(self.execution_policy, Unset):
-            execution_policy = UNSET
-        elif isinstance(self.execution_policy, ExecutionPolicy):
-            execution_policy = self.execution_policy.to_dict()
-        else:
-            execution_policy = self.execution_policy
-
-        execution_policy_ids: list[str] | None | Unset
-        if isinstance(self.execution_policy_ids, Unset):
-            execution_policy_ids = UNSET
-        elif isinstance(self.execution_policy_ids, list):
-            execution_policy_ids = self.execution_policy_ids
-
-        else:
-            execution_policy_ids = self.execution_policy_ids
-
-        icon: None | str | Unset
-        if isinstance(self.icon, Unset):
-            icon = UNSET
-        else:
-            icon = self.icon
-
-        last_execution_status: None | str | Unset
-        if isinstance(self.last_execution_status, Unset):
-            last_execution_status = UNSET
-        else:
-            last_execution_status = self.last_execution_status
-
-        last_execution_time: None | str | Unset
-        if isinstance(self.last_execution_time, Unset):
-            last_execution_time = UNSET
-        elif isinstance(self.last_execution_time, datetime.datetime):
-            last_execution_time = self.last_execution_time.isoformat()
-        else:
-            last_execution_time = self.last_execution_time
-
-        max_tokens: int | None | Unset
-        if isinstance(self.max_tokens, Unset):
-            max_tokens = UNSET
-        else:
-            max_tokens = self.max_tokens
-
-        parent_version: None | str | Unset
-        if isinstance(self.parent_version, Unset):
-            parent_version = UNSET
-        else:
-            parent_version = self.parent_version
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -215,26 +225,59 @@ class AgentDetailResponse:
                 "version": version,
             }
         )
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if created_by is not UNSET:
-            field_dict["created_by"] = created_by
-        if description is not UNSET:
-            field_dict["description"] = description
-        if execution_policy is not UNSET:
-            field_dict["execution_policy"] = execution_policy
-        if execution_policy_ids is not UNSET:
-            field_dict["execution_policy_ids"] = execution_policy_ids
-        if icon is not UNSET:
-            field_dict["icon"] = icon
-        if last_execution_status is not UNSET:
-            field_dict["last_execution_status"] = last_execution_status
-        if last_execution_time is not UNSET:
-            field_dict["last_execution_time"] = last_execution_time
-        if max_tokens is not UNSET:
-            field_dict["max_tokens"] = max_tokens
-        if parent_version is not UNSET:
-            field_dict["parent_version"] = parent_version
+        if self.created_at is not None:
+            if isinstance(self.created_at, datetime.datetime):
+                field_dict["created_at"] = self.created_at.isoformat()
+            else:
+                field_dict["created_at"] = self.created_at
+        elif "created_at" in self._meibel_nulls:
+            field_dict["created_at"] = None
+        if self.created_by is not None:
+            field_dict["created_by"] = self.created_by
+        elif "created_by" in self._meibel_nulls:
+            field_dict["created_by"] = None
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.execution_policy is not None:
+            if isinstance(self.execution_policy, ExecutionPolicy):
+                field_dict["execution_policy"] = self.execution_policy.to_dict()
+            else:
+                field_dict["execution_policy"] = self.execution_policy
+        elif "execution_policy" in self._meibel_nulls:
+            field_dict["execution_policy"] = None
+        if self.execution_policy_ids is not None:
+            if isinstance(self.execution_policy_ids, list):
+                field_dict["execution_policy_ids"] = self.execution_policy_ids
+
+            else:
+                field_dict["execution_policy_ids"] = self.execution_policy_ids
+        elif "execution_policy_ids" in self._meibel_nulls:
+            field_dict["execution_policy_ids"] = None
+        if self.icon is not None:
+            field_dict["icon"] = self.icon
+        elif "icon" in self._meibel_nulls:
+            field_dict["icon"] = None
+        if self.last_execution_status is not None:
+            field_dict["last_execution_status"] = self.last_execution_status
+        elif "last_execution_status" in self._meibel_nulls:
+            field_dict["last_execution_status"] = None
+        if self.last_execution_time is not None:
+            if isinstance(self.last_execution_time, datetime.datetime):
+                field_dict["last_execution_time"] = self.last_execution_time.isoformat()
+            else:
+                field_dict["last_execution_time"] = self.last_execution_time
+        elif "last_execution_time" in self._meibel_nulls:
+            field_dict["last_execution_time"] = None
+        if self.max_tokens is not None:
+            field_dict["max_tokens"] = self.max_tokens
+        elif "max_tokens" in self._meibel_nulls:
+            field_dict["max_tokens"] = None
+        if self.parent_version is not None:
+            field_dict["parent_version"] = self.parent_version
+        elif "parent_version" in self._meibel_nulls:
+            field_dict["parent_version"] = None
 
         return field_dict
 
@@ -284,127 +327,85 @@ class AgentDetailResponse:
 
         version = d.pop("version")
 
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data)
+        _created_at = d.pop("created_at", ABSENT)
+        created_at: datetime.datetime | None = _created_at
+        if _created_at is not None and _created_at is not ABSENT:
 
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+            def _parse_created_at(data: object) -> datetime.datetime | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    created_at_type_0 = datetime.datetime.fromisoformat(data)
 
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
+                    return created_at_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(datetime.datetime | None, data)
 
-        def _parse_created_by(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            created_at = _parse_created_at(_created_at)
 
-        created_by = _parse_created_by(d.pop("created_by", UNSET))
+        created_by = d.pop("created_by", ABSENT)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description = d.pop("description", ABSENT)
 
-        description = _parse_description(d.pop("description", UNSET))
+        _execution_policy = d.pop("execution_policy", ABSENT)
+        execution_policy: ExecutionPolicy | None = _execution_policy
+        if _execution_policy is not None and _execution_policy is not ABSENT:
 
-        def _parse_execution_policy(data: object) -> ExecutionPolicy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                execution_policy_type_0 = ExecutionPolicy.from_dict(data)
+            def _parse_execution_policy(data: object) -> ExecutionPolicy | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    execution_policy_type_0 = ExecutionPolicy.from_dict(data)
 
-                return execution_policy_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ExecutionPolicy | None | Unset, data)
+                    return execution_policy_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ExecutionPolicy | None, data)
 
-        execution_policy = _parse_execution_policy(d.pop("execution_policy", UNSET))
+            execution_policy = _parse_execution_policy(_execution_policy)
 
-        def _parse_execution_policy_ids(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                execution_policy_ids_type_0 = cast(list[str], data)
+        _execution_policy_ids = d.pop("execution_policy_ids", ABSENT)
+        execution_policy_ids: list[str] | None = _execution_policy_ids
+        if _execution_policy_ids is not None and _execution_policy_ids is not ABSENT:
 
-                return execution_policy_ids_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+            def _parse_execution_policy_ids(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    execution_policy_ids_type_0 = cast(list[str], data)
 
-        execution_policy_ids = _parse_execution_policy_ids(d.pop("execution_policy_ids", UNSET))
+                    return execution_policy_ids_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        def _parse_icon(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            execution_policy_ids = _parse_execution_policy_ids(_execution_policy_ids)
 
-        icon = _parse_icon(d.pop("icon", UNSET))
+        icon = d.pop("icon", ABSENT)
 
-        def _parse_last_execution_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        last_execution_status = d.pop("last_execution_status", ABSENT)
 
-        last_execution_status = _parse_last_execution_status(d.pop("last_execution_status", UNSET))
+        _last_execution_time = d.pop("last_execution_time", ABSENT)
+        last_execution_time: datetime.datetime | None = _last_execution_time
+        if _last_execution_time is not None and _last_execution_time is not ABSENT:
 
-        def _parse_last_execution_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_execution_time_type_0 = datetime.datetime.fromisoformat(data)
+            def _parse_last_execution_time(data: object) -> datetime.datetime | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    last_execution_time_type_0 = datetime.datetime.fromisoformat(data)
 
-                return last_execution_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+                    return last_execution_time_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(datetime.datetime | None, data)
 
-        last_execution_time = _parse_last_execution_time(d.pop("last_execution_time", UNSET))
+            last_execution_time = _parse_last_execution_time(_last_execution_time)
 
-        def _parse_max_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        max_tokens = d.pop("max_tokens", ABSENT)
 
-        max_tokens = _parse_max_tokens(d.pop("max_tokens", UNSET))
-
-        def _parse_parent_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        parent_version = _parse_parent_version(d.pop("parent_version", UNSET))
+        parent_version = d.pop("parent_version", ABSENT)
 
         agent_detail_response = cls(
             artifacts=artifacts,

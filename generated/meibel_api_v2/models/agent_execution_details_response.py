@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.agent_execution_details_response_token_usage_item_type_0 import (
         AgentExecutionDetailsResponseTokenUsageItemType0,
@@ -24,7 +26,7 @@ from meibel._resource import SessionDetailsExtras
 
 
 @_attrs_define
-class AgentExecutionDetailsResponse(SessionDetailsExtras):
+class AgentExecutionDetailsResponse(SessionDetailsExtras, ModelBase):
     """AgentExecutionDetailsResponse
 
     Attributes:
@@ -49,6 +51,18 @@ class AgentExecutionDetailsResponse(SessionDetailsExtras):
     tool_activity: list[ToolActivityEntry]
     version: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = (
+        "agent_id",
+        "agent_name",
+        "file_parsing",
+        "messages",
+        "result",
+        "status",
+        "token_usage",
+        "tool_activity",
+        "version",
+    )
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.agent_execution_details_response_token_usage_item_type_0 import (

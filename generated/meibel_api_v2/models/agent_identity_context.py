@@ -2,131 +2,126 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="AgentIdentityContext")
 
 
 @_attrs_define
-class AgentIdentityContext:
+class AgentIdentityContext(ModelBase):
     """Identifies the agent, workflow, and tool context that produced the scored output.
 
     Attributes:
         customer_id (str): Your customer identifier.
         project_id (str): The project this scoring job belongs to.
-        agent_name (None | str | Unset): Name of the agent that produced the scored output.
-        agent_session_id (None | str | Unset): Unique identifier for the agent session that produced the scored output.
-        agent_turn (int | None | Unset): The agent turn number within the session, if applicable.
-        agent_version (None | str | Unset): Version of the agent that produced the scored output.
-        agent_workflow_name (None | str | Unset): Name of the workflow the agent is part of, if applicable.
-        agent_workflow_session_id (None | str | Unset): Unique identifier for the workflow session, if the agent runs
-            within a workflow.
-        agent_workflow_version (None | str | Unset): Version of the workflow the agent is part of.
-        batch_definition_id (None | str | Unset): Identifier of the batch definition this job belongs to, if applicable.
-        batch_execution_id (None | str | Unset): Identifier of the batch execution this job belongs to, if applicable.
-        tool_execution_id (None | str | Unset): Unique identifier for the tool execution that produced the scored
-            output.
-        tool_id (None | str | Unset): Identifier of the tool that produced the scored output, if applicable.
-        tool_instance_id (None | str | Unset): Identifier of the specific tool instance.
+        agent_name (None | str): Name of the agent that produced the scored output.
+        agent_session_id (None | str): Unique identifier for the agent session that produced the scored output.
+        agent_turn (int | None): The agent turn number within the session, if applicable.
+        agent_version (None | str): Version of the agent that produced the scored output.
+        agent_workflow_name (None | str): Name of the workflow the agent is part of, if applicable.
+        agent_workflow_session_id (None | str): Unique identifier for the workflow session, if the agent runs within a
+            workflow.
+        agent_workflow_version (None | str): Version of the workflow the agent is part of.
+        batch_definition_id (None | str): Identifier of the batch definition this job belongs to, if applicable.
+        batch_execution_id (None | str): Identifier of the batch execution this job belongs to, if applicable.
+        tool_execution_id (None | str): Unique identifier for the tool execution that produced the scored output.
+        tool_id (None | str): Identifier of the tool that produced the scored output, if applicable.
+        tool_instance_id (None | str): Identifier of the specific tool instance.
     """
 
     customer_id: str
     project_id: str
-    agent_name: None | str | Unset = UNSET
-    agent_session_id: None | str | Unset = UNSET
-    agent_turn: int | None | Unset = UNSET
-    agent_version: None | str | Unset = UNSET
-    agent_workflow_name: None | str | Unset = UNSET
-    agent_workflow_session_id: None | str | Unset = UNSET
-    agent_workflow_version: None | str | Unset = UNSET
-    batch_definition_id: None | str | Unset = UNSET
-    batch_execution_id: None | str | Unset = UNSET
-    tool_execution_id: None | str | Unset = UNSET
-    tool_id: None | str | Unset = UNSET
-    tool_instance_id: None | str | Unset = UNSET
+    agent_name: None | str = ABSENT
+    agent_session_id: None | str = ABSENT
+    agent_turn: int | None = ABSENT
+    agent_version: None | str = ABSENT
+    agent_workflow_name: None | str = ABSENT
+    agent_workflow_session_id: None | str = ABSENT
+    agent_workflow_version: None | str = ABSENT
+    batch_definition_id: None | str = ABSENT
+    batch_execution_id: None | str = ABSENT
+    tool_execution_id: None | str = ABSENT
+    tool_id: None | str = ABSENT
+    tool_instance_id: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("customer_id", "project_id")
+    _meibel_optional = (
+        "agent_name",
+        "agent_session_id",
+        "agent_turn",
+        "agent_version",
+        "agent_workflow_name",
+        "agent_workflow_session_id",
+        "agent_workflow_version",
+        "batch_definition_id",
+        "batch_execution_id",
+        "tool_execution_id",
+        "tool_id",
+        "tool_instance_id",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.agent_name is ABSENT:
+            self.agent_name = None
+        elif self.agent_name is None:
+            self._meibel_nulls |= {"agent_name"}
+        if self.agent_session_id is ABSENT:
+            self.agent_session_id = None
+        elif self.agent_session_id is None:
+            self._meibel_nulls |= {"agent_session_id"}
+        if self.agent_turn is ABSENT:
+            self.agent_turn = None
+        elif self.agent_turn is None:
+            self._meibel_nulls |= {"agent_turn"}
+        if self.agent_version is ABSENT:
+            self.agent_version = None
+        elif self.agent_version is None:
+            self._meibel_nulls |= {"agent_version"}
+        if self.agent_workflow_name is ABSENT:
+            self.agent_workflow_name = None
+        elif self.agent_workflow_name is None:
+            self._meibel_nulls |= {"agent_workflow_name"}
+        if self.agent_workflow_session_id is ABSENT:
+            self.agent_workflow_session_id = None
+        elif self.agent_workflow_session_id is None:
+            self._meibel_nulls |= {"agent_workflow_session_id"}
+        if self.agent_workflow_version is ABSENT:
+            self.agent_workflow_version = None
+        elif self.agent_workflow_version is None:
+            self._meibel_nulls |= {"agent_workflow_version"}
+        if self.batch_definition_id is ABSENT:
+            self.batch_definition_id = None
+        elif self.batch_definition_id is None:
+            self._meibel_nulls |= {"batch_definition_id"}
+        if self.batch_execution_id is ABSENT:
+            self.batch_execution_id = None
+        elif self.batch_execution_id is None:
+            self._meibel_nulls |= {"batch_execution_id"}
+        if self.tool_execution_id is ABSENT:
+            self.tool_execution_id = None
+        elif self.tool_execution_id is None:
+            self._meibel_nulls |= {"tool_execution_id"}
+        if self.tool_id is ABSENT:
+            self.tool_id = None
+        elif self.tool_id is None:
+            self._meibel_nulls |= {"tool_id"}
+        if self.tool_instance_id is ABSENT:
+            self.tool_instance_id = None
+        elif self.tool_instance_id is None:
+            self._meibel_nulls |= {"tool_instance_id"}
 
     def to_dict(self) -> dict[str, Any]:
         customer_id = self.customer_id
 
         project_id = self.project_id
-
-        agent_name: None | str | Unset
-        if isinstance(self.agent_name, Unset):
-            agent_name = UNSET
-        else:
-            agent_name = self.agent_name
-
-        agent_session_id: None | str | Unset
-        if isinstance(self.agent_session_id, Unset):
-            agent_session_id = UNSET
-        else:
-            agent_session_id = self.agent_session_id
-
-        agent_turn: int | None | Unset
-        if isinstance(self.agent_turn, Unset):
-            agent_turn = UNSET
-        else:
-            agent_turn = self.agent_turn
-
-        agent_version: None | str | Unset
-        if isinstance(self.agent_version, Unset):
-            agent_version = UNSET
-        else:
-            agent_version = self.agent_version
-
-        agent_workflow_name: None | str | Unset
-        if isinstance(self.agent_workflow_name, Unset):
-            agent_workflow_name = UNSET
-        else:
-            agent_workflow_name = self.agent_workflow_name
-
-        agent_workflow_session_id: None | str | Unset
-        if isinstance(self.agent_workflow_session_id, Unset):
-            agent_workflow_session_id = UNSET
-        else:
-            agent_workflow_session_id = self.agent_workflow_session_id
-
-        agent_workflow_version: None | str | Unset
-        if isinstance(self.agent_workflow_version, Unset):
-            agent_workflow_version = UNSET
-        else:
-            agent_workflow_version = self.agent_workflow_version
-
-        batch_definition_id: None | str | Unset
-        if isinstance(self.batch_definition_id, Unset):
-            batch_definition_id = UNSET
-        else:
-            batch_definition_id = self.batch_definition_id
-
-        batch_execution_id: None | str | Unset
-        if isinstance(self.batch_execution_id, Unset):
-            batch_execution_id = UNSET
-        else:
-            batch_execution_id = self.batch_execution_id
-
-        tool_execution_id: None | str | Unset
-        if isinstance(self.tool_execution_id, Unset):
-            tool_execution_id = UNSET
-        else:
-            tool_execution_id = self.tool_execution_id
-
-        tool_id: None | str | Unset
-        if isinstance(self.tool_id, Unset):
-            tool_id = UNSET
-        else:
-            tool_id = self.tool_id
-
-        tool_instance_id: None | str | Unset
-        if isinstance(self.tool_instance_id, Unset):
-            tool_instance_id = UNSET
-        else:
-            tool_instance_id = self.tool_instance_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -136,30 +131,54 @@ class AgentIdentityContext:
                 "project_id": project_id,
             }
         )
-        if agent_name is not UNSET:
-            field_dict["agent_name"] = agent_name
-        if agent_session_id is not UNSET:
-            field_dict["agent_session_id"] = agent_session_id
-        if agent_turn is not UNSET:
-            field_dict["agent_turn"] = agent_turn
-        if agent_version is not UNSET:
-            field_dict["agent_version"] = agent_version
-        if agent_workflow_name is not UNSET:
-            field_dict["agent_workflow_name"] = agent_workflow_name
-        if agent_workflow_session_id is not UNSET:
-            field_dict["agent_workflow_session_id"] = agent_workflow_session_id
-        if agent_workflow_version is not UNSET:
-            field_dict["agent_workflow_version"] = agent_workflow_version
-        if batch_definition_id is not UNSET:
-            field_dict["batch_definition_id"] = batch_definition_id
-        if batch_execution_id is not UNSET:
-            field_dict["batch_execution_id"] = batch_execution_id
-        if tool_execution_id is not UNSET:
-            field_dict["tool_execution_id"] = tool_execution_id
-        if tool_id is not UNSET:
-            field_dict["tool_id"] = tool_id
-        if tool_instance_id is not UNSET:
-            field_dict["tool_instance_id"] = tool_instance_id
+        if self.agent_name is not None:
+            field_dict["agent_name"] = self.agent_name
+        elif "agent_name" in self._meibel_nulls:
+            field_dict["agent_name"] = None
+        if self.agent_session_id is not None:
+            field_dict["agent_session_id"] = self.agent_session_id
+        elif "agent_session_id" in self._meibel_nulls:
+            field_dict["agent_session_id"] = None
+        if self.agent_turn is not None:
+            field_dict["agent_turn"] = self.agent_turn
+        elif "agent_turn" in self._meibel_nulls:
+            field_dict["agent_turn"] = None
+        if self.agent_version is not None:
+            field_dict["agent_version"] = self.agent_version
+        elif "agent_version" in self._meibel_nulls:
+            field_dict["agent_version"] = None
+        if self.agent_workflow_name is not None:
+            field_dict["agent_workflow_name"] = self.agent_workflow_name
+        elif "agent_workflow_name" in self._meibel_nulls:
+            field_dict["agent_workflow_name"] = None
+        if self.agent_workflow_session_id is not None:
+            field_dict["agent_workflow_session_id"] = self.agent_workflow_session_id
+        elif "agent_workflow_session_id" in self._meibel_nulls:
+            field_dict["agent_workflow_session_id"] = None
+        if self.agent_workflow_version is not None:
+            field_dict["agent_workflow_version"] = self.agent_workflow_version
+        elif "agent_workflow_version" in self._meibel_nulls:
+            field_dict["agent_workflow_version"] = None
+        if self.batch_definition_id is not None:
+            field_dict["batch_definition_id"] = self.batch_definition_id
+        elif "batch_definition_id" in self._meibel_nulls:
+            field_dict["batch_definition_id"] = None
+        if self.batch_execution_id is not None:
+            field_dict["batch_execution_id"] = self.batch_execution_id
+        elif "batch_execution_id" in self._meibel_nulls:
+            field_dict["batch_execution_id"] = None
+        if self.tool_execution_id is not None:
+            field_dict["tool_execution_id"] = self.tool_execution_id
+        elif "tool_execution_id" in self._meibel_nulls:
+            field_dict["tool_execution_id"] = None
+        if self.tool_id is not None:
+            field_dict["tool_id"] = self.tool_id
+        elif "tool_id" in self._meibel_nulls:
+            field_dict["tool_id"] = None
+        if self.tool_instance_id is not None:
+            field_dict["tool_instance_id"] = self.tool_instance_id
+        elif "tool_instance_id" in self._meibel_nulls:
+            field_dict["tool_instance_id"] = None
 
         return field_dict
 
@@ -170,117 +189,29 @@ class AgentIdentityContext:
 
         project_id = d.pop("project_id")
 
-        def _parse_agent_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        agent_name = d.pop("agent_name", ABSENT)
 
-        agent_name = _parse_agent_name(d.pop("agent_name", UNSET))
+        agent_session_id = d.pop("agent_session_id", ABSENT)
 
-        def _parse_agent_session_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        agent_turn = d.pop("agent_turn", ABSENT)
 
-        agent_session_id = _parse_agent_session_id(d.pop("agent_session_id", UNSET))
+        agent_version = d.pop("agent_version", ABSENT)
 
-        def _parse_agent_turn(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        agent_workflow_name = d.pop("agent_workflow_name", ABSENT)
 
-        agent_turn = _parse_agent_turn(d.pop("agent_turn", UNSET))
+        agent_workflow_session_id = d.pop("agent_workflow_session_id", ABSENT)
 
-        def _parse_agent_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        agent_workflow_version = d.pop("agent_workflow_version", ABSENT)
 
-        agent_version = _parse_agent_version(d.pop("agent_version", UNSET))
+        batch_definition_id = d.pop("batch_definition_id", ABSENT)
 
-        def _parse_agent_workflow_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        batch_execution_id = d.pop("batch_execution_id", ABSENT)
 
-        agent_workflow_name = _parse_agent_workflow_name(d.pop("agent_workflow_name", UNSET))
+        tool_execution_id = d.pop("tool_execution_id", ABSENT)
 
-        def _parse_agent_workflow_session_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        tool_id = d.pop("tool_id", ABSENT)
 
-        agent_workflow_session_id = _parse_agent_workflow_session_id(
-            d.pop("agent_workflow_session_id", UNSET)
-        )
-
-        def _parse_agent_workflow_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        agent_workflow_version = _parse_agent_workflow_version(
-            d.pop("agent_workflow_version", UNSET)
-        )
-
-        def _parse_batch_definition_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        batch_definition_id = _parse_batch_definition_id(d.pop("batch_definition_id", UNSET))
-
-        def _parse_batch_execution_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        batch_execution_id = _parse_batch_execution_id(d.pop("batch_execution_id", UNSET))
-
-        def _parse_tool_execution_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tool_execution_id = _parse_tool_execution_id(d.pop("tool_execution_id", UNSET))
-
-        def _parse_tool_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tool_id = _parse_tool_id(d.pop("tool_id", UNSET))
-
-        def _parse_tool_instance_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tool_instance_id = _parse_tool_instance_id(d.pop("tool_instance_id", UNSET))
+        tool_instance_id = d.pop("tool_instance_id", ABSENT)
 
         agent_identity_context = cls(
             customer_id=customer_id,

@@ -8,13 +8,13 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="AgentSummary")
 
 
 @_attrs_define
-class AgentSummary:
+class AgentSummary(ModelBase):
     """
     Attributes:
         datasource_count (int):
@@ -25,9 +25,9 @@ class AgentSummary:
         tool_count (int):
         type_ (str): Lifecycle state of the returned version: "draft" or "published".
         version (str):
-        description (None | str | Unset):
-        last_execution_status (None | str | Unset):
-        last_execution_time (datetime.datetime | None | Unset):
+        description (None | str):
+        last_execution_status (None | str):
+        last_execution_time (datetime.datetime | None):
     """
 
     datasource_count: int
@@ -38,10 +38,38 @@ class AgentSummary:
     tool_count: int
     type_: str
     version: str
-    description: None | str | Unset = UNSET
-    last_execution_status: None | str | Unset = UNSET
-    last_execution_time: datetime.datetime | None | Unset = UNSET
+    description: None | str = ABSENT
+    last_execution_status: None | str = ABSENT
+    last_execution_time: datetime.datetime | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = (
+        "datasource_count",
+        "display_name",
+        "id",
+        "llm_model",
+        "name",
+        "tool_count",
+        "type_",
+        "version",
+    )
+    _meibel_optional = ("description", "last_execution_status", "last_execution_time")
+
+    def __attrs_post_init__(self) -> None:
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.last_execution_status is ABSENT:
+            self.last_execution_status = None
+        elif self.last_execution_status is None:
+            self._meibel_nulls |= {"last_execution_status"}
+        if self.last_execution_time is ABSENT:
+            self.last_execution_time = None
+        elif self.last_execution_time is None:
+            self._meibel_nulls |= {"last_execution_time"}
 
     def to_dict(self) -> dict[str, Any]:
         datasource_count = self.datasource_count
@@ -60,26 +88,6 @@ class AgentSummary:
 
         version = self.version
 
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        last_execution_status: None | str | Unset
-        if isinstance(self.last_execution_status, Unset):
-            last_execution_status = UNSET
-        else:
-            last_execution_status = self.last_execution_status
-
-        last_execution_time: None | str | Unset
-        if isinstance(self.last_execution_time, Unset):
-            last_execution_time = UNSET
-        elif isinstance(self.last_execution_time, datetime.datetime):
-            last_execution_time = self.last_execution_time.isoformat()
-        else:
-            last_execution_time = self.last_execution_time
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -94,12 +102,21 @@ class AgentSummary:
                 "version": version,
             }
         )
-        if description is not UNSET:
-            field_dict["description"] = description
-        if last_execution_status is not UNSET:
-            field_dict["last_execution_status"] = last_execution_status
-        if last_execution_time is not UNSET:
-            field_dict["last_execution_time"] = last_execution_time
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.last_execution_status is not None:
+            field_dict["last_execution_status"] = self.last_execution_status
+        elif "last_execution_status" in self._meibel_nulls:
+            field_dict["last_execution_status"] = None
+        if self.last_execution_time is not None:
+            if isinstance(self.last_execution_time, datetime.datetime):
+                field_dict["last_execution_time"] = self.last_execution_time.isoformat()
+            else:
+                field_dict["last_execution_time"] = self.last_execution_time
+        elif "last_execution_time" in self._meibel_nulls:
+            field_dict["last_execution_time"] = None
 
         return field_dict
 
@@ -122,40 +139,26 @@ class AgentSummary:
 
         version = d.pop("version")
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description = d.pop("description", ABSENT)
 
-        description = _parse_description(d.pop("description", UNSET))
+        last_execution_status = d.pop("last_execution_status", ABSENT)
 
-        def _parse_last_execution_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _last_execution_time = d.pop("last_execution_time", ABSENT)
+        last_execution_time: datetime.datetime | None = _last_execution_time
+        if _last_execution_time is not None and _last_execution_time is not ABSENT:
 
-        last_execution_status = _parse_last_execution_status(d.pop("last_execution_status", UNSET))
+            def _parse_last_execution_time(data: object) -> datetime.datetime | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    last_execution_time_type_0 = datetime.datetime.fromisoformat(data)
 
-        def _parse_last_execution_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_execution_time_type_0 = datetime.datetime.fromisoformat(data)
+                    return last_execution_time_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(datetime.datetime | None, data)
 
-                return last_execution_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_execution_time = _parse_last_execution_time(d.pop("last_execution_time", UNSET))
+            last_execution_time = _parse_last_execution_time(_last_execution_time)
 
         agent_summary = cls(
             datasource_count=datasource_count,

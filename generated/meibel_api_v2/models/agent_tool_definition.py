@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.agent_tool_definition_config_type_0 import (
@@ -22,34 +22,76 @@ T = TypeVar("T", bound="AgentToolDefinition")
 
 
 @_attrs_define
-class AgentToolDefinition:
+class AgentToolDefinition(ModelBase):
     """AgentToolDefinition
 
     Attributes:
         name (str): Instance name - what the LLM sees and calls
         type_ (str): Tool type: rag_search, database_query, etc.
-        approval_message (None | str | Unset): Message to display when requesting approval (supports {{variable}}
-            templates)
-        avoid_for (list[str] | None | Unset): When NOT to use this tool (injected into system prompt)
-        config (AgentToolDefinitionConfigType0 | None | Unset): Tool config passed to activity via tool_context
-            (datasource_id, base_prompt, etc.)
-        description (None | str | Unset): Description shown to LLM
-        parameters_schema (AgentToolDefinitionParametersSchemaType0 | None | Unset): Optional override for the tool's
-            parameters schema
-        require_approval (bool | None | Unset): If true, workflow pauses for human approval before executing this tool
-        use_for (list[str] | None | Unset): When to use this tool (injected into system prompt)
+        approval_message (None | str): Message to display when requesting approval (supports {{variable}} templates)
+        avoid_for (list[str] | None): When NOT to use this tool (injected into system prompt)
+        config (AgentToolDefinitionConfigType0 | None): Tool config passed to activity via tool_context (datasource_id,
+            base_prompt, etc.)
+        description (None | str): Description shown to LLM
+        parameters_schema (AgentToolDefinitionParametersSchemaType0 | None): Optional override for the tool's parameters
+            schema
+        require_approval (bool | None): If true, workflow pauses for human approval before executing this tool
+        use_for (list[str] | None): When to use this tool (injected into system prompt)
     """
 
     name: str
     type_: str
-    approval_message: None | str | Unset = UNSET
-    avoid_for: list[str] | None | Unset = UNSET
-    config: AgentToolDefinitionConfigType0 | None | Unset = UNSET
-    description: None | str | Unset = UNSET
-    parameters_schema: AgentToolDefinitionParametersSchemaType0 | None | Unset = UNSET
-    require_approval: bool | None | Unset = UNSET
-    use_for: list[str] | None | Unset = UNSET
+    approval_message: None | str = ABSENT
+    avoid_for: list[str] | None = ABSENT
+    config: AgentToolDefinitionConfigType0 | None = ABSENT
+    description: None | str = ABSENT
+    parameters_schema: AgentToolDefinitionParametersSchemaType0 | None = ABSENT
+    require_approval: bool | None = ABSENT
+    use_for: list[str] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("name", "type_")
+    _meibel_optional = (
+        "approval_message",
+        "avoid_for",
+        "config",
+        "description",
+        "parameters_schema",
+        "require_approval",
+        "use_for",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.approval_message is ABSENT:
+            self.approval_message = None
+        elif self.approval_message is None:
+            self._meibel_nulls |= {"approval_message"}
+        if self.avoid_for is ABSENT:
+            self.avoid_for = None
+        elif self.avoid_for is None:
+            self._meibel_nulls |= {"avoid_for"}
+        if self.config is ABSENT:
+            self.config = None
+        elif self.config is None:
+            self._meibel_nulls |= {"config"}
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.parameters_schema is ABSENT:
+            self.parameters_schema = None
+        elif self.parameters_schema is None:
+            self._meibel_nulls |= {"parameters_schema"}
+        if self.require_approval is ABSENT:
+            self.require_approval = None
+        elif self.require_approval is None:
+            self._meibel_nulls |= {"require_approval"}
+        if self.use_for is ABSENT:
+            self.use_for = None
+        elif self.use_for is None:
+            self._meibel_nulls |= {"use_for"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.agent_tool_definition_config_type_0 import (
@@ -63,58 +105,6 @@ class AgentToolDefinition:
 
         type_ = self.type_
 
-        approval_message: None | str | Unset
-        if isinstance(self.approval_message, Unset):
-            approval_message = UNSET
-        else:
-            approval_message = self.approval_message
-
-        avoid_for: list[str] | None | Unset
-        if isinstance(self.avoid_for, Unset):
-            avoid_for = UNSET
-        elif isinstance(self.avoid_for, list):
-            avoid_for = self.avoid_for
-
-        else:
-            avoid_for = self.avoid_for
-
-        config: dict[str, Any] | None | Unset
-        if isinstance(self.config, Unset):
-            config = UNSET
-        elif isinstance(self.config, AgentToolDefinitionConfigType0):
-            config = self.config.to_dict()
-        else:
-            config = self.config
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        parameters_schema: dict[str, Any] | None | Unset
-        if isinstance(self.parameters_schema, Unset):
-            parameters_schema = UNSET
-        elif isinstance(self.parameters_schema, AgentToolDefinitionParametersSchemaType0):
-            parameters_schema = self.parameters_schema.to_dict()
-        else:
-            parameters_schema = self.parameters_schema
-
-        require_approval: bool | None | Unset
-        if isinstance(self.require_approval, Unset):
-            require_approval = UNSET
-        else:
-            require_approval = self.require_approval
-
-        use_for: list[str] | None | Unset
-        if isinstance(self.use_for, Unset):
-            use_for = UNSET
-        elif isinstance(self.use_for, list):
-            use_for = self.use_for
-
-        else:
-            use_for = self.use_for
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -123,20 +113,48 @@ class AgentToolDefinition:
                 "type": type_,
             }
         )
-        if approval_message is not UNSET:
-            field_dict["approval_message"] = approval_message
-        if avoid_for is not UNSET:
-            field_dict["avoid_for"] = avoid_for
-        if config is not UNSET:
-            field_dict["config"] = config
-        if description is not UNSET:
-            field_dict["description"] = description
-        if parameters_schema is not UNSET:
-            field_dict["parameters_schema"] = parameters_schema
-        if require_approval is not UNSET:
-            field_dict["require_approval"] = require_approval
-        if use_for is not UNSET:
-            field_dict["use_for"] = use_for
+        if self.approval_message is not None:
+            field_dict["approval_message"] = self.approval_message
+        elif "approval_message" in self._meibel_nulls:
+            field_dict["approval_message"] = None
+        if self.avoid_for is not None:
+            if isinstance(self.avoid_for, list):
+                field_dict["avoid_for"] = self.avoid_for
+
+            else:
+                field_dict["avoid_for"] = self.avoid_for
+        elif "avoid_for" in self._meibel_nulls:
+            field_dict["avoid_for"] = None
+        if self.config is not None:
+            if isinstance(self.config, AgentToolDefinitionConfigType0):
+                field_dict["config"] = self.config.to_dict()
+            else:
+                field_dict["config"] = self.config
+        elif "config" in self._meibel_nulls:
+            field_dict["config"] = None
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.parameters_schema is not None:
+            if isinstance(self.parameters_schema, AgentToolDefinitionParametersSchemaType0):
+                field_dict["parameters_schema"] = self.parameters_schema.to_dict()
+            else:
+                field_dict["parameters_schema"] = self.parameters_schema
+        elif "parameters_schema" in self._meibel_nulls:
+            field_dict["parameters_schema"] = None
+        if self.require_approval is not None:
+            field_dict["require_approval"] = self.require_approval
+        elif "require_approval" in self._meibel_nulls:
+            field_dict["require_approval"] = None
+        if self.use_for is not None:
+            if isinstance(self.use_for, list):
+                field_dict["use_for"] = self.use_for
+
+            else:
+                field_dict["use_for"] = self.use_for
+        elif "use_for" in self._meibel_nulls:
+            field_dict["use_for"] = None
 
         return field_dict
 
@@ -154,102 +172,83 @@ class AgentToolDefinition:
 
         type_ = d.pop("type")
 
-        def _parse_approval_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        approval_message = d.pop("approval_message", ABSENT)
 
-        approval_message = _parse_approval_message(d.pop("approval_message", UNSET))
+        _avoid_for = d.pop("avoid_for", ABSENT)
+        avoid_for: list[str] | None = _avoid_for
+        if _avoid_for is not None and _avoid_for is not ABSENT:
 
-        def _parse_avoid_for(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                avoid_for_type_0 = cast(list[str], data)
+            def _parse_avoid_for(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    avoid_for_type_0 = cast(list[str], data)
 
-                return avoid_for_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+                    return avoid_for_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        avoid_for = _parse_avoid_for(d.pop("avoid_for", UNSET))
+            avoid_for = _parse_avoid_for(_avoid_for)
 
-        def _parse_config(data: object) -> AgentToolDefinitionConfigType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                config_type_0 = AgentToolDefinitionConfigType0.from_dict(data)
+        _config = d.pop("config", ABSENT)
+        config: AgentToolDefinitionConfigType0 | None = _config
+        if _config is not None and _config is not ABSENT:
 
-                return config_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AgentToolDefinitionConfigType0 | None | Unset, data)
+            def _parse_config(data: object) -> AgentToolDefinitionConfigType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    config_type_0 = AgentToolDefinitionConfigType0.from_dict(data)
 
-        config = _parse_config(d.pop("config", UNSET))
+                    return config_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(AgentToolDefinitionConfigType0 | None, data)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            config = _parse_config(_config)
 
-        description = _parse_description(d.pop("description", UNSET))
+        description = d.pop("description", ABSENT)
 
-        def _parse_parameters_schema(
-            data: object,
-        ) -> AgentToolDefinitionParametersSchemaType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                parameters_schema_type_0 = AgentToolDefinitionParametersSchemaType0.from_dict(data)
+        _parameters_schema = d.pop("parameters_schema", ABSENT)
+        parameters_schema: AgentToolDefinitionParametersSchemaType0 | None = _parameters_schema
+        if _parameters_schema is not None and _parameters_schema is not ABSENT:
 
-                return parameters_schema_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AgentToolDefinitionParametersSchemaType0 | None | Unset, data)
+            def _parse_parameters_schema(
+                data: object,
+            ) -> AgentToolDefinitionParametersSchemaType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    parameters_schema_type_0 = AgentToolDefinitionParametersSchemaType0.from_dict(
+                        data
+                    )
 
-        parameters_schema = _parse_parameters_schema(d.pop("parameters_schema", UNSET))
+                    return parameters_schema_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(AgentToolDefinitionParametersSchemaType0 | None, data)
 
-        def _parse_require_approval(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+            parameters_schema = _parse_parameters_schema(_parameters_schema)
 
-        require_approval = _parse_require_approval(d.pop("require_approval", UNSET))
+        require_approval = d.pop("require_approval", ABSENT)
 
-        def _parse_use_for(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                use_for_type_0 = cast(list[str], data)
+        _use_for = d.pop("use_for", ABSENT)
+        use_for: list[str] | None = _use_for
+        if _use_for is not None and _use_for is not ABSENT:
 
-                return use_for_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+            def _parse_use_for(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    use_for_type_0 = cast(list[str], data)
 
-        use_for = _parse_use_for(d.pop("use_for", UNSET))
+                    return use_for_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
+
+            use_for = _parse_use_for(_use_for)
 
         agent_tool_definition = cls(
             name=name,

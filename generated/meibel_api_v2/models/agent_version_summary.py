@@ -8,13 +8,13 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="AgentVersionSummary")
 
 
 @_attrs_define
-class AgentVersionSummary:
+class AgentVersionSummary(ModelBase):
     """
     Attributes:
         display_name (str):
@@ -22,12 +22,12 @@ class AgentVersionSummary:
         is_published (bool):
         llm_model (str):
         version (str):
-        commit_message (None | str | Unset):
-        created_at (datetime.datetime | None | Unset):
-        created_by (None | str | Unset):
-        description (None | str | Unset):
-        parent_version (None | str | Unset):
-        published_at (datetime.datetime | None | Unset):
+        commit_message (None | str):
+        created_at (datetime.datetime | None):
+        created_by (None | str):
+        description (None | str):
+        parent_version (None | str):
+        published_at (datetime.datetime | None):
     """
 
     display_name: str
@@ -35,13 +35,51 @@ class AgentVersionSummary:
     is_published: bool
     llm_model: str
     version: str
-    commit_message: None | str | Unset = UNSET
-    created_at: datetime.datetime | None | Unset = UNSET
-    created_by: None | str | Unset = UNSET
-    description: None | str | Unset = UNSET
-    parent_version: None | str | Unset = UNSET
-    published_at: datetime.datetime | None | Unset = UNSET
+    commit_message: None | str = ABSENT
+    created_at: datetime.datetime | None = ABSENT
+    created_by: None | str = ABSENT
+    description: None | str = ABSENT
+    parent_version: None | str = ABSENT
+    published_at: datetime.datetime | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("display_name", "id", "is_published", "llm_model", "version")
+    _meibel_optional = (
+        "commit_message",
+        "created_at",
+        "created_by",
+        "description",
+        "parent_version",
+        "published_at",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.commit_message is ABSENT:
+            self.commit_message = None
+        elif self.commit_message is None:
+            self._meibel_nulls |= {"commit_message"}
+        if self.created_at is ABSENT:
+            self.created_at = None
+        elif self.created_at is None:
+            self._meibel_nulls |= {"created_at"}
+        if self.created_by is ABSENT:
+            self.created_by = None
+        elif self.created_by is None:
+            self._meibel_nulls |= {"created_by"}
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.parent_version is ABSENT:
+            self.parent_version = None
+        elif self.parent_version is None:
+            self._meibel_nulls |= {"parent_version"}
+        if self.published_at is ABSENT:
+            self.published_at = None
+        elif self.published_at is None:
+            self._meibel_nulls |= {"published_at"}
 
     def to_dict(self) -> dict[str, Any]:
         display_name = self.display_name
@@ -54,46 +92,6 @@ class AgentVersionSummary:
 
         version = self.version
 
-        commit_message: None | str | Unset
-        if isinstance(self.commit_message, Unset):
-            commit_message = UNSET
-        else:
-            commit_message = self.commit_message
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-        else:
-            created_at = self.created_at
-
-        created_by: None | str | Unset
-        if isinstance(self.created_by, Unset):
-            created_by = UNSET
-        else:
-            created_by = self.created_by
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        parent_version: None | str | Unset
-        if isinstance(self.parent_version, Unset):
-            parent_version = UNSET
-        else:
-            parent_version = self.parent_version
-
-        published_at: None | str | Unset
-        if isinstance(self.published_at, Unset):
-            published_at = UNSET
-        elif isinstance(self.published_at, datetime.datetime):
-            published_at = self.published_at.isoformat()
-        else:
-            published_at = self.published_at
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -105,18 +103,36 @@ class AgentVersionSummary:
                 "version": version,
             }
         )
-        if commit_message is not UNSET:
-            field_dict["commit_message"] = commit_message
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if created_by is not UNSET:
-            field_dict["created_by"] = created_by
-        if description is not UNSET:
-            field_dict["description"] = description
-        if parent_version is not UNSET:
-            field_dict["parent_version"] = parent_version
-        if published_at is not UNSET:
-            field_dict["published_at"] = published_at
+        if self.commit_message is not None:
+            field_dict["commit_message"] = self.commit_message
+        elif "commit_message" in self._meibel_nulls:
+            field_dict["commit_message"] = None
+        if self.created_at is not None:
+            if isinstance(self.created_at, datetime.datetime):
+                field_dict["created_at"] = self.created_at.isoformat()
+            else:
+                field_dict["created_at"] = self.created_at
+        elif "created_at" in self._meibel_nulls:
+            field_dict["created_at"] = None
+        if self.created_by is not None:
+            field_dict["created_by"] = self.created_by
+        elif "created_by" in self._meibel_nulls:
+            field_dict["created_by"] = None
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.parent_version is not None:
+            field_dict["parent_version"] = self.parent_version
+        elif "parent_version" in self._meibel_nulls:
+            field_dict["parent_version"] = None
+        if self.published_at is not None:
+            if isinstance(self.published_at, datetime.datetime):
+                field_dict["published_at"] = self.published_at.isoformat()
+            else:
+                field_dict["published_at"] = self.published_at
+        elif "published_at" in self._meibel_nulls:
+            field_dict["published_at"] = None
 
         return field_dict
 
@@ -133,75 +149,47 @@ class AgentVersionSummary:
 
         version = d.pop("version")
 
-        def _parse_commit_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        commit_message = d.pop("commit_message", ABSENT)
 
-        commit_message = _parse_commit_message(d.pop("commit_message", UNSET))
+        _created_at = d.pop("created_at", ABSENT)
+        created_at: datetime.datetime | None = _created_at
+        if _created_at is not None and _created_at is not ABSENT:
 
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data)
+            def _parse_created_at(data: object) -> datetime.datetime | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    created_at_type_0 = datetime.datetime.fromisoformat(data)
 
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+                    return created_at_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(datetime.datetime | None, data)
 
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
+            created_at = _parse_created_at(_created_at)
 
-        def _parse_created_by(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        created_by = d.pop("created_by", ABSENT)
 
-        created_by = _parse_created_by(d.pop("created_by", UNSET))
+        description = d.pop("description", ABSENT)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        parent_version = d.pop("parent_version", ABSENT)
 
-        description = _parse_description(d.pop("description", UNSET))
+        _published_at = d.pop("published_at", ABSENT)
+        published_at: datetime.datetime | None = _published_at
+        if _published_at is not None and _published_at is not ABSENT:
 
-        def _parse_parent_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            def _parse_published_at(data: object) -> datetime.datetime | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    published_at_type_0 = datetime.datetime.fromisoformat(data)
 
-        parent_version = _parse_parent_version(d.pop("parent_version", UNSET))
+                    return published_at_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(datetime.datetime | None, data)
 
-        def _parse_published_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                published_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return published_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        published_at = _parse_published_at(d.pop("published_at", UNSET))
+            published_at = _parse_published_at(_published_at)
 
         agent_version_summary = cls(
             display_name=display_name,

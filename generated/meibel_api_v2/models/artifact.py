@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="Artifact")
 
@@ -16,27 +16,50 @@ from meibel._resource import ArtifactExtras
 
 
 @_attrs_define
-class Artifact(ArtifactExtras):
+class Artifact(ArtifactExtras, ModelBase):
     """A generated artifact/file from the chat agent.
 
     Attributes:
         artifact_id (str):
         filename (str):
         mime_type (str):
-        content (None | str | Unset):
-        created_at (None | str | Unset):
-        size_bytes (int | None | Unset):
-        storage_url (None | str | Unset):
+        content (None | str):
+        created_at (None | str):
+        size_bytes (int | None):
+        storage_url (None | str):
     """
 
     artifact_id: str
     filename: str
     mime_type: str
-    content: None | str | Unset = UNSET
-    created_at: None | str | Unset = UNSET
-    size_bytes: int | None | Unset = UNSET
-    storage_url: None | str | Unset = UNSET
+    content: None | str = ABSENT
+    created_at: None | str = ABSENT
+    size_bytes: int | None = ABSENT
+    storage_url: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("artifact_id", "filename", "mime_type")
+    _meibel_optional = ("content", "created_at", "size_bytes", "storage_url")
+
+    def __attrs_post_init__(self) -> None:
+        if self.content is ABSENT:
+            self.content = None
+        elif self.content is None:
+            self._meibel_nulls |= {"content"}
+        if self.created_at is ABSENT:
+            self.created_at = None
+        elif self.created_at is None:
+            self._meibel_nulls |= {"created_at"}
+        if self.size_bytes is ABSENT:
+            self.size_bytes = None
+        elif self.size_bytes is None:
+            self._meibel_nulls |= {"size_bytes"}
+        if self.storage_url is ABSENT:
+            self.storage_url = None
+        elif self.storage_url is None:
+            self._meibel_nulls |= {"storage_url"}
 
     def to_dict(self) -> dict[str, Any]:
         artifact_id = self.artifact_id
@@ -44,30 +67,6 @@ class Artifact(ArtifactExtras):
         filename = self.filename
 
         mime_type = self.mime_type
-
-        content: None | str | Unset
-        if isinstance(self.content, Unset):
-            content = UNSET
-        else:
-            content = self.content
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = self.created_at
-
-        size_bytes: int | None | Unset
-        if isinstance(self.size_bytes, Unset):
-            size_bytes = UNSET
-        else:
-            size_bytes = self.size_bytes
-
-        storage_url: None | str | Unset
-        if isinstance(self.storage_url, Unset):
-            storage_url = UNSET
-        else:
-            storage_url = self.storage_url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -78,14 +77,22 @@ class Artifact(ArtifactExtras):
                 "mime_type": mime_type,
             }
         )
-        if content is not UNSET:
-            field_dict["content"] = content
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if size_bytes is not UNSET:
-            field_dict["size_bytes"] = size_bytes
-        if storage_url is not UNSET:
-            field_dict["storage_url"] = storage_url
+        if self.content is not None:
+            field_dict["content"] = self.content
+        elif "content" in self._meibel_nulls:
+            field_dict["content"] = None
+        if self.created_at is not None:
+            field_dict["created_at"] = self.created_at
+        elif "created_at" in self._meibel_nulls:
+            field_dict["created_at"] = None
+        if self.size_bytes is not None:
+            field_dict["size_bytes"] = self.size_bytes
+        elif "size_bytes" in self._meibel_nulls:
+            field_dict["size_bytes"] = None
+        if self.storage_url is not None:
+            field_dict["storage_url"] = self.storage_url
+        elif "storage_url" in self._meibel_nulls:
+            field_dict["storage_url"] = None
 
         return field_dict
 
@@ -98,41 +105,13 @@ class Artifact(ArtifactExtras):
 
         mime_type = d.pop("mime_type")
 
-        def _parse_content(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        content = d.pop("content", ABSENT)
 
-        content = _parse_content(d.pop("content", UNSET))
+        created_at = d.pop("created_at", ABSENT)
 
-        def _parse_created_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        size_bytes = d.pop("size_bytes", ABSENT)
 
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
-
-        def _parse_size_bytes(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        size_bytes = _parse_size_bytes(d.pop("size_bytes", UNSET))
-
-        def _parse_storage_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        storage_url = _parse_storage_url(d.pop("storage_url", UNSET))
+        storage_url = d.pop("storage_url", ABSENT)
 
         artifact = cls(
             artifact_id=artifact_id,

@@ -7,37 +7,42 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="ArtifactEntry")
 
 
 @_attrs_define
-class ArtifactEntry:
+class ArtifactEntry(ModelBase):
     """ArtifactEntry
 
     Attributes:
         file_type (None | str):
         name (str):
-        content (None | str | Unset):
+        content (None | str):
     """
 
     file_type: None | str
     name: str
-    content: None | str | Unset = UNSET
+    content: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("file_type", "name")
+    _meibel_optional = ("content",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.content is ABSENT:
+            self.content = None
+        elif self.content is None:
+            self._meibel_nulls |= {"content"}
 
     def to_dict(self) -> dict[str, Any]:
         file_type: None | str
         file_type = self.file_type
 
         name = self.name
-
-        content: None | str | Unset
-        if isinstance(self.content, Unset):
-            content = UNSET
-        else:
-            content = self.content
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -47,8 +52,10 @@ class ArtifactEntry:
                 "name": name,
             }
         )
-        if content is not UNSET:
-            field_dict["content"] = content
+        if self.content is not None:
+            field_dict["content"] = self.content
+        elif "content" in self._meibel_nulls:
+            field_dict["content"] = None
 
         return field_dict
 
@@ -65,14 +72,7 @@ class ArtifactEntry:
 
         name = d.pop("name")
 
-        def _parse_content(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        content = _parse_content(d.pop("content", UNSET))
+        content = d.pop("content", ABSENT)
 
         artifact_entry = cls(
             file_type=file_type,

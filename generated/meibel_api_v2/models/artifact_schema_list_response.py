@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.artifact_schema_summary import ArtifactSchemaSummary
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ArtifactSchemaListResponse")
 
 
 @_attrs_define
-class ArtifactSchemaListResponse:
+class ArtifactSchemaListResponse(ModelBase):
     """
     Attributes:
         data (list[ArtifactSchemaSummary]):
@@ -25,6 +27,8 @@ class ArtifactSchemaListResponse:
     data: list[ArtifactSchemaSummary]
     total: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("data", "total")
+    _meibel_optional = ()
 
     def __iter__(self) -> Iterator[ArtifactSchemaSummary]:
         """Iterate over `data`."""
@@ -37,6 +41,11 @@ class ArtifactSchemaListResponse:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[ArtifactSchemaSummary]:
+        """`data`."""
+        return self.data
 
     def to_dict(self) -> dict[str, Any]:
         data = []

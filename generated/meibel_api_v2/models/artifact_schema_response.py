@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.artifact_schema_response_schema_def import (
@@ -20,7 +20,7 @@ T = TypeVar("T", bound="ArtifactSchemaResponse")
 
 
 @_attrs_define
-class ArtifactSchemaResponse:
+class ArtifactSchemaResponse(ModelBase):
     """
     Attributes:
         description (str):
@@ -32,10 +32,10 @@ class ArtifactSchemaResponse:
         storage_strategy (str):
         type_ (str):
         version (str):
-        created_at (datetime.datetime | None | Unset):
-        created_by (None | str | Unset):
-        max_size_bytes (int | None | Unset):
-        parent_version (None | str | Unset):
+        created_at (datetime.datetime | None):
+        created_by (None | str):
+        max_size_bytes (int | None):
+        parent_version (None | str):
     """
 
     description: str
@@ -47,11 +47,44 @@ class ArtifactSchemaResponse:
     storage_strategy: str
     type_: str
     version: str
-    created_at: datetime.datetime | None | Unset = UNSET
-    created_by: None | str | Unset = UNSET
-    max_size_bytes: int | None | Unset = UNSET
-    parent_version: None | str | Unset = UNSET
+    created_at: datetime.datetime | None = ABSENT
+    created_by: None | str = ABSENT
+    max_size_bytes: int | None = ABSENT
+    parent_version: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = (
+        "description",
+        "display_name",
+        "id",
+        "name",
+        "required",
+        "schema_def",
+        "storage_strategy",
+        "type_",
+        "version",
+    )
+    _meibel_optional = ("created_at", "created_by", "max_size_bytes", "parent_version")
+
+    def __attrs_post_init__(self) -> None:
+        if self.created_at is ABSENT:
+            self.created_at = None
+        elif self.created_at is None:
+            self._meibel_nulls |= {"created_at"}
+        if self.created_by is ABSENT:
+            self.created_by = None
+        elif self.created_by is None:
+            self._meibel_nulls |= {"created_by"}
+        if self.max_size_bytes is ABSENT:
+            self.max_size_bytes = None
+        elif self.max_size_bytes is None:
+            self._meibel_nulls |= {"max_size_bytes"}
+        if self.parent_version is ABSENT:
+            self.parent_version = None
+        elif self.parent_version is None:
+            self._meibel_nulls |= {"parent_version"}
 
     def to_dict(self) -> dict[str, Any]:
         description = self.description
@@ -72,32 +105,6 @@ class ArtifactSchemaResponse:
 
         version = self.version
 
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-        else:
-            created_at = self.created_at
-
-        created_by: None | str | Unset
-        if isinstance(self.created_by, Unset):
-            created_by = UNSET
-        else:
-            created_by = self.created_by
-
-        max_size_bytes: int | None | Unset
-        if isinstance(self.max_size_bytes, Unset):
-            max_size_bytes = UNSET
-        else:
-            max_size_bytes = self.max_size_bytes
-
-        parent_version: None | str | Unset
-        if isinstance(self.parent_version, Unset):
-            parent_version = UNSET
-        else:
-            parent_version = self.parent_version
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -113,14 +120,25 @@ class ArtifactSchemaResponse:
                 "version": version,
             }
         )
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if created_by is not UNSET:
-            field_dict["created_by"] = created_by
-        if max_size_bytes is not UNSET:
-            field_dict["max_size_bytes"] = max_size_bytes
-        if parent_version is not UNSET:
-            field_dict["parent_version"] = parent_version
+        if self.created_at is not None:
+            if isinstance(self.created_at, datetime.datetime):
+                field_dict["created_at"] = self.created_at.isoformat()
+            else:
+                field_dict["created_at"] = self.created_at
+        elif "created_at" in self._meibel_nulls:
+            field_dict["created_at"] = None
+        if self.created_by is not None:
+            field_dict["created_by"] = self.created_by
+        elif "created_by" in self._meibel_nulls:
+            field_dict["created_by"] = None
+        if self.max_size_bytes is not None:
+            field_dict["max_size_bytes"] = self.max_size_bytes
+        elif "max_size_bytes" in self._meibel_nulls:
+            field_dict["max_size_bytes"] = None
+        if self.parent_version is not None:
+            field_dict["parent_version"] = self.parent_version
+        elif "parent_version" in self._meibel_nulls:
+            field_dict["parent_version"] = None
 
         return field_dict
 
@@ -149,49 +167,28 @@ class ArtifactSchemaResponse:
 
         version = d.pop("version")
 
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data)
+        _created_at = d.pop("created_at", ABSENT)
+        created_at: datetime.datetime | None = _created_at
+        if _created_at is not None and _created_at is not ABSENT:
 
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+            def _parse_created_at(data: object) -> datetime.datetime | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    created_at_type_0 = datetime.datetime.fromisoformat(data)
 
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
+                    return created_at_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(datetime.datetime | None, data)
 
-        def _parse_created_by(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            created_at = _parse_created_at(_created_at)
 
-        created_by = _parse_created_by(d.pop("created_by", UNSET))
+        created_by = d.pop("created_by", ABSENT)
 
-        def _parse_max_size_bytes(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        max_size_bytes = d.pop("max_size_bytes", ABSENT)
 
-        max_size_bytes = _parse_max_size_bytes(d.pop("max_size_bytes", UNSET))
-
-        def _parse_parent_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        parent_version = _parse_parent_version(d.pop("parent_version", UNSET))
+        parent_version = d.pop("parent_version", ABSENT)
 
         artifact_schema_response = cls(
             description=description,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.field_summary import FieldSummary
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ArtifactSchemaSummary")
 
 
 @_attrs_define
-class ArtifactSchemaSummary:
+class ArtifactSchemaSummary(ModelBase):
     """
     Attributes:
         description (str):
@@ -31,6 +33,8 @@ class ArtifactSchemaSummary:
     name: str
     type_: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("description", "fields_summary", "id", "name", "type_")
+    _meibel_optional = ()
 
     def __iter__(self) -> Iterator[FieldSummary]:
         """Iterate over `fields_summary`."""
@@ -43,6 +47,11 @@ class ArtifactSchemaSummary:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[FieldSummary]:
+        """`fields_summary`."""
+        return self.fields_summary
 
     def to_dict(self) -> dict[str, Any]:
         description = self.description

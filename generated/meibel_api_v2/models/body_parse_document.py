@@ -9,13 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
-from ..types import File
+from ..types import File, ModelBase
 
 T = TypeVar("T", bound="BodyParseDocument")
 
 
 @_attrs_define
-class BodyParseDocument:
+class BodyParseDocument(ModelBase):
     """
     Attributes:
         file (File): The document file to parse
@@ -23,6 +23,8 @@ class BodyParseDocument:
 
     file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("file",)
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         file = self.file.to_tuple()

@@ -9,87 +9,102 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
-from ..types import UNSET, File, FileTypes, Unset
+from ..types import ABSENT, File, ModelBase
 
 T = TypeVar("T", bound="BodySendChatMessageStream")
 
 
 @_attrs_define
-class BodySendChatMessageStream:
+class BodySendChatMessageStream(ModelBase):
     """
     Attributes:
-        files (list[File] | None | Unset):
-        include_thinking (bool | None | Unset):
-        include_tool_activity (bool | None | Unset):
-        timeout_seconds (int | None | Unset):
-        user_message (None | str | Unset):
+        files (list[File] | None):
+        include_thinking (bool | None):
+        include_tool_activity (bool | None):
+        timeout_seconds (int | None):
+        user_message (None | str):
     """
 
-    files: list[File] | None | Unset = UNSET
-    include_thinking: bool | None | Unset = UNSET
-    include_tool_activity: bool | None | Unset = UNSET
-    timeout_seconds: int | None | Unset = UNSET
-    user_message: None | str | Unset = UNSET
+    files: list[File] | None = ABSENT
+    include_thinking: bool | None = ABSENT
+    include_tool_activity: bool | None = ABSENT
+    timeout_seconds: int | None = ABSENT
+    user_message: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = (
+        "files",
+        "include_thinking",
+        "include_tool_activity",
+        "timeout_seconds",
+        "user_message",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.files is ABSENT:
+            self.files = None
+        elif self.files is None:
+            self._meibel_nulls |= {"files"}
+        if self.include_thinking is ABSENT:
+            self.include_thinking = None
+        elif self.include_thinking is None:
+            self._meibel_nulls |= {"include_thinking"}
+        if self.include_tool_activity is ABSENT:
+            self.include_tool_activity = None
+        elif self.include_tool_activity is None:
+            self._meibel_nulls |= {"include_tool_activity"}
+        if self.timeout_seconds is ABSENT:
+            self.timeout_seconds = None
+        elif self.timeout_seconds is None:
+            self._meibel_nulls |= {"timeout_seconds"}
+        if self.user_message is ABSENT:
+            self.user_message = None
+        elif self.user_message is None:
+            self._meibel_nulls |= {"user_message"}
 
     def to_dict(self) -> dict[str, Any]:
-        files: list[FileTypes] | None | Unset
-        if isinstance(self.files, Unset):
-            files = UNSET
-        elif isinstance(self.files, list):
-            files = []
-            for files_type_0_item_data in self.files:
-                files_type_0_item = files_type_0_item_data.to_tuple()
-
-                files.append(files_type_0_item)
-
-        else:
-            files = self.files
-
-        include_thinking: bool | None | Unset
-        if isinstance(self.include_thinking, Unset):
-            include_thinking = UNSET
-        else:
-            include_thinking = self.include_thinking
-
-        include_tool_activity: bool | None | Unset
-        if isinstance(self.include_tool_activity, Unset):
-            include_tool_activity = UNSET
-        else:
-            include_tool_activity = self.include_tool_activity
-
-        timeout_seconds: int | None | Unset
-        if isinstance(self.timeout_seconds, Unset):
-            timeout_seconds = UNSET
-        else:
-            timeout_seconds = self.timeout_seconds
-
-        user_message: None | str | Unset
-        if isinstance(self.user_message, Unset):
-            user_message = UNSET
-        else:
-            user_message = self.user_message
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if files is not UNSET:
-            field_dict["files"] = files
-        if include_thinking is not UNSET:
-            field_dict["include_thinking"] = include_thinking
-        if include_tool_activity is not UNSET:
-            field_dict["include_tool_activity"] = include_tool_activity
-        if timeout_seconds is not UNSET:
-            field_dict["timeout_seconds"] = timeout_seconds
-        if user_message is not UNSET:
-            field_dict["user_message"] = user_message
+        if self.files is not None:
+            if isinstance(self.files, list):
+                field_dict["files"] = []
+                for files_type_0_item_data in self.files:
+                    files_type_0_item = files_type_0_item_data.to_tuple()
+
+                    field_dict["files"].append(files_type_0_item)
+
+            else:
+                field_dict["files"] = self.files
+        elif "files" in self._meibel_nulls:
+            field_dict["files"] = None
+        if self.include_thinking is not None:
+            field_dict["include_thinking"] = self.include_thinking
+        elif "include_thinking" in self._meibel_nulls:
+            field_dict["include_thinking"] = None
+        if self.include_tool_activity is not None:
+            field_dict["include_tool_activity"] = self.include_tool_activity
+        elif "include_tool_activity" in self._meibel_nulls:
+            field_dict["include_tool_activity"] = None
+        if self.timeout_seconds is not None:
+            field_dict["timeout_seconds"] = self.timeout_seconds
+        elif "timeout_seconds" in self._meibel_nulls:
+            field_dict["timeout_seconds"] = None
+        if self.user_message is not None:
+            field_dict["user_message"] = self.user_message
+        elif "user_message" in self._meibel_nulls:
+            field_dict["user_message"] = None
 
         return field_dict
 
     def to_multipart(self) -> types.RequestFiles:
         files: types.RequestFiles = []
 
-        if not isinstance(self.files, Unset):
+        if self.files is not None:
             if isinstance(self.files, list):
                 for files_type_0_item_element in self.files:
                     files.append(("files", files_type_0_item_element.to_tuple()))
@@ -97,7 +112,7 @@ class BodySendChatMessageStream:
             else:
                 pass
 
-        if not isinstance(self.include_thinking, Unset):
+        if self.include_thinking is not None:
             if isinstance(self.include_thinking, bool):
                 files.append(
                     (
@@ -109,7 +124,7 @@ class BodySendChatMessageStream:
             else:
                 pass
 
-        if not isinstance(self.include_tool_activity, Unset):
+        if self.include_tool_activity is not None:
             if isinstance(self.include_tool_activity, bool):
                 files.append(
                     (
@@ -121,7 +136,7 @@ class BodySendChatMessageStream:
             else:
                 pass
 
-        if not isinstance(self.timeout_seconds, Unset):
+        if self.timeout_seconds is not None:
             if isinstance(self.timeout_seconds, int):
                 files.append(
                     ("timeout_seconds", (None, str(self.timeout_seconds).encode(), "text/plain"))
@@ -130,7 +145,7 @@ class BodySendChatMessageStream:
             else:
                 pass
 
-        if not isinstance(self.user_message, Unset):
+        if self.user_message is not None:
             if isinstance(self.user_message, str):
                 files.append(
                     ("user_message", (None, str(self.user_message).encode(), "text/plain"))
@@ -147,64 +162,35 @@ class BodySendChatMessageStream:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        _files = d.pop("files", ABSENT)
+        files: list[File] | None = _files
+        if _files is not None and _files is not ABSENT:
 
-        def _parse_files(data: object) -> list[File] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                files_type_0 = []
-                _files_type_0 = data
-                for files_type_0_item_data in _files_type_0:
-                    files_type_0_item = File(payload=BytesIO(files_type_0_item_data))
+            def _parse_files(data: object) -> list[File] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    files_type_0 = []
+                    _files_type_0 = data
+                    for files_type_0_item_data in _files_type_0:
+                        files_type_0_item = File(payload=BytesIO(files_type_0_item_data))
 
-                    files_type_0.append(files_type_0_item)
+                        files_type_0.append(files_type_0_item)
 
-                return files_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[File] | None | Unset, data)
+                    return files_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[File] | None, data)
 
-        files = _parse_files(d.pop("files", UNSET))
+            files = _parse_files(_files)
 
-        def _parse_include_thinking(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        include_thinking = d.pop("include_thinking", ABSENT)
 
-        include_thinking = _parse_include_thinking(d.pop("include_thinking", UNSET))
+        include_tool_activity = d.pop("include_tool_activity", ABSENT)
 
-        def _parse_include_tool_activity(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        timeout_seconds = d.pop("timeout_seconds", ABSENT)
 
-        include_tool_activity = _parse_include_tool_activity(d.pop("include_tool_activity", UNSET))
-
-        def _parse_timeout_seconds(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        timeout_seconds = _parse_timeout_seconds(d.pop("timeout_seconds", UNSET))
-
-        def _parse_user_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_message = _parse_user_message(d.pop("user_message", UNSET))
+        user_message = d.pop("user_message", ABSENT)
 
         body_send_chat_message_stream = cls(
             files=files,

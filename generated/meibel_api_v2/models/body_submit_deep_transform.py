@@ -9,40 +9,53 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
-from ..types import UNSET, File, Unset
+from ..types import ABSENT, File, ModelBase
 
 T = TypeVar("T", bound="BodySubmitDeepTransform")
 
 
 @_attrs_define
-class BodySubmitDeepTransform:
+class BodySubmitDeepTransform(ModelBase):
     """
     Attributes:
         file (File): Document file to extract from
         schema (str): JSON Schema (as a JSON string) of the entities to extract
-        guidance (str | Unset): Optional domain guidance for the extraction
-        max_pages (int | Unset): Optional cap on the number of pages to process
-        root_name (str | Unset): Name of the root entity in the schema. Optional: resolved from the schema's title or
+        guidance (str | None): Optional domain guidance for the extraction
+        max_pages (int | None): Optional cap on the number of pages to process
+        root_name (str | None): Name of the root entity in the schema. Optional: resolved from the schema's title or
             inferred when omitted.
     """
 
     file: File
     schema: str
-    guidance: str | Unset = UNSET
-    max_pages: int | Unset = UNSET
-    root_name: str | Unset = UNSET
+    guidance: str | None = ABSENT
+    max_pages: int | None = ABSENT
+    root_name: str | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("file", "schema")
+    _meibel_optional = ("guidance", "max_pages", "root_name")
+
+    def __attrs_post_init__(self) -> None:
+        if self.guidance is ABSENT:
+            self.guidance = None
+        elif self.guidance is None:
+            self._meibel_nulls |= {"guidance"}
+        if self.max_pages is ABSENT:
+            self.max_pages = None
+        elif self.max_pages is None:
+            self._meibel_nulls |= {"max_pages"}
+        if self.root_name is ABSENT:
+            self.root_name = None
+        elif self.root_name is None:
+            self._meibel_nulls |= {"root_name"}
 
     def to_dict(self) -> dict[str, Any]:
         file = self.file.to_tuple()
 
         schema = self.schema
-
-        guidance = self.guidance
-
-        max_pages = self.max_pages
-
-        root_name = self.root_name
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -52,12 +65,12 @@ class BodySubmitDeepTransform:
                 "schema": schema,
             }
         )
-        if guidance is not UNSET:
-            field_dict["guidance"] = guidance
-        if max_pages is not UNSET:
-            field_dict["max_pages"] = max_pages
-        if root_name is not UNSET:
-            field_dict["root_name"] = root_name
+        if self.guidance is not None:
+            field_dict["guidance"] = self.guidance
+        if self.max_pages is not None:
+            field_dict["max_pages"] = self.max_pages
+        if self.root_name is not None:
+            field_dict["root_name"] = self.root_name
 
         return field_dict
 
@@ -68,13 +81,13 @@ class BodySubmitDeepTransform:
 
         files.append(("schema", (None, str(self.schema).encode(), "text/plain")))
 
-        if not isinstance(self.guidance, Unset):
+        if self.guidance is not None:
             files.append(("guidance", (None, str(self.guidance).encode(), "text/plain")))
 
-        if not isinstance(self.max_pages, Unset):
+        if self.max_pages is not None:
             files.append(("max_pages", (None, str(self.max_pages).encode(), "text/plain")))
 
-        if not isinstance(self.root_name, Unset):
+        if self.root_name is not None:
             files.append(("root_name", (None, str(self.root_name).encode(), "text/plain")))
 
         for prop_name, prop in self.additional_properties.items():
@@ -89,11 +102,11 @@ class BodySubmitDeepTransform:
 
         schema = d.pop("schema")
 
-        guidance = d.pop("guidance", UNSET)
+        guidance = d.pop("guidance", ABSENT)
 
-        max_pages = d.pop("max_pages", UNSET)
+        max_pages = d.pop("max_pages", ABSENT)
 
-        root_name = d.pop("root_name", UNSET)
+        root_name = d.pop("root_name", ABSENT)
 
         body_submit_deep_transform = cls(
             file=file,

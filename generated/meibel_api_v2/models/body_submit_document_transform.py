@@ -9,43 +9,58 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
-from ..types import UNSET, File, Unset
+from ..types import ABSENT, File, ModelBase
 
 T = TypeVar("T", bound="BodySubmitDocumentTransform")
 
 
 @_attrs_define
-class BodySubmitDocumentTransform:
+class BodySubmitDocumentTransform(ModelBase):
     """
     Attributes:
         artifact_schema (str): JSON Schema dict (as JSON string) or schema name/ID
         file (File): Document file to transform
-        model (str | Unset): LLM model override
-        prompt (str | Unset): Extraction instructions override
-        prompt_id (str | Unset): Prompt template reference
-        timeout_seconds (int | Unset): Max wait time in seconds (sync only)
+        model (str | None): LLM model override
+        prompt (str | None): Extraction instructions override
+        prompt_id (str | None): Prompt template reference
+        timeout_seconds (int | None): Max wait time in seconds (sync only)
     """
 
     artifact_schema: str
     file: File
-    model: str | Unset = UNSET
-    prompt: str | Unset = UNSET
-    prompt_id: str | Unset = UNSET
-    timeout_seconds: int | Unset = UNSET
+    model: str | None = ABSENT
+    prompt: str | None = ABSENT
+    prompt_id: str | None = ABSENT
+    timeout_seconds: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("artifact_schema", "file")
+    _meibel_optional = ("model", "prompt", "prompt_id", "timeout_seconds")
+
+    def __attrs_post_init__(self) -> None:
+        if self.model is ABSENT:
+            self.model = None
+        elif self.model is None:
+            self._meibel_nulls |= {"model"}
+        if self.prompt is ABSENT:
+            self.prompt = None
+        elif self.prompt is None:
+            self._meibel_nulls |= {"prompt"}
+        if self.prompt_id is ABSENT:
+            self.prompt_id = None
+        elif self.prompt_id is None:
+            self._meibel_nulls |= {"prompt_id"}
+        if self.timeout_seconds is ABSENT:
+            self.timeout_seconds = None
+        elif self.timeout_seconds is None:
+            self._meibel_nulls |= {"timeout_seconds"}
 
     def to_dict(self) -> dict[str, Any]:
         artifact_schema = self.artifact_schema
 
         file = self.file.to_tuple()
-
-        model = self.model
-
-        prompt = self.prompt
-
-        prompt_id = self.prompt_id
-
-        timeout_seconds = self.timeout_seconds
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -55,14 +70,14 @@ class BodySubmitDocumentTransform:
                 "file": file,
             }
         )
-        if model is not UNSET:
-            field_dict["model"] = model
-        if prompt is not UNSET:
-            field_dict["prompt"] = prompt
-        if prompt_id is not UNSET:
-            field_dict["prompt_id"] = prompt_id
-        if timeout_seconds is not UNSET:
-            field_dict["timeout_seconds"] = timeout_seconds
+        if self.model is not None:
+            field_dict["model"] = self.model
+        if self.prompt is not None:
+            field_dict["prompt"] = self.prompt
+        if self.prompt_id is not None:
+            field_dict["prompt_id"] = self.prompt_id
+        if self.timeout_seconds is not None:
+            field_dict["timeout_seconds"] = self.timeout_seconds
 
         return field_dict
 
@@ -73,16 +88,16 @@ class BodySubmitDocumentTransform:
 
         files.append(("file", self.file.to_tuple()))
 
-        if not isinstance(self.model, Unset):
+        if self.model is not None:
             files.append(("model", (None, str(self.model).encode(), "text/plain")))
 
-        if not isinstance(self.prompt, Unset):
+        if self.prompt is not None:
             files.append(("prompt", (None, str(self.prompt).encode(), "text/plain")))
 
-        if not isinstance(self.prompt_id, Unset):
+        if self.prompt_id is not None:
             files.append(("prompt_id", (None, str(self.prompt_id).encode(), "text/plain")))
 
-        if not isinstance(self.timeout_seconds, Unset):
+        if self.timeout_seconds is not None:
             files.append(
                 ("timeout_seconds", (None, str(self.timeout_seconds).encode(), "text/plain"))
             )
@@ -99,13 +114,13 @@ class BodySubmitDocumentTransform:
 
         file = File(payload=BytesIO(d.pop("file")))
 
-        model = d.pop("model", UNSET)
+        model = d.pop("model", ABSENT)
 
-        prompt = d.pop("prompt", UNSET)
+        prompt = d.pop("prompt", ABSENT)
 
-        prompt_id = d.pop("prompt_id", UNSET)
+        prompt_id = d.pop("prompt_id", ABSENT)
 
-        timeout_seconds = d.pop("timeout_seconds", UNSET)
+        timeout_seconds = d.pop("timeout_seconds", ABSENT)
 
         body_submit_document_transform = cls(
             artifact_schema=artifact_schema,

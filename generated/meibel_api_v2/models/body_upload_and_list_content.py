@@ -9,13 +9,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
-from ..types import File
+from ..types import File, ModelBase
 
 T = TypeVar("T", bound="BodyUploadAndListContent")
 
 
 @_attrs_define
-class BodyUploadAndListContent:
+class BodyUploadAndListContent(ModelBase):
     """
     Attributes:
         files (list[File]): One or more files to upload
@@ -23,6 +23,8 @@ class BodyUploadAndListContent:
 
     files: list[File]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("files",)
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         files = []

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="BoundingBox")
 
 
 @_attrs_define
-class BoundingBox:
+class BoundingBox(ModelBase):
     """
     Attributes:
         height (float):
@@ -27,6 +29,8 @@ class BoundingBox:
     x: float
     y: float
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("height", "page", "width", "x", "y")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         height = self.height

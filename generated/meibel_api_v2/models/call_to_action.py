@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.call_to_action_action_data_type_0 import CallToActionActionDataType0
@@ -17,19 +17,30 @@ T = TypeVar("T", bound="CallToAction")
 
 
 @_attrs_define
-class CallToAction:
+class CallToAction(ModelBase):
     """An action the user can take.
 
     Attributes:
         action (str):
         label (str):
-        action_data (CallToActionActionDataType0 | None | Unset): Optional override for the tool's parameters schema
+        action_data (CallToActionActionDataType0 | None): Optional override for the tool's parameters schema
     """
 
     action: str
     label: str
-    action_data: CallToActionActionDataType0 | None | Unset = UNSET
+    action_data: CallToActionActionDataType0 | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("action", "label")
+    _meibel_optional = ("action_data",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.action_data is ABSENT:
+            self.action_data = None
+        elif self.action_data is None:
+            self._meibel_nulls |= {"action_data"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.call_to_action_action_data_type_0 import (
@@ -40,14 +51,6 @@ class CallToAction:
 
         label = self.label
 
-        action_data: dict[str, Any] | None | Unset
-        if isinstance(self.action_data, Unset):
-            action_data = UNSET
-        elif isinstance(self.action_data, CallToActionActionDataType0):
-            action_data = self.action_data.to_dict()
-        else:
-            action_data = self.action_data
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -56,8 +59,13 @@ class CallToAction:
                 "label": label,
             }
         )
-        if action_data is not UNSET:
-            field_dict["action_data"] = action_data
+        if self.action_data is not None:
+            if isinstance(self.action_data, CallToActionActionDataType0):
+                field_dict["action_data"] = self.action_data.to_dict()
+            else:
+                field_dict["action_data"] = self.action_data
+        elif "action_data" in self._meibel_nulls:
+            field_dict["action_data"] = None
 
         return field_dict
 
@@ -72,22 +80,22 @@ class CallToAction:
 
         label = d.pop("label")
 
-        def _parse_action_data(data: object) -> CallToActionActionDataType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                action_data_type_0 = CallToActionActionDataType0.from_dict(data)
+        _action_data = d.pop("action_data", ABSENT)
+        action_data: CallToActionActionDataType0 | None = _action_data
+        if _action_data is not None and _action_data is not ABSENT:
 
-                return action_data_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CallToActionActionDataType0 | None | Unset, data)
+            def _parse_action_data(data: object) -> CallToActionActionDataType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    action_data_type_0 = CallToActionActionDataType0.from_dict(data)
 
-        action_data = _parse_action_data(d.pop("action_data", UNSET))
+                    return action_data_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(CallToActionActionDataType0 | None, data)
+
+            action_data = _parse_action_data(_action_data)
 
         call_to_action = cls(
             action=action,

@@ -2,53 +2,54 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="ChatMessageRequest")
 
 
 @_attrs_define
-class ChatMessageRequest:
+class ChatMessageRequest(ModelBase):
     """Request body for chat message endpoints.
 
     Attributes:
         user_message (str): The user's chat message
-        include_thinking (bool | None | Unset): Whether to include thinking content in response
-        include_tool_activity (bool | None | Unset): Whether to include tool call/result activity
-        timeout_seconds (int | None | Unset): Maximum time to wait for response (seconds)
+        include_thinking (bool | None): Whether to include thinking content in response
+        include_tool_activity (bool | None): Whether to include tool call/result activity
+        timeout_seconds (int | None): Maximum time to wait for response (seconds)
     """
 
     user_message: str
-    include_thinking: bool | None | Unset = UNSET
-    include_tool_activity: bool | None | Unset = UNSET
-    timeout_seconds: int | None | Unset = UNSET
+    include_thinking: bool | None = ABSENT
+    include_tool_activity: bool | None = ABSENT
+    timeout_seconds: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("user_message",)
+    _meibel_optional = ("include_thinking", "include_tool_activity", "timeout_seconds")
+
+    def __attrs_post_init__(self) -> None:
+        if self.include_thinking is ABSENT:
+            self.include_thinking = None
+        elif self.include_thinking is None:
+            self._meibel_nulls |= {"include_thinking"}
+        if self.include_tool_activity is ABSENT:
+            self.include_tool_activity = None
+        elif self.include_tool_activity is None:
+            self._meibel_nulls |= {"include_tool_activity"}
+        if self.timeout_seconds is ABSENT:
+            self.timeout_seconds = None
+        elif self.timeout_seconds is None:
+            self._meibel_nulls |= {"timeout_seconds"}
 
     def to_dict(self) -> dict[str, Any]:
         user_message = self.user_message
-
-        include_thinking: bool | None | Unset
-        if isinstance(self.include_thinking, Unset):
-            include_thinking = UNSET
-        else:
-            include_thinking = self.include_thinking
-
-        include_tool_activity: bool | None | Unset
-        if isinstance(self.include_tool_activity, Unset):
-            include_tool_activity = UNSET
-        else:
-            include_tool_activity = self.include_tool_activity
-
-        timeout_seconds: int | None | Unset
-        if isinstance(self.timeout_seconds, Unset):
-            timeout_seconds = UNSET
-        else:
-            timeout_seconds = self.timeout_seconds
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -57,12 +58,18 @@ class ChatMessageRequest:
                 "user_message": user_message,
             }
         )
-        if include_thinking is not UNSET:
-            field_dict["include_thinking"] = include_thinking
-        if include_tool_activity is not UNSET:
-            field_dict["include_tool_activity"] = include_tool_activity
-        if timeout_seconds is not UNSET:
-            field_dict["timeout_seconds"] = timeout_seconds
+        if self.include_thinking is not None:
+            field_dict["include_thinking"] = self.include_thinking
+        elif "include_thinking" in self._meibel_nulls:
+            field_dict["include_thinking"] = None
+        if self.include_tool_activity is not None:
+            field_dict["include_tool_activity"] = self.include_tool_activity
+        elif "include_tool_activity" in self._meibel_nulls:
+            field_dict["include_tool_activity"] = None
+        if self.timeout_seconds is not None:
+            field_dict["timeout_seconds"] = self.timeout_seconds
+        elif "timeout_seconds" in self._meibel_nulls:
+            field_dict["timeout_seconds"] = None
 
         return field_dict
 
@@ -71,32 +78,11 @@ class ChatMessageRequest:
         d = dict(src_dict)
         user_message = d.pop("user_message")
 
-        def _parse_include_thinking(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        include_thinking = d.pop("include_thinking", ABSENT)
 
-        include_thinking = _parse_include_thinking(d.pop("include_thinking", UNSET))
+        include_tool_activity = d.pop("include_tool_activity", ABSENT)
 
-        def _parse_include_tool_activity(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        include_tool_activity = _parse_include_tool_activity(d.pop("include_tool_activity", UNSET))
-
-        def _parse_timeout_seconds(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        timeout_seconds = _parse_timeout_seconds(d.pop("timeout_seconds", UNSET))
+        timeout_seconds = d.pop("timeout_seconds", ABSENT)
 
         chat_message_request = cls(
             user_message=user_message,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.chat_message_response_token_usage_type_0 import (
@@ -24,25 +24,49 @@ from meibel._resource import ChatMessageResponseExtras
 
 
 @_attrs_define
-class ChatMessageResponse(ChatMessageResponseExtras):
+class ChatMessageResponse(ChatMessageResponseExtras, ModelBase):
     """Response from the non-streaming chat endpoint.
 
     Attributes:
         assistant_response (str): The assistant response in text-format
         response (ChatResponse): The structured chat response.
         signal_id (str): Unique ID for this message exchange
-        thinking (None | str | Unset): LLM thinking/reasoning content
-        token_usage (ChatMessageResponseTokenUsageType0 | None | Unset): Token usage statistics
-        tool_activity (list[ToolActivity] | None | Unset): Tool calls made during response generation
+        thinking (None | str): LLM thinking/reasoning content
+        token_usage (ChatMessageResponseTokenUsageType0 | None): Token usage statistics
+        tool_activity (list[ToolActivity] | None): Tool calls made during response generation
     """
 
     assistant_response: str
     response: ChatResponse
     signal_id: str
-    thinking: None | str | Unset = UNSET
-    token_usage: ChatMessageResponseTokenUsageType0 | None | Unset = UNSET
-    tool_activity: list[ToolActivity] | None | Unset = UNSET
+    thinking: None | str = ABSENT
+    token_usage: ChatMessageResponseTokenUsageType0 | None = ABSENT
+    tool_activity: list[ToolActivity] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("assistant_response", "response", "signal_id")
+    _meibel_optional = ("thinking", "token_usage", "tool_activity")
+
+    def __attrs_post_init__(self) -> None:
+        if self.thinking is ABSENT:
+            self.thinking = None
+        elif self.thinking is None:
+            self._meibel_nulls |= {"thinking"}
+        if self.token_usage is ABSENT:
+            self.token_usage = None
+        elif self.token_usage is None:
+            self._meibel_nulls |= {"token_usage"}
+        if self.tool_activity is ABSENT:
+            self.tool_activity = None
+        elif self.tool_activity is None:
+            self._meibel_nulls |= {"tool_activity"}
+
+    @property
+    def items(self) -> list[ToolActivity]:
+        """`tool_activity`, or an empty list when it is None."""
+        return self.tool_activity if self.tool_activity is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.chat_message_response_token_usage_type_0 import (
@@ -55,32 +79,6 @@ class ChatMessageResponse(ChatMessageResponseExtras):
 
         signal_id = self.signal_id
 
-        thinking: None | str | Unset
-        if isinstance(self.thinking, Unset):
-            thinking = UNSET
-        else:
-            thinking = self.thinking
-
-        token_usage: dict[str, Any] | None | Unset
-        if isinstance(self.token_usage, Unset):
-            token_usage = UNSET
-        elif isinstance(self.token_usage, ChatMessageResponseTokenUsageType0):
-            token_usage = self.token_usage.to_dict()
-        else:
-            token_usage = self.token_usage
-
-        tool_activity: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tool_activity, Unset):
-            tool_activity = UNSET
-        elif isinstance(self.tool_activity, list):
-            tool_activity = []
-            for tool_activity_type_0_item_data in self.tool_activity:
-                tool_activity_type_0_item = tool_activity_type_0_item_data.to_dict()
-                tool_activity.append(tool_activity_type_0_item)
-
-        else:
-            tool_activity = self.tool_activity
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -90,12 +88,28 @@ class ChatMessageResponse(ChatMessageResponseExtras):
                 "signal_id": signal_id,
             }
         )
-        if thinking is not UNSET:
-            field_dict["thinking"] = thinking
-        if token_usage is not UNSET:
-            field_dict["token_usage"] = token_usage
-        if tool_activity is not UNSET:
-            field_dict["tool_activity"] = tool_activity
+        if self.thinking is not None:
+            field_dict["thinking"] = self.thinking
+        elif "thinking" in self._meibel_nulls:
+            field_dict["thinking"] = None
+        if self.token_usage is not None:
+            if isinstance(self.token_usage, ChatMessageResponseTokenUsageType0):
+                field_dict["token_usage"] = self.token_usage.to_dict()
+            else:
+                field_dict["token_usage"] = self.token_usage
+        elif "token_usage" in self._meibel_nulls:
+            field_dict["token_usage"] = None
+        if self.tool_activity is not None:
+            if isinstance(self.tool_activity, list):
+                field_dict["tool_activity"] = []
+                for tool_activity_type_0_item_data in self.tool_activity:
+                    tool_activity_type_0_item = tool_activity_type_0_item_data.to_dict()
+                    field_dict["tool_activity"].append(tool_activity_type_0_item)
+
+            else:
+                field_dict["tool_activity"] = self.tool_activity
+        elif "tool_activity" in self._meibel_nulls:
+            field_dict["tool_activity"] = None
 
         return field_dict
 
@@ -114,55 +128,48 @@ class ChatMessageResponse(ChatMessageResponseExtras):
 
         signal_id = d.pop("signal_id")
 
-        def _parse_thinking(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        thinking = d.pop("thinking", ABSENT)
 
-        thinking = _parse_thinking(d.pop("thinking", UNSET))
+        _token_usage = d.pop("token_usage", ABSENT)
+        token_usage: ChatMessageResponseTokenUsageType0 | None = _token_usage
+        if _token_usage is not None and _token_usage is not ABSENT:
 
-        def _parse_token_usage(data: object) -> ChatMessageResponseTokenUsageType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                token_usage_type_0 = ChatMessageResponseTokenUsageType0.from_dict(data)
+            def _parse_token_usage(data: object) -> ChatMessageResponseTokenUsageType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    token_usage_type_0 = ChatMessageResponseTokenUsageType0.from_dict(data)
 
-                return token_usage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ChatMessageResponseTokenUsageType0 | None | Unset, data)
+                    return token_usage_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ChatMessageResponseTokenUsageType0 | None, data)
 
-        token_usage = _parse_token_usage(d.pop("token_usage", UNSET))
+            token_usage = _parse_token_usage(_token_usage)
 
-        def _parse_tool_activity(data: object) -> list[ToolActivity] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tool_activity_type_0 = []
-                _tool_activity_type_0 = data
-                for tool_activity_type_0_item_data in _tool_activity_type_0:
-                    tool_activity_type_0_item = ToolActivity.from_dict(
-                        tool_activity_type_0_item_data
-                    )
+        _tool_activity = d.pop("tool_activity", ABSENT)
+        tool_activity: list[ToolActivity] | None = _tool_activity
+        if _tool_activity is not None and _tool_activity is not ABSENT:
 
-                    tool_activity_type_0.append(tool_activity_type_0_item)
+            def _parse_tool_activity(data: object) -> list[ToolActivity] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    tool_activity_type_0 = []
+                    _tool_activity_type_0 = data
+                    for tool_activity_type_0_item_data in _tool_activity_type_0:
+                        tool_activity_type_0_item = ToolActivity.from_dict(
+                            tool_activity_type_0_item_data
+                        )
 
-                return tool_activity_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ToolActivity] | None | Unset, data)
+                        tool_activity_type_0.append(tool_activity_type_0_item)
 
-        tool_activity = _parse_tool_activity(d.pop("tool_activity", UNSET))
+                    return tool_activity_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[ToolActivity] | None, data)
+
+            tool_activity = _parse_tool_activity(_tool_activity)
 
         chat_message_response = cls(
             assistant_response=assistant_response,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.artifact import Artifact
@@ -19,89 +19,101 @@ T = TypeVar("T", bound="ChatResponse")
 
 
 @_attrs_define
-class ChatResponse:
+class ChatResponse(ModelBase):
     """The structured chat response.
 
     Attributes:
-        artifacts (list[Artifact] | None | Unset):
-        call_to_actions (list[CallToAction] | None | Unset):
-        follow_up_questions (list[str] | None | Unset):
-        message (None | str | Unset):  Default: ''.
-        sources (list[Source] | None | Unset):
+        artifacts (list[Artifact] | None):
+        call_to_actions (list[CallToAction] | None):
+        follow_up_questions (list[str] | None):
+        message (None | str):  Default: ''.
+        sources (list[Source] | None):
     """
 
-    artifacts: list[Artifact] | None | Unset = UNSET
-    call_to_actions: list[CallToAction] | None | Unset = UNSET
-    follow_up_questions: list[str] | None | Unset = UNSET
-    message: None | str | Unset = ""
-    sources: list[Source] | None | Unset = UNSET
+    artifacts: list[Artifact] | None = ABSENT
+    call_to_actions: list[CallToAction] | None = ABSENT
+    follow_up_questions: list[str] | None = ABSENT
+    message: None | str = ""
+    sources: list[Source] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("artifacts", "call_to_actions", "follow_up_questions", "message", "sources")
+
+    def __attrs_post_init__(self) -> None:
+        if self.artifacts is ABSENT:
+            self.artifacts = None
+        elif self.artifacts is None:
+            self._meibel_nulls |= {"artifacts"}
+        if self.call_to_actions is ABSENT:
+            self.call_to_actions = None
+        elif self.call_to_actions is None:
+            self._meibel_nulls |= {"call_to_actions"}
+        if self.follow_up_questions is ABSENT:
+            self.follow_up_questions = None
+        elif self.follow_up_questions is None:
+            self._meibel_nulls |= {"follow_up_questions"}
+        if self.message is ABSENT:
+            self.message = None
+        elif self.message is None:
+            self._meibel_nulls |= {"message"}
+        if self.sources is ABSENT:
+            self.sources = None
+        elif self.sources is None:
+            self._meibel_nulls |= {"sources"}
 
     def to_dict(self) -> dict[str, Any]:
-        artifacts: list[dict[str, Any]] | None | Unset
-        if isinstance(self.artifacts, Unset):
-            artifacts = UNSET
-        elif isinstance(self.artifacts, list):
-            artifacts = []
-            for artifacts_type_0_item_data in self.artifacts:
-                artifacts_type_0_item = artifacts_type_0_item_data.to_dict()
-                artifacts.append(artifacts_type_0_item)
-
-        else:
-            artifacts = self.artifacts
-
-        call_to_actions: list[dict[str, Any]] | None | Unset
-        if isinstance(self.call_to_actions, Unset):
-            call_to_actions = UNSET
-        elif isinstance(self.call_to_actions, list):
-            call_to_actions = []
-            for call_to_actions_type_0_item_data in self.call_to_actions:
-                call_to_actions_type_0_item = call_to_actions_type_0_item_data.to_dict()
-                call_to_actions.append(call_to_actions_type_0_item)
-
-        else:
-            call_to_actions = self.call_to_actions
-
-        follow_up_questions: list[str] | None | Unset
-        if isinstance(self.follow_up_questions, Unset):
-            follow_up_questions = UNSET
-        elif isinstance(self.follow_up_questions, list):
-            follow_up_questions = self.follow_up_questions
-
-        else:
-            follow_up_questions = self.follow_up_questions
-
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
-
-        sources: list[dict[str, Any]] | None | Unset
-        if isinstance(self.sources, Unset):
-            sources = UNSET
-        elif isinstance(self.sources, list):
-            sources = []
-            for sources_type_0_item_data in self.sources:
-                sources_type_0_item = sources_type_0_item_data.to_dict()
-                sources.append(sources_type_0_item)
-
-        else:
-            sources = self.sources
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if artifacts is not UNSET:
-            field_dict["artifacts"] = artifacts
-        if call_to_actions is not UNSET:
-            field_dict["call_to_actions"] = call_to_actions
-        if follow_up_questions is not UNSET:
-            field_dict["follow_up_questions"] = follow_up_questions
-        if message is not UNSET:
-            field_dict["message"] = message
-        if sources is not UNSET:
-            field_dict["sources"] = sources
+        if self.artifacts is not None:
+            if isinstance(self.artifacts, list):
+                field_dict["artifacts"] = []
+                for artifacts_type_0_item_data in self.artifacts:
+                    artifacts_type_0_item = artifacts_type_0_item_data.to_dict()
+                    field_dict["artifacts"].append(artifacts_type_0_item)
+
+            else:
+                field_dict["artifacts"] = self.artifacts
+        elif "artifacts" in self._meibel_nulls:
+            field_dict["artifacts"] = None
+        if self.call_to_actions is not None:
+            if isinstance(self.call_to_actions, list):
+                field_dict["call_to_actions"] = []
+                for call_to_actions_type_0_item_data in self.call_to_actions:
+                    call_to_actions_type_0_item = call_to_actions_type_0_item_data.to_dict()
+                    field_dict["call_to_actions"].append(call_to_actions_type_0_item)
+
+            else:
+                field_dict["call_to_actions"] = self.call_to_actions
+        elif "call_to_actions" in self._meibel_nulls:
+            field_dict["call_to_actions"] = None
+        if self.follow_up_questions is not None:
+            if isinstance(self.follow_up_questions, list):
+                field_dict["follow_up_questions"] = self.follow_up_questions
+
+            else:
+                field_dict["follow_up_questions"] = self.follow_up_questions
+        elif "follow_up_questions" in self._meibel_nulls:
+            field_dict["follow_up_questions"] = None
+        if self.message is not None:
+            field_dict["message"] = self.message
+        elif "message" in self._meibel_nulls:
+            field_dict["message"] = None
+        if self.sources is not None:
+            if isinstance(self.sources, list):
+                field_dict["sources"] = []
+                for sources_type_0_item_data in self.sources:
+                    sources_type_0_item = sources_type_0_item_data.to_dict()
+                    field_dict["sources"].append(sources_type_0_item)
+
+            else:
+                field_dict["sources"] = self.sources
+        elif "sources" in self._meibel_nulls:
+            field_dict["sources"] = None
 
         return field_dict
 
@@ -112,100 +124,92 @@ class ChatResponse:
         from ..models.source import Source
 
         d = dict(src_dict)
+        _artifacts = d.pop("artifacts", ABSENT)
+        artifacts: list[Artifact] | None = _artifacts
+        if _artifacts is not None and _artifacts is not ABSENT:
 
-        def _parse_artifacts(data: object) -> list[Artifact] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                artifacts_type_0 = []
-                _artifacts_type_0 = data
-                for artifacts_type_0_item_data in _artifacts_type_0:
-                    artifacts_type_0_item = Artifact.from_dict(artifacts_type_0_item_data)
+            def _parse_artifacts(data: object) -> list[Artifact] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    artifacts_type_0 = []
+                    _artifacts_type_0 = data
+                    for artifacts_type_0_item_data in _artifacts_type_0:
+                        artifacts_type_0_item = Artifact.from_dict(artifacts_type_0_item_data)
 
-                    artifacts_type_0.append(artifacts_type_0_item)
+                        artifacts_type_0.append(artifacts_type_0_item)
 
-                return artifacts_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Artifact] | None | Unset, data)
+                    return artifacts_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[Artifact] | None, data)
 
-        artifacts = _parse_artifacts(d.pop("artifacts", UNSET))
+            artifacts = _parse_artifacts(_artifacts)
 
-        def _parse_call_to_actions(data: object) -> list[CallToAction] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                call_to_actions_type_0 = []
-                _call_to_actions_type_0 = data
-                for call_to_actions_type_0_item_data in _call_to_actions_type_0:
-                    call_to_actions_type_0_item = CallToAction.from_dict(
-                        call_to_actions_type_0_item_data
-                    )
+        _call_to_actions = d.pop("call_to_actions", ABSENT)
+        call_to_actions: list[CallToAction] | None = _call_to_actions
+        if _call_to_actions is not None and _call_to_actions is not ABSENT:
 
-                    call_to_actions_type_0.append(call_to_actions_type_0_item)
+            def _parse_call_to_actions(data: object) -> list[CallToAction] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    call_to_actions_type_0 = []
+                    _call_to_actions_type_0 = data
+                    for call_to_actions_type_0_item_data in _call_to_actions_type_0:
+                        call_to_actions_type_0_item = CallToAction.from_dict(
+                            call_to_actions_type_0_item_data
+                        )
 
-                return call_to_actions_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[CallToAction] | None | Unset, data)
+                        call_to_actions_type_0.append(call_to_actions_type_0_item)
 
-        call_to_actions = _parse_call_to_actions(d.pop("call_to_actions", UNSET))
+                    return call_to_actions_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[CallToAction] | None, data)
 
-        def _parse_follow_up_questions(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                follow_up_questions_type_0 = cast(list[str], data)
+            call_to_actions = _parse_call_to_actions(_call_to_actions)
 
-                return follow_up_questions_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+        _follow_up_questions = d.pop("follow_up_questions", ABSENT)
+        follow_up_questions: list[str] | None = _follow_up_questions
+        if _follow_up_questions is not None and _follow_up_questions is not ABSENT:
 
-        follow_up_questions = _parse_follow_up_questions(d.pop("follow_up_questions", UNSET))
+            def _parse_follow_up_questions(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    follow_up_questions_type_0 = cast(list[str], data)
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+                    return follow_up_questions_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        message = _parse_message(d.pop("message", UNSET))
+            follow_up_questions = _parse_follow_up_questions(_follow_up_questions)
 
-        def _parse_sources(data: object) -> list[Source] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                sources_type_0 = []
-                _sources_type_0 = data
-                for sources_type_0_item_data in _sources_type_0:
-                    sources_type_0_item = Source.from_dict(sources_type_0_item_data)
+        message = d.pop("message", ABSENT)
 
-                    sources_type_0.append(sources_type_0_item)
+        _sources = d.pop("sources", ABSENT)
+        sources: list[Source] | None = _sources
+        if _sources is not None and _sources is not ABSENT:
 
-                return sources_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[Source] | None | Unset, data)
+            def _parse_sources(data: object) -> list[Source] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    sources_type_0 = []
+                    _sources_type_0 = data
+                    for sources_type_0_item_data in _sources_type_0:
+                        sources_type_0_item = Source.from_dict(sources_type_0_item_data)
 
-        sources = _parse_sources(d.pop("sources", UNSET))
+                        sources_type_0.append(sources_type_0_item)
+
+                    return sources_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[Source] | None, data)
+
+            sources = _parse_sources(_sources)
 
         chat_response = cls(
             artifacts=artifacts,

@@ -2,58 +2,59 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.cloud_storage_connector_provider import CloudStorageConnectorProvider
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="CloudStorageConnector")
 
 
 @_attrs_define
-class CloudStorageConnector:
+class CloudStorageConnector(ModelBase):
     """Connect to a cloud storage bucket.
 
     Attributes:
         bucket (str): Bucket name
         provider (CloudStorageConnectorProvider): Cloud storage provider
-        prefix (None | str | Unset): Key prefix to scope the datasource
-        region (None | str | Unset): AWS region (S3 only)
-        role_arn (None | str | Unset): AWS IAM role ARN (S3 only)
+        prefix (None | str): Key prefix to scope the datasource
+        region (None | str): AWS region (S3 only)
+        role_arn (None | str): AWS IAM role ARN (S3 only)
     """
 
     bucket: str
     provider: CloudStorageConnectorProvider
-    prefix: None | str | Unset = UNSET
-    region: None | str | Unset = UNSET
-    role_arn: None | str | Unset = UNSET
+    prefix: None | str = ABSENT
+    region: None | str = ABSENT
+    role_arn: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("bucket", "provider")
+    _meibel_optional = ("prefix", "region", "role_arn")
+
+    def __attrs_post_init__(self) -> None:
+        if self.prefix is ABSENT:
+            self.prefix = None
+        elif self.prefix is None:
+            self._meibel_nulls |= {"prefix"}
+        if self.region is ABSENT:
+            self.region = None
+        elif self.region is None:
+            self._meibel_nulls |= {"region"}
+        if self.role_arn is ABSENT:
+            self.role_arn = None
+        elif self.role_arn is None:
+            self._meibel_nulls |= {"role_arn"}
 
     def to_dict(self) -> dict[str, Any]:
         bucket = self.bucket
 
         provider = self.provider.value
-
-        prefix: None | str | Unset
-        if isinstance(self.prefix, Unset):
-            prefix = UNSET
-        else:
-            prefix = self.prefix
-
-        region: None | str | Unset
-        if isinstance(self.region, Unset):
-            region = UNSET
-        else:
-            region = self.region
-
-        role_arn: None | str | Unset
-        if isinstance(self.role_arn, Unset):
-            role_arn = UNSET
-        else:
-            role_arn = self.role_arn
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -63,12 +64,18 @@ class CloudStorageConnector:
                 "provider": provider,
             }
         )
-        if prefix is not UNSET:
-            field_dict["prefix"] = prefix
-        if region is not UNSET:
-            field_dict["region"] = region
-        if role_arn is not UNSET:
-            field_dict["role_arn"] = role_arn
+        if self.prefix is not None:
+            field_dict["prefix"] = self.prefix
+        elif "prefix" in self._meibel_nulls:
+            field_dict["prefix"] = None
+        if self.region is not None:
+            field_dict["region"] = self.region
+        elif "region" in self._meibel_nulls:
+            field_dict["region"] = None
+        if self.role_arn is not None:
+            field_dict["role_arn"] = self.role_arn
+        elif "role_arn" in self._meibel_nulls:
+            field_dict["role_arn"] = None
 
         return field_dict
 
@@ -79,32 +86,11 @@ class CloudStorageConnector:
 
         provider = CloudStorageConnectorProvider(d.pop("provider"))
 
-        def _parse_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        prefix = d.pop("prefix", ABSENT)
 
-        prefix = _parse_prefix(d.pop("prefix", UNSET))
+        region = d.pop("region", ABSENT)
 
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("region", UNSET))
-
-        def _parse_role_arn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        role_arn = _parse_role_arn(d.pop("role_arn", UNSET))
+        role_arn = d.pop("role_arn", ABSENT)
 
         cloud_storage_connector = cls(
             bucket=bucket,

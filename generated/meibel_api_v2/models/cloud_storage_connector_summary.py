@@ -10,12 +10,13 @@ from attrs import field as _attrs_field
 from ..models.cloud_storage_connector_summary_provider import (
     CloudStorageConnectorSummaryProvider,
 )
+from ..types import ModelBase
 
 T = TypeVar("T", bound="CloudStorageConnectorSummary")
 
 
 @_attrs_define
-class CloudStorageConnectorSummary:
+class CloudStorageConnectorSummary(ModelBase):
     """Public-facing summary of a cloud storage connector. Omits bucket/prefix/role/region.
 
     Attributes:
@@ -24,6 +25,8 @@ class CloudStorageConnectorSummary:
 
     provider: CloudStorageConnectorSummaryProvider
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("provider",)
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         provider = self.provider.value

@@ -14,6 +14,8 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.completion_event_data import CompletionEventData
 
@@ -22,7 +24,7 @@ T = TypeVar("T", bound="CompletionEvent")
 
 
 @_attrs_define
-class CompletionEvent:
+class CompletionEvent(ModelBase):
     """A server-sent event containing the final complete response from the agent, sent once at the end of the stream
 
     Attributes:
@@ -33,6 +35,8 @@ class CompletionEvent:
     data: CompletionEventData
     event: Literal["completion"]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("data", "event")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()

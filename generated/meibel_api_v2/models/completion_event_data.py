@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.completion_event_data_data import CompletionEventDataData
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="CompletionEventData")
 
 
 @_attrs_define
-class CompletionEventData:
+class CompletionEventData(ModelBase):
     """
     Attributes:
         data (CompletionEventDataData):
@@ -31,6 +33,8 @@ class CompletionEventData:
     timestamp: str
     type_: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("data", "disposition", "sequence", "timestamp", "type_")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()

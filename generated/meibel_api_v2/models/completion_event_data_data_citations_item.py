@@ -2,51 +2,61 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="CompletionEventDataDataCitationsItem")
 
 
 @_attrs_define
-class CompletionEventDataDataCitationsItem:
+class CompletionEventDataDataCitationsItem(ModelBase):
     """
     Attributes:
-        position (int | Unset):
-        source_ids (list[int] | Unset):
+        position (int | None):
+        source_ids (list[int] | None):
     """
 
-    position: int | Unset = UNSET
-    source_ids: list[int] | Unset = UNSET
+    position: int | None = ABSENT
+    source_ids: list[int] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("position", "source_ids")
+
+    def __attrs_post_init__(self) -> None:
+        if self.position is ABSENT:
+            self.position = None
+        elif self.position is None:
+            self._meibel_nulls |= {"position"}
+        if self.source_ids is ABSENT:
+            self.source_ids = None
+        elif self.source_ids is None:
+            self._meibel_nulls |= {"source_ids"}
 
     def to_dict(self) -> dict[str, Any]:
-        position = self.position
-
-        source_ids: list[int] | Unset = UNSET
-        if not isinstance(self.source_ids, Unset):
-            source_ids = self.source_ids
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if position is not UNSET:
-            field_dict["position"] = position
-        if source_ids is not UNSET:
-            field_dict["source_ids"] = source_ids
+        if self.position is not None:
+            field_dict["position"] = self.position
+        if self.source_ids is not None:
+            field_dict["source_ids"] = self.source_ids
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        position = d.pop("position", UNSET)
+        position = d.pop("position", ABSENT)
 
-        source_ids = cast(list[int], d.pop("source_ids", UNSET))
+        source_ids = d.pop("source_ids", ABSENT)
 
         completion_event_data_data_citations_item = cls(
             position=position,

@@ -2,100 +2,121 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="CompletionEventDataDataSourcesItem")
 
 
 @_attrs_define
-class CompletionEventDataDataSourcesItem:
+class CompletionEventDataDataSourcesItem(ModelBase):
     """
     Attributes:
-        data_element_id (str | Unset):
-        relevance_score (float | Unset):
-        snippet (str | Unset):
-        source_id (int | Unset):
-        title (str | Unset):
-        tool_name (str | Unset):
-        url (None | str | Unset):
+        data_element_id (str | None):
+        relevance_score (float | None):
+        snippet (str | None):
+        source_id (int | None):
+        title (str | None):
+        tool_name (str | None):
+        url (None | str):
     """
 
-    data_element_id: str | Unset = UNSET
-    relevance_score: float | Unset = UNSET
-    snippet: str | Unset = UNSET
-    source_id: int | Unset = UNSET
-    title: str | Unset = UNSET
-    tool_name: str | Unset = UNSET
-    url: None | str | Unset = UNSET
+    data_element_id: str | None = ABSENT
+    relevance_score: float | None = ABSENT
+    snippet: str | None = ABSENT
+    source_id: int | None = ABSENT
+    title: str | None = ABSENT
+    tool_name: str | None = ABSENT
+    url: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = (
+        "data_element_id",
+        "relevance_score",
+        "snippet",
+        "source_id",
+        "title",
+        "tool_name",
+        "url",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.data_element_id is ABSENT:
+            self.data_element_id = None
+        elif self.data_element_id is None:
+            self._meibel_nulls |= {"data_element_id"}
+        if self.relevance_score is ABSENT:
+            self.relevance_score = None
+        elif self.relevance_score is None:
+            self._meibel_nulls |= {"relevance_score"}
+        if self.snippet is ABSENT:
+            self.snippet = None
+        elif self.snippet is None:
+            self._meibel_nulls |= {"snippet"}
+        if self.source_id is ABSENT:
+            self.source_id = None
+        elif self.source_id is None:
+            self._meibel_nulls |= {"source_id"}
+        if self.title is ABSENT:
+            self.title = None
+        elif self.title is None:
+            self._meibel_nulls |= {"title"}
+        if self.tool_name is ABSENT:
+            self.tool_name = None
+        elif self.tool_name is None:
+            self._meibel_nulls |= {"tool_name"}
+        if self.url is ABSENT:
+            self.url = None
+        elif self.url is None:
+            self._meibel_nulls |= {"url"}
 
     def to_dict(self) -> dict[str, Any]:
-        data_element_id = self.data_element_id
-
-        relevance_score = self.relevance_score
-
-        snippet = self.snippet
-
-        source_id = self.source_id
-
-        title = self.title
-
-        tool_name = self.tool_name
-
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if data_element_id is not UNSET:
-            field_dict["data_element_id"] = data_element_id
-        if relevance_score is not UNSET:
-            field_dict["relevance_score"] = relevance_score
-        if snippet is not UNSET:
-            field_dict["snippet"] = snippet
-        if source_id is not UNSET:
-            field_dict["source_id"] = source_id
-        if title is not UNSET:
-            field_dict["title"] = title
-        if tool_name is not UNSET:
-            field_dict["tool_name"] = tool_name
-        if url is not UNSET:
-            field_dict["url"] = url
+        if self.data_element_id is not None:
+            field_dict["data_element_id"] = self.data_element_id
+        if self.relevance_score is not None:
+            field_dict["relevance_score"] = self.relevance_score
+        if self.snippet is not None:
+            field_dict["snippet"] = self.snippet
+        if self.source_id is not None:
+            field_dict["source_id"] = self.source_id
+        if self.title is not None:
+            field_dict["title"] = self.title
+        if self.tool_name is not None:
+            field_dict["tool_name"] = self.tool_name
+        if self.url is not None:
+            field_dict["url"] = self.url
+        elif "url" in self._meibel_nulls:
+            field_dict["url"] = None
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        data_element_id = d.pop("data_element_id", UNSET)
+        data_element_id = d.pop("data_element_id", ABSENT)
 
-        relevance_score = d.pop("relevance_score", UNSET)
+        relevance_score = d.pop("relevance_score", ABSENT)
 
-        snippet = d.pop("snippet", UNSET)
+        snippet = d.pop("snippet", ABSENT)
 
-        source_id = d.pop("source_id", UNSET)
+        source_id = d.pop("source_id", ABSENT)
 
-        title = d.pop("title", UNSET)
+        title = d.pop("title", ABSENT)
 
-        tool_name = d.pop("tool_name", UNSET)
+        tool_name = d.pop("tool_name", ABSENT)
 
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        url = d.pop("url", ABSENT)
 
         completion_event_data_data_sources_item = cls(
             data_element_id=data_element_id,

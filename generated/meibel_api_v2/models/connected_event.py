@@ -14,6 +14,8 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.connected_event_data import ConnectedEventData
 
@@ -22,7 +24,7 @@ T = TypeVar("T", bound="ConnectedEvent")
 
 
 @_attrs_define
-class ConnectedEvent:
+class ConnectedEvent(ModelBase):
     """A server-sent event indicating the stream connection has been established
 
     Attributes:
@@ -33,6 +35,8 @@ class ConnectedEvent:
     data: ConnectedEventData
     event: Literal["connected"]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("data", "event")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="ConnectedEventData")
 
 
 @_attrs_define
-class ConnectedEventData:
+class ConnectedEventData(ModelBase):
     """
     Attributes:
         signal_id (str): Unique identifier for this stream connection
@@ -19,6 +21,8 @@ class ConnectedEventData:
 
     signal_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("signal_id",)
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         signal_id = self.signal_id

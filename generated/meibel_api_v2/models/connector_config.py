@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.connector_config_type import ConnectorConfigType
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.cloud_storage_connector import CloudStorageConnector
@@ -20,22 +20,41 @@ T = TypeVar("T", bound="ConnectorConfig")
 
 
 @_attrs_define
-class ConnectorConfig:
+class ConnectorConfig(ModelBase):
     """Datasource connection configuration. Exactly one connector type must be set.
 
     Attributes:
         type_ (ConnectorConfigType): Connector type — set the matching config object: 'database' → database,
             'cloud_storage' → cloud_storage, 'web_crawl' → web_crawl
-        cloud_storage (CloudStorageConnector | None | Unset):
-        database (DatabaseConnector | None | Unset):
-        web_crawl (None | Unset | WebCrawlConnector):
+        cloud_storage (CloudStorageConnector | None):
+        database (DatabaseConnector | None):
+        web_crawl (None | WebCrawlConnector):
     """
 
     type_: ConnectorConfigType
-    cloud_storage: CloudStorageConnector | None | Unset = UNSET
-    database: DatabaseConnector | None | Unset = UNSET
-    web_crawl: None | Unset | WebCrawlConnector = UNSET
+    cloud_storage: CloudStorageConnector | None = ABSENT
+    database: DatabaseConnector | None = ABSENT
+    web_crawl: None | WebCrawlConnector = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("type_",)
+    _meibel_optional = ("cloud_storage", "database", "web_crawl")
+
+    def __attrs_post_init__(self) -> None:
+        if self.cloud_storage is ABSENT:
+            self.cloud_storage = None
+        elif self.cloud_storage is None:
+            self._meibel_nulls |= {"cloud_storage"}
+        if self.database is ABSENT:
+            self.database = None
+        elif self.database is None:
+            self._meibel_nulls |= {"database"}
+        if self.web_crawl is ABSENT:
+            self.web_crawl = None
+        elif self.web_crawl is None:
+            self._meibel_nulls |= {"web_crawl"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.cloud_storage_connector import CloudStorageConnector
@@ -44,30 +63,6 @@ class ConnectorConfig:
 
         type_ = self.type_.value
 
-        cloud_storage: dict[str, Any] | None | Unset
-        if isinstance(self.cloud_storage, Unset):
-            cloud_storage = UNSET
-        elif isinstance(self.cloud_storage, CloudStorageConnector):
-            cloud_storage = self.cloud_storage.to_dict()
-        else:
-            cloud_storage = self.cloud_storage
-
-        database: dict[str, Any] | None | Unset
-        if isinstance(self.database, Unset):
-            database = UNSET
-        elif isinstance(self.database, DatabaseConnector):
-            database = self.database.to_dict()
-        else:
-            database = self.database
-
-        web_crawl: dict[str, Any] | None | Unset
-        if isinstance(self.web_crawl, Unset):
-            web_crawl = UNSET
-        elif isinstance(self.web_crawl, WebCrawlConnector):
-            web_crawl = self.web_crawl.to_dict()
-        else:
-            web_crawl = self.web_crawl
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -75,12 +70,27 @@ class ConnectorConfig:
                 "type": type_,
             }
         )
-        if cloud_storage is not UNSET:
-            field_dict["cloud_storage"] = cloud_storage
-        if database is not UNSET:
-            field_dict["database"] = database
-        if web_crawl is not UNSET:
-            field_dict["web_crawl"] = web_crawl
+        if self.cloud_storage is not None:
+            if isinstance(self.cloud_storage, CloudStorageConnector):
+                field_dict["cloud_storage"] = self.cloud_storage.to_dict()
+            else:
+                field_dict["cloud_storage"] = self.cloud_storage
+        elif "cloud_storage" in self._meibel_nulls:
+            field_dict["cloud_storage"] = None
+        if self.database is not None:
+            if isinstance(self.database, DatabaseConnector):
+                field_dict["database"] = self.database.to_dict()
+            else:
+                field_dict["database"] = self.database
+        elif "database" in self._meibel_nulls:
+            field_dict["database"] = None
+        if self.web_crawl is not None:
+            if isinstance(self.web_crawl, WebCrawlConnector):
+                field_dict["web_crawl"] = self.web_crawl.to_dict()
+            else:
+                field_dict["web_crawl"] = self.web_crawl
+        elif "web_crawl" in self._meibel_nulls:
+            field_dict["web_crawl"] = None
 
         return field_dict
 
@@ -93,56 +103,56 @@ class ConnectorConfig:
         d = dict(src_dict)
         type_ = ConnectorConfigType(d.pop("type"))
 
-        def _parse_cloud_storage(data: object) -> CloudStorageConnector | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                cloud_storage_type_0 = CloudStorageConnector.from_dict(data)
+        _cloud_storage = d.pop("cloud_storage", ABSENT)
+        cloud_storage: CloudStorageConnector | None = _cloud_storage
+        if _cloud_storage is not None and _cloud_storage is not ABSENT:
 
-                return cloud_storage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CloudStorageConnector | None | Unset, data)
+            def _parse_cloud_storage(data: object) -> CloudStorageConnector | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    cloud_storage_type_0 = CloudStorageConnector.from_dict(data)
 
-        cloud_storage = _parse_cloud_storage(d.pop("cloud_storage", UNSET))
+                    return cloud_storage_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(CloudStorageConnector | None, data)
 
-        def _parse_database(data: object) -> DatabaseConnector | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                database_type_0 = DatabaseConnector.from_dict(data)
+            cloud_storage = _parse_cloud_storage(_cloud_storage)
 
-                return database_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DatabaseConnector | None | Unset, data)
+        _database = d.pop("database", ABSENT)
+        database: DatabaseConnector | None = _database
+        if _database is not None and _database is not ABSENT:
 
-        database = _parse_database(d.pop("database", UNSET))
+            def _parse_database(data: object) -> DatabaseConnector | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    database_type_0 = DatabaseConnector.from_dict(data)
 
-        def _parse_web_crawl(data: object) -> None | Unset | WebCrawlConnector:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                web_crawl_type_0 = WebCrawlConnector.from_dict(data)
+                    return database_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(DatabaseConnector | None, data)
 
-                return web_crawl_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | WebCrawlConnector, data)
+            database = _parse_database(_database)
 
-        web_crawl = _parse_web_crawl(d.pop("web_crawl", UNSET))
+        _web_crawl = d.pop("web_crawl", ABSENT)
+        web_crawl: None | WebCrawlConnector = _web_crawl
+        if _web_crawl is not None and _web_crawl is not ABSENT:
+
+            def _parse_web_crawl(data: object) -> None | WebCrawlConnector:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    web_crawl_type_0 = WebCrawlConnector.from_dict(data)
+
+                    return web_crawl_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | WebCrawlConnector, data)
+
+            web_crawl = _parse_web_crawl(_web_crawl)
 
         connector_config = cls(
             type_=type_,

@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.connector_summary_type import ConnectorSummaryType
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.cloud_storage_connector_summary import CloudStorageConnectorSummary
@@ -19,21 +19,36 @@ T = TypeVar("T", bound="ConnectorSummary")
 
 
 @_attrs_define
-class ConnectorSummary:
+class ConnectorSummary(ModelBase):
     """Public-facing connector summary returned on datasource reads. Strips infra details that
     customers configured on create and don't need echoed back (bucket names, IAM ARNs, regions,
     database hosts, etc.).
 
         Attributes:
             type_ (ConnectorSummaryType): Connector type
-            cloud_storage (CloudStorageConnectorSummary | None | Unset):
-            web_crawl (None | Unset | WebCrawlConnector):
+            cloud_storage (CloudStorageConnectorSummary | None):
+            web_crawl (None | WebCrawlConnector):
     """
 
     type_: ConnectorSummaryType
-    cloud_storage: CloudStorageConnectorSummary | None | Unset = UNSET
-    web_crawl: None | Unset | WebCrawlConnector = UNSET
+    cloud_storage: CloudStorageConnectorSummary | None = ABSENT
+    web_crawl: None | WebCrawlConnector = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("type_",)
+    _meibel_optional = ("cloud_storage", "web_crawl")
+
+    def __attrs_post_init__(self) -> None:
+        if self.cloud_storage is ABSENT:
+            self.cloud_storage = None
+        elif self.cloud_storage is None:
+            self._meibel_nulls |= {"cloud_storage"}
+        if self.web_crawl is ABSENT:
+            self.web_crawl = None
+        elif self.web_crawl is None:
+            self._meibel_nulls |= {"web_crawl"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.cloud_storage_connector_summary import (
@@ -43,22 +58,6 @@ class ConnectorSummary:
 
         type_ = self.type_.value
 
-        cloud_storage: dict[str, Any] | None | Unset
-        if isinstance(self.cloud_storage, Unset):
-            cloud_storage = UNSET
-        elif isinstance(self.cloud_storage, CloudStorageConnectorSummary):
-            cloud_storage = self.cloud_storage.to_dict()
-        else:
-            cloud_storage = self.cloud_storage
-
-        web_crawl: dict[str, Any] | None | Unset
-        if isinstance(self.web_crawl, Unset):
-            web_crawl = UNSET
-        elif isinstance(self.web_crawl, WebCrawlConnector):
-            web_crawl = self.web_crawl.to_dict()
-        else:
-            web_crawl = self.web_crawl
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -66,10 +65,20 @@ class ConnectorSummary:
                 "type": type_,
             }
         )
-        if cloud_storage is not UNSET:
-            field_dict["cloud_storage"] = cloud_storage
-        if web_crawl is not UNSET:
-            field_dict["web_crawl"] = web_crawl
+        if self.cloud_storage is not None:
+            if isinstance(self.cloud_storage, CloudStorageConnectorSummary):
+                field_dict["cloud_storage"] = self.cloud_storage.to_dict()
+            else:
+                field_dict["cloud_storage"] = self.cloud_storage
+        elif "cloud_storage" in self._meibel_nulls:
+            field_dict["cloud_storage"] = None
+        if self.web_crawl is not None:
+            if isinstance(self.web_crawl, WebCrawlConnector):
+                field_dict["web_crawl"] = self.web_crawl.to_dict()
+            else:
+                field_dict["web_crawl"] = self.web_crawl
+        elif "web_crawl" in self._meibel_nulls:
+            field_dict["web_crawl"] = None
 
         return field_dict
 
@@ -83,39 +92,39 @@ class ConnectorSummary:
         d = dict(src_dict)
         type_ = ConnectorSummaryType(d.pop("type"))
 
-        def _parse_cloud_storage(data: object) -> CloudStorageConnectorSummary | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                cloud_storage_type_0 = CloudStorageConnectorSummary.from_dict(data)
+        _cloud_storage = d.pop("cloud_storage", ABSENT)
+        cloud_storage: CloudStorageConnectorSummary | None = _cloud_storage
+        if _cloud_storage is not None and _cloud_storage is not ABSENT:
 
-                return cloud_storage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CloudStorageConnectorSummary | None | Unset, data)
+            def _parse_cloud_storage(data: object) -> CloudStorageConnectorSummary | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    cloud_storage_type_0 = CloudStorageConnectorSummary.from_dict(data)
 
-        cloud_storage = _parse_cloud_storage(d.pop("cloud_storage", UNSET))
+                    return cloud_storage_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(CloudStorageConnectorSummary | None, data)
 
-        def _parse_web_crawl(data: object) -> None | Unset | WebCrawlConnector:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                web_crawl_type_0 = WebCrawlConnector.from_dict(data)
+            cloud_storage = _parse_cloud_storage(_cloud_storage)
 
-                return web_crawl_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | WebCrawlConnector, data)
+        _web_crawl = d.pop("web_crawl", ABSENT)
+        web_crawl: None | WebCrawlConnector = _web_crawl
+        if _web_crawl is not None and _web_crawl is not ABSENT:
 
-        web_crawl = _parse_web_crawl(d.pop("web_crawl", UNSET))
+            def _parse_web_crawl(data: object) -> None | WebCrawlConnector:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    web_crawl_type_0 = WebCrawlConnector.from_dict(data)
+
+                    return web_crawl_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | WebCrawlConnector, data)
+
+            web_crawl = _parse_web_crawl(_web_crawl)
 
         connector_summary = cls(
             type_=type_,

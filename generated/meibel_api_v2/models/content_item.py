@@ -2,73 +2,70 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="ContentItem")
 
 
 @_attrs_define
-class ContentItem:
+class ContentItem(ModelBase):
     """A single file in a datasource's content store.
 
     Attributes:
         name (str): Filename
         path (str): Object-storage path to the file relative to the datasource
-        etag (None | str | Unset): Object-storage ETag for the file
-        last_modified (None | str | Unset): ISO 8601 timestamp of last modification in object storage
-        media_type (None | str | Unset): MIME type of the file
-        size (int | None | Unset): File size in bytes
-        type_ (None | str | Unset): Object kind reported by storage (e.g. 'file', 'directory')
+        etag (None | str): Object-storage ETag for the file
+        last_modified (None | str): ISO 8601 timestamp of last modification in object storage
+        media_type (None | str): MIME type of the file
+        size (int | None): File size in bytes
+        type_ (None | str): Object kind reported by storage (e.g. 'file', 'directory')
     """
 
     name: str
     path: str
-    etag: None | str | Unset = UNSET
-    last_modified: None | str | Unset = UNSET
-    media_type: None | str | Unset = UNSET
-    size: int | None | Unset = UNSET
-    type_: None | str | Unset = UNSET
+    etag: None | str = ABSENT
+    last_modified: None | str = ABSENT
+    media_type: None | str = ABSENT
+    size: int | None = ABSENT
+    type_: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("name", "path")
+    _meibel_optional = ("etag", "last_modified", "media_type", "size", "type_")
+
+    def __attrs_post_init__(self) -> None:
+        if self.etag is ABSENT:
+            self.etag = None
+        elif self.etag is None:
+            self._meibel_nulls |= {"etag"}
+        if self.last_modified is ABSENT:
+            self.last_modified = None
+        elif self.last_modified is None:
+            self._meibel_nulls |= {"last_modified"}
+        if self.media_type is ABSENT:
+            self.media_type = None
+        elif self.media_type is None:
+            self._meibel_nulls |= {"media_type"}
+        if self.size is ABSENT:
+            self.size = None
+        elif self.size is None:
+            self._meibel_nulls |= {"size"}
+        if self.type_ is ABSENT:
+            self.type_ = None
+        elif self.type_ is None:
+            self._meibel_nulls |= {"type_"}
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
         path = self.path
-
-        etag: None | str | Unset
-        if isinstance(self.etag, Unset):
-            etag = UNSET
-        else:
-            etag = self.etag
-
-        last_modified: None | str | Unset
-        if isinstance(self.last_modified, Unset):
-            last_modified = UNSET
-        else:
-            last_modified = self.last_modified
-
-        media_type: None | str | Unset
-        if isinstance(self.media_type, Unset):
-            media_type = UNSET
-        else:
-            media_type = self.media_type
-
-        size: int | None | Unset
-        if isinstance(self.size, Unset):
-            size = UNSET
-        else:
-            size = self.size
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -78,16 +75,26 @@ class ContentItem:
                 "path": path,
             }
         )
-        if etag is not UNSET:
-            field_dict["etag"] = etag
-        if last_modified is not UNSET:
-            field_dict["last_modified"] = last_modified
-        if media_type is not UNSET:
-            field_dict["media_type"] = media_type
-        if size is not UNSET:
-            field_dict["size"] = size
-        if type_ is not UNSET:
-            field_dict["type"] = type_
+        if self.etag is not None:
+            field_dict["etag"] = self.etag
+        elif "etag" in self._meibel_nulls:
+            field_dict["etag"] = None
+        if self.last_modified is not None:
+            field_dict["last_modified"] = self.last_modified
+        elif "last_modified" in self._meibel_nulls:
+            field_dict["last_modified"] = None
+        if self.media_type is not None:
+            field_dict["media_type"] = self.media_type
+        elif "media_type" in self._meibel_nulls:
+            field_dict["media_type"] = None
+        if self.size is not None:
+            field_dict["size"] = self.size
+        elif "size" in self._meibel_nulls:
+            field_dict["size"] = None
+        if self.type_ is not None:
+            field_dict["type"] = self.type_
+        elif "type_" in self._meibel_nulls:
+            field_dict["type"] = None
 
         return field_dict
 
@@ -98,50 +105,15 @@ class ContentItem:
 
         path = d.pop("path")
 
-        def _parse_etag(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        etag = d.pop("etag", ABSENT)
 
-        etag = _parse_etag(d.pop("etag", UNSET))
+        last_modified = d.pop("last_modified", ABSENT)
 
-        def _parse_last_modified(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        media_type = d.pop("media_type", ABSENT)
 
-        last_modified = _parse_last_modified(d.pop("last_modified", UNSET))
+        size = d.pop("size", ABSENT)
 
-        def _parse_media_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        media_type = _parse_media_type(d.pop("media_type", UNSET))
-
-        def _parse_size(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        size = _parse_size(d.pop("size", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
+        type_ = d.pop("type", ABSENT)
 
         content_item = cls(
             name=name,

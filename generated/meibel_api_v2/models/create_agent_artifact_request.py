@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.artifact_storage_strategy import ArtifactStorageStrategy
 from ..models.artifact_type import ArtifactType
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.create_agent_artifact_request_schema_def import (
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="CreateAgentArtifactRequest")
 
 
 @_attrs_define
-class CreateAgentArtifactRequest:
+class CreateAgentArtifactRequest(ModelBase):
     """Request model for creating a new agent artifact.
 
     Attributes:
@@ -29,20 +29,43 @@ class CreateAgentArtifactRequest:
             case internally.
         schema_def (CreateAgentArtifactRequestSchemaDef): Schema definition
         type_ (ArtifactType): Supported artifact types.
-        description (None | str | Unset): Description of the artifact
-        max_size_bytes (int | None | Unset): Maximum artifact size in bytes
-        required (bool | None | Unset): Whether agent must produce this artifact
-        storage_strategy (ArtifactStorageStrategy | None | Unset): Storage strategy (inline, gcs, auto)
+        description (None | str): Description of the artifact
+        max_size_bytes (int | None): Maximum artifact size in bytes
+        required (bool | None): Whether agent must produce this artifact
+        storage_strategy (ArtifactStorageStrategy | None): Storage strategy (inline, gcs, auto)
     """
 
     display_name: str
     schema_def: CreateAgentArtifactRequestSchemaDef
     type_: ArtifactType
-    description: None | str | Unset = UNSET
-    max_size_bytes: int | None | Unset = UNSET
-    required: bool | None | Unset = UNSET
-    storage_strategy: ArtifactStorageStrategy | None | Unset = UNSET
+    description: None | str = ABSENT
+    max_size_bytes: int | None = ABSENT
+    required: bool | None = ABSENT
+    storage_strategy: ArtifactStorageStrategy | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("display_name", "schema_def", "type_")
+    _meibel_optional = ("description", "max_size_bytes", "required", "storage_strategy")
+
+    def __attrs_post_init__(self) -> None:
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.max_size_bytes is ABSENT:
+            self.max_size_bytes = None
+        elif self.max_size_bytes is None:
+            self._meibel_nulls |= {"max_size_bytes"}
+        if self.required is ABSENT:
+            self.required = None
+        elif self.required is None:
+            self._meibel_nulls |= {"required"}
+        if self.storage_strategy is ABSENT:
+            self.storage_strategy = None
+        elif self.storage_strategy is None:
+            self._meibel_nulls |= {"storage_strategy"}
 
     def to_dict(self) -> dict[str, Any]:
         display_name = self.display_name
@@ -50,32 +73,6 @@ class CreateAgentArtifactRequest:
         schema_def = self.schema_def.to_dict()
 
         type_ = self.type_.value
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        max_size_bytes: int | None | Unset
-        if isinstance(self.max_size_bytes, Unset):
-            max_size_bytes = UNSET
-        else:
-            max_size_bytes = self.max_size_bytes
-
-        required: bool | None | Unset
-        if isinstance(self.required, Unset):
-            required = UNSET
-        else:
-            required = self.required
-
-        storage_strategy: None | str | Unset
-        if isinstance(self.storage_strategy, Unset):
-            storage_strategy = UNSET
-        elif isinstance(self.storage_strategy, ArtifactStorageStrategy):
-            storage_strategy = self.storage_strategy.value
-        else:
-            storage_strategy = self.storage_strategy
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -86,14 +83,25 @@ class CreateAgentArtifactRequest:
                 "type": type_,
             }
         )
-        if description is not UNSET:
-            field_dict["description"] = description
-        if max_size_bytes is not UNSET:
-            field_dict["max_size_bytes"] = max_size_bytes
-        if required is not UNSET:
-            field_dict["required"] = required
-        if storage_strategy is not UNSET:
-            field_dict["storage_strategy"] = storage_strategy
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.max_size_bytes is not None:
+            field_dict["max_size_bytes"] = self.max_size_bytes
+        elif "max_size_bytes" in self._meibel_nulls:
+            field_dict["max_size_bytes"] = None
+        if self.required is not None:
+            field_dict["required"] = self.required
+        elif "required" in self._meibel_nulls:
+            field_dict["required"] = None
+        if self.storage_strategy is not None:
+            if isinstance(self.storage_strategy, ArtifactStorageStrategy):
+                field_dict["storage_strategy"] = self.storage_strategy.value
+            else:
+                field_dict["storage_strategy"] = self.storage_strategy
+        elif "storage_strategy" in self._meibel_nulls:
+            field_dict["storage_strategy"] = None
 
         return field_dict
 
@@ -110,49 +118,28 @@ class CreateAgentArtifactRequest:
 
         type_ = ArtifactType(d.pop("type"))
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description = d.pop("description", ABSENT)
 
-        description = _parse_description(d.pop("description", UNSET))
+        max_size_bytes = d.pop("max_size_bytes", ABSENT)
 
-        def _parse_max_size_bytes(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        required = d.pop("required", ABSENT)
 
-        max_size_bytes = _parse_max_size_bytes(d.pop("max_size_bytes", UNSET))
+        _storage_strategy = d.pop("storage_strategy", ABSENT)
+        storage_strategy: ArtifactStorageStrategy | None = _storage_strategy
+        if _storage_strategy is not None and _storage_strategy is not ABSENT:
 
-        def _parse_required(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+            def _parse_storage_strategy(data: object) -> ArtifactStorageStrategy | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    storage_strategy_type_0 = ArtifactStorageStrategy(data)
 
-        required = _parse_required(d.pop("required", UNSET))
+                    return storage_strategy_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ArtifactStorageStrategy | None, data)
 
-        def _parse_storage_strategy(data: object) -> ArtifactStorageStrategy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                storage_strategy_type_0 = ArtifactStorageStrategy(data)
-
-                return storage_strategy_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ArtifactStorageStrategy | None | Unset, data)
-
-        storage_strategy = _parse_storage_strategy(d.pop("storage_strategy", UNSET))
+            storage_strategy = _parse_storage_strategy(_storage_strategy)
 
         create_agent_artifact_request = cls(
             display_name=display_name,

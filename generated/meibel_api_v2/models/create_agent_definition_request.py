@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.agent_tool_definition import AgentToolDefinition
@@ -18,46 +18,129 @@ T = TypeVar("T", bound="CreateAgentDefinitionRequest")
 
 
 @_attrs_define
-class CreateAgentDefinitionRequest:
+class CreateAgentDefinitionRequest(ModelBase):
     """Request model for creating a new agent definition.
 
     Attributes:
         display_name (str): Human-readable name of the agent (letters, numbers, and spaces only). Converted to kebab-
             case internally.
         instructions (str): System prompt/instructions for the agent
-        artifacts (list[str] | None | Unset): Catalog URNs of artifacts the agent produces
-        confidence_configs (list[str] | None | Unset): Confidence scoring module names to apply during execution
-        datasources (list[str] | None | Unset): Datasource IDs the agent has access to
-        description (None | str | Unset): Description of the agent
-        execution_policy (ExecutionPolicy | None | Unset): Inline execution policy constraints (datasources, tools)
-        execution_policy_ids (list[str] | None | Unset): IDs of stored ExecutionPolicies to compose
-        fallback_models (list[str] | None | Unset): List of fallback models
-        icon (None | str | Unset): UI icon identifier
-        llm_model (None | str | Unset): LLM model to use
-        max_tokens (int | None | Unset): Maximum tokens in response
-        tags (list[str] | None | Unset): Tags for categorization
-        temperature (float | int | None | Unset): LLM temperature
-        tools (list[AgentToolDefinition] | None | Unset): Tools configuration
-        type_ (None | str | Unset): Agent type
+        artifacts (list[str] | None): Catalog URNs of artifacts the agent produces
+        confidence_configs (list[str] | None): Confidence scoring module names to apply during execution
+        datasources (list[str] | None): Datasource IDs the agent has access to
+        description (None | str): Description of the agent
+        execution_policy (ExecutionPolicy | None): Inline execution policy constraints (datasources, tools)
+        execution_policy_ids (list[str] | None): IDs of stored ExecutionPolicies to compose
+        fallback_models (list[str] | None): List of fallback models
+        icon (None | str): UI icon identifier
+        llm_model (None | str): LLM model to use
+        max_tokens (int | None): Maximum tokens in response
+        tags (list[str] | None): Tags for categorization
+        temperature (float | int | None): LLM temperature
+        tools (list[AgentToolDefinition] | None): Tools configuration
+        type_ (None | str): Agent type
     """
 
     display_name: str
     instructions: str
-    artifacts: list[str] | None | Unset = UNSET
-    confidence_configs: list[str] | None | Unset = UNSET
-    datasources: list[str] | None | Unset = UNSET
-    description: None | str | Unset = UNSET
-    execution_policy: ExecutionPolicy | None | Unset = UNSET
-    execution_policy_ids: list[str] | None | Unset = UNSET
-    fallback_models: list[str] | None | Unset = UNSET
-    icon: None | str | Unset = UNSET
-    llm_model: None | str | Unset = UNSET
-    max_tokens: int | None | Unset = UNSET
-    tags: list[str] | None | Unset = UNSET
-    temperature: float | int | None | Unset = UNSET
-    tools: list[AgentToolDefinition] | None | Unset = UNSET
-    type_: None | str | Unset = UNSET
+    artifacts: list[str] | None = ABSENT
+    confidence_configs: list[str] | None = ABSENT
+    datasources: list[str] | None = ABSENT
+    description: None | str = ABSENT
+    execution_policy: ExecutionPolicy | None = ABSENT
+    execution_policy_ids: list[str] | None = ABSENT
+    fallback_models: list[str] | None = ABSENT
+    icon: None | str = ABSENT
+    llm_model: None | str = ABSENT
+    max_tokens: int | None = ABSENT
+    tags: list[str] | None = ABSENT
+    temperature: float | int | None = ABSENT
+    tools: list[AgentToolDefinition] | None = ABSENT
+    type_: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("display_name", "instructions")
+    _meibel_optional = (
+        "artifacts",
+        "confidence_configs",
+        "datasources",
+        "description",
+        "execution_policy",
+        "execution_policy_ids",
+        "fallback_models",
+        "icon",
+        "llm_model",
+        "max_tokens",
+        "tags",
+        "temperature",
+        "tools",
+        "type_",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.artifacts is ABSENT:
+            self.artifacts = None
+        elif self.artifacts is None:
+            self._meibel_nulls |= {"artifacts"}
+        if self.confidence_configs is ABSENT:
+            self.confidence_configs = None
+        elif self.confidence_configs is None:
+            self._meibel_nulls |= {"confidence_configs"}
+        if self.datasources is ABSENT:
+            self.datasources = None
+        elif self.datasources is None:
+            self._meibel_nulls |= {"datasources"}
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.execution_policy is ABSENT:
+            self.execution_policy = None
+        elif self.execution_policy is None:
+            self._meibel_nulls |= {"execution_policy"}
+        if self.execution_policy_ids is ABSENT:
+            self.execution_policy_ids = None
+        elif self.execution_policy_ids is None:
+            self._meibel_nulls |= {"execution_policy_ids"}
+        if self.fallback_models is ABSENT:
+            self.fallback_models = None
+        elif self.fallback_models is None:
+            self._meibel_nulls |= {"fallback_models"}
+        if self.icon is ABSENT:
+            self.icon = None
+        elif self.icon is None:
+            self._meibel_nulls |= {"icon"}
+        if self.llm_model is ABSENT:
+            self.llm_model = None
+        elif self.llm_model is None:
+            self._meibel_nulls |= {"llm_model"}
+        if self.max_tokens is ABSENT:
+            self.max_tokens = None
+        elif self.max_tokens is None:
+            self._meibel_nulls |= {"max_tokens"}
+        if self.tags is ABSENT:
+            self.tags = None
+        elif self.tags is None:
+            self._meibel_nulls |= {"tags"}
+        if self.temperature is ABSENT:
+            self.temperature = None
+        elif self.temperature is None:
+            self._meibel_nulls |= {"temperature"}
+        if self.tools is ABSENT:
+            self.tools = None
+        elif self.tools is None:
+            self._meibel_nulls |= {"tools"}
+        if self.type_ is ABSENT:
+            self.type_ = None
+        elif self.type_ is None:
+            self._meibel_nulls |= {"type_"}
+
+    @property
+    def items(self) -> list[AgentToolDefinition]:
+        """`tools`, or an empty list when it is None."""
+        return self.tools if self.tools is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.execution_policy import ExecutionPolicy
@@ -65,116 +148,6 @@ class CreateAgentDefinitionRequest:
         display_name = self.display_name
 
         instructions = self.instructions
-
-        artifacts: list[str] | None | Unset
-        if isinstance(self.artifacts, Unset):
-            artifacts = UNSET
-        elif isinstance(self.artifacts, list):
-            artifacts = self.artifacts
-
-        else:
-            artifacts = self.artifacts
-
-        confidence_configs: list[str] | None | Unset
-        if isinstance(self.confidence_configs, Unset):
-            confidence_configs = UNSET
-        elif isinstance(self.confidence_configs, list):
-            confidence_configs = self.confidence_configs
-
-        else:
-            confidence_configs = self.confidence_configs
-
-        datasources: list[str] | None | Unset
-        if isinstance(self.datasources, Unset):
-            datasources = UNSET
-        elif isinstance(self.datasources, list):
-            datasources = self.datasources
-
-        else:
-            datasources = self.datasources
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        execution_policy: dict[str, Any] | None | Unset
-        if isinstance(self.execution_policy, Unset):
-            execution_policy = UNSET
-        elif isinstance(self.execution_policy, ExecutionPolicy):
-            execution_policy = self.execution_policy.to_dict()
-        else:
-            execution_policy = self.execution_policy
-
-        execution_policy_ids: list[str] | None | Unset
-        if isinstance(self.execution_policy_ids, Unset):
-            execution_policy_ids = UNSET
-        elif isinstance(self.execution_policy_ids, list):
-            execution_policy_ids = self.execution_policy_ids
-
-        else:
-            execution_policy_ids = self.execution_policy_ids
-
-        fallback_models: list[str] | None | Unset
-        if isinstance(self.fallback_models, Unset):
-            fallback_models = UNSET
-        elif isinstance(self.fallback_models, list):
-            fallback_models = self.fallback_models
-
-        else:
-            fallback_models = self.fallback_models
-
-        icon: None | str | Unset
-        if isinstance(self.icon, Unset):
-            icon = UNSET
-        else:
-            icon = self.icon
-
-        llm_model: None | str | Unset
-        if isinstance(self.llm_model, Unset):
-            llm_model = UNSET
-        else:
-            llm_model = self.llm_model
-
-        max_tokens: int | None | Unset
-        if isinstance(self.max_tokens, Unset):
-            max_tokens = UNSET
-        else:
-            max_tokens = self.max_tokens
-
-        tags: list[str] | None | Unset
-        if isinstance(self.tags, Unset):
-            tags = UNSET
-        elif isinstance(self.tags, list):
-            tags = self.tags
-
-        else:
-            tags = self.tags
-
-        temperature: float | int | None | Unset
-        if isinstance(self.temperature, Unset):
-            temperature = UNSET
-        else:
-            temperature = self.temperature
-
-        tools: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tools, Unset):
-            tools = UNSET
-        elif isinstance(self.tools, list):
-            tools = []
-            for tools_type_0_item_data in self.tools:
-                tools_type_0_item = tools_type_0_item_data.to_dict()
-                tools.append(tools_type_0_item)
-
-        else:
-            tools = self.tools
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -184,34 +157,96 @@ class CreateAgentDefinitionRequest:
                 "instructions": instructions,
             }
         )
-        if artifacts is not UNSET:
-            field_dict["artifacts"] = artifacts
-        if confidence_configs is not UNSET:
-            field_dict["confidence_configs"] = confidence_configs
-        if datasources is not UNSET:
-            field_dict["datasources"] = datasources
-        if description is not UNSET:
-            field_dict["description"] = description
-        if execution_policy is not UNSET:
-            field_dict["execution_policy"] = execution_policy
-        if execution_policy_ids is not UNSET:
-            field_dict["execution_policy_ids"] = execution_policy_ids
-        if fallback_models is not UNSET:
-            field_dict["fallback_models"] = fallback_models
-        if icon is not UNSET:
-            field_dict["icon"] = icon
-        if llm_model is not UNSET:
-            field_dict["llm_model"] = llm_model
-        if max_tokens is not UNSET:
-            field_dict["max_tokens"] = max_tokens
-        if tags is not UNSET:
-            field_dict["tags"] = tags
-        if temperature is not UNSET:
-            field_dict["temperature"] = temperature
-        if tools is not UNSET:
-            field_dict["tools"] = tools
-        if type_ is not UNSET:
-            field_dict["type"] = type_
+        if self.artifacts is not None:
+            if isinstance(self.artifacts, list):
+                field_dict["artifacts"] = self.artifacts
+
+            else:
+                field_dict["artifacts"] = self.artifacts
+        elif "artifacts" in self._meibel_nulls:
+            field_dict["artifacts"] = None
+        if self.confidence_configs is not None:
+            if isinstance(self.confidence_configs, list):
+                field_dict["confidence_configs"] = self.confidence_configs
+
+            else:
+                field_dict["confidence_configs"] = self.confidence_configs
+        elif "confidence_configs" in self._meibel_nulls:
+            field_dict["confidence_configs"] = None
+        if self.datasources is not None:
+            if isinstance(self.datasources, list):
+                field_dict["datasources"] = self.datasources
+
+            else:
+                field_dict["datasources"] = self.datasources
+        elif "datasources" in self._meibel_nulls:
+            field_dict["datasources"] = None
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.execution_policy is not None:
+            if isinstance(self.execution_policy, ExecutionPolicy):
+                field_dict["execution_policy"] = self.execution_policy.to_dict()
+            else:
+                field_dict["execution_policy"] = self.execution_policy
+        elif "execution_policy" in self._meibel_nulls:
+            field_dict["execution_policy"] = None
+        if self.execution_policy_ids is not None:
+            if isinstance(self.execution_policy_ids, list):
+                field_dict["execution_policy_ids"] = self.execution_policy_ids
+
+            else:
+                field_dict["execution_policy_ids"] = self.execution_policy_ids
+        elif "execution_policy_ids" in self._meibel_nulls:
+            field_dict["execution_policy_ids"] = None
+        if self.fallback_models is not None:
+            if isinstance(self.fallback_models, list):
+                field_dict["fallback_models"] = self.fallback_models
+
+            else:
+                field_dict["fallback_models"] = self.fallback_models
+        elif "fallback_models" in self._meibel_nulls:
+            field_dict["fallback_models"] = None
+        if self.icon is not None:
+            field_dict["icon"] = self.icon
+        elif "icon" in self._meibel_nulls:
+            field_dict["icon"] = None
+        if self.llm_model is not None:
+            field_dict["llm_model"] = self.llm_model
+        elif "llm_model" in self._meibel_nulls:
+            field_dict["llm_model"] = None
+        if self.max_tokens is not None:
+            field_dict["max_tokens"] = self.max_tokens
+        elif "max_tokens" in self._meibel_nulls:
+            field_dict["max_tokens"] = None
+        if self.tags is not None:
+            if isinstance(self.tags, list):
+                field_dict["tags"] = self.tags
+
+            else:
+                field_dict["tags"] = self.tags
+        elif "tags" in self._meibel_nulls:
+            field_dict["tags"] = None
+        if self.temperature is not None:
+            field_dict["temperature"] = self.temperature
+        elif "temperature" in self._meibel_nulls:
+            field_dict["temperature"] = None
+        if self.tools is not None:
+            if isinstance(self.tools, list):
+                field_dict["tools"] = []
+                for tools_type_0_item_data in self.tools:
+                    tools_type_0_item = tools_type_0_item_data.to_dict()
+                    field_dict["tools"].append(tools_type_0_item)
+
+            else:
+                field_dict["tools"] = self.tools
+        elif "tools" in self._meibel_nulls:
+            field_dict["tools"] = None
+        if self.type_ is not None:
+            field_dict["type"] = self.type_
+        elif "type_" in self._meibel_nulls:
+            field_dict["type"] = None
 
         return field_dict
 
@@ -225,200 +260,158 @@ class CreateAgentDefinitionRequest:
 
         instructions = d.pop("instructions")
 
-        def _parse_artifacts(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                artifacts_type_0 = cast(list[str], data)
+        _artifacts = d.pop("artifacts", ABSENT)
+        artifacts: list[str] | None = _artifacts
+        if _artifacts is not None and _artifacts is not ABSENT:
 
-                return artifacts_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+            def _parse_artifacts(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    artifacts_type_0 = cast(list[str], data)
 
-        artifacts = _parse_artifacts(d.pop("artifacts", UNSET))
+                    return artifacts_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        def _parse_confidence_configs(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                confidence_configs_type_0 = cast(list[str], data)
+            artifacts = _parse_artifacts(_artifacts)
 
-                return confidence_configs_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+        _confidence_configs = d.pop("confidence_configs", ABSENT)
+        confidence_configs: list[str] | None = _confidence_configs
+        if _confidence_configs is not None and _confidence_configs is not ABSENT:
 
-        confidence_configs = _parse_confidence_configs(d.pop("confidence_configs", UNSET))
+            def _parse_confidence_configs(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    confidence_configs_type_0 = cast(list[str], data)
 
-        def _parse_datasources(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                datasources_type_0 = cast(list[str], data)
+                    return confidence_configs_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-                return datasources_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+            confidence_configs = _parse_confidence_configs(_confidence_configs)
 
-        datasources = _parse_datasources(d.pop("datasources", UNSET))
+        _datasources = d.pop("datasources", ABSENT)
+        datasources: list[str] | None = _datasources
+        if _datasources is not None and _datasources is not ABSENT:
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            def _parse_datasources(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    datasources_type_0 = cast(list[str], data)
 
-        description = _parse_description(d.pop("description", UNSET))
+                    return datasources_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        def _parse_execution_policy(data: object) -> ExecutionPolicy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                execution_policy_type_0 = ExecutionPolicy.from_dict(data)
+            datasources = _parse_datasources(_datasources)
 
-                return execution_policy_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ExecutionPolicy | None | Unset, data)
+        description = d.pop("description", ABSENT)
 
-        execution_policy = _parse_execution_policy(d.pop("execution_policy", UNSET))
+        _execution_policy = d.pop("execution_policy", ABSENT)
+        execution_policy: ExecutionPolicy | None = _execution_policy
+        if _execution_policy is not None and _execution_policy is not ABSENT:
 
-        def _parse_execution_policy_ids(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                execution_policy_ids_type_0 = cast(list[str], data)
+            def _parse_execution_policy(data: object) -> ExecutionPolicy | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    execution_policy_type_0 = ExecutionPolicy.from_dict(data)
 
-                return execution_policy_ids_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+                    return execution_policy_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ExecutionPolicy | None, data)
 
-        execution_policy_ids = _parse_execution_policy_ids(d.pop("execution_policy_ids", UNSET))
+            execution_policy = _parse_execution_policy(_execution_policy)
 
-        def _parse_fallback_models(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                fallback_models_type_0 = cast(list[str], data)
+        _execution_policy_ids = d.pop("execution_policy_ids", ABSENT)
+        execution_policy_ids: list[str] | None = _execution_policy_ids
+        if _execution_policy_ids is not None and _execution_policy_ids is not ABSENT:
 
-                return fallback_models_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+            def _parse_execution_policy_ids(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    execution_policy_ids_type_0 = cast(list[str], data)
 
-        fallback_models = _parse_fallback_models(d.pop("fallback_models", UNSET))
+                    return execution_policy_ids_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        def _parse_icon(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            execution_policy_ids = _parse_execution_policy_ids(_execution_policy_ids)
 
-        icon = _parse_icon(d.pop("icon", UNSET))
+        _fallback_models = d.pop("fallback_models", ABSENT)
+        fallback_models: list[str] | None = _fallback_models
+        if _fallback_models is not None and _fallback_models is not ABSENT:
 
-        def _parse_llm_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            def _parse_fallback_models(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    fallback_models_type_0 = cast(list[str], data)
 
-        llm_model = _parse_llm_model(d.pop("llm_model", UNSET))
+                    return fallback_models_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        def _parse_max_tokens(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+            fallback_models = _parse_fallback_models(_fallback_models)
 
-        max_tokens = _parse_max_tokens(d.pop("max_tokens", UNSET))
+        icon = d.pop("icon", ABSENT)
 
-        def _parse_tags(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tags_type_0 = cast(list[str], data)
+        llm_model = d.pop("llm_model", ABSENT)
 
-                return tags_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+        max_tokens = d.pop("max_tokens", ABSENT)
 
-        tags = _parse_tags(d.pop("tags", UNSET))
+        _tags = d.pop("tags", ABSENT)
+        tags: list[str] | None = _tags
+        if _tags is not None and _tags is not ABSENT:
 
-        def _parse_temperature(data: object) -> float | int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | int | None | Unset, data)
+            def _parse_tags(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    tags_type_0 = cast(list[str], data)
 
-        temperature = _parse_temperature(d.pop("temperature", UNSET))
+                    return tags_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        def _parse_tools(data: object) -> list[AgentToolDefinition] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tools_type_0 = []
-                _tools_type_0 = data
-                for tools_type_0_item_data in _tools_type_0:
-                    tools_type_0_item = AgentToolDefinition.from_dict(tools_type_0_item_data)
+            tags = _parse_tags(_tags)
 
-                    tools_type_0.append(tools_type_0_item)
+        temperature = d.pop("temperature", ABSENT)
 
-                return tools_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[AgentToolDefinition] | None | Unset, data)
+        _tools = d.pop("tools", ABSENT)
+        tools: list[AgentToolDefinition] | None = _tools
+        if _tools is not None and _tools is not ABSENT:
 
-        tools = _parse_tools(d.pop("tools", UNSET))
+            def _parse_tools(data: object) -> list[AgentToolDefinition] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    tools_type_0 = []
+                    _tools_type_0 = data
+                    for tools_type_0_item_data in _tools_type_0:
+                        tools_type_0_item = AgentToolDefinition.from_dict(tools_type_0_item_data)
 
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+                        tools_type_0.append(tools_type_0_item)
 
-        type_ = _parse_type_(d.pop("type", UNSET))
+                    return tools_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[AgentToolDefinition] | None, data)
+
+            tools = _parse_tools(_tools)
+
+        type_ = d.pop("type", ABSENT)
 
         create_agent_definition_request = cls(
             display_name=display_name,

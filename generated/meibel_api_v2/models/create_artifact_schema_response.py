@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="CreateArtifactSchemaResponse")
 
 
 @_attrs_define
-class CreateArtifactSchemaResponse:
+class CreateArtifactSchemaResponse(ModelBase):
     """
     Attributes:
         display_name (str):
@@ -25,6 +27,8 @@ class CreateArtifactSchemaResponse:
     name: str
     version: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("display_name", "id", "name", "version")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         display_name = self.display_name

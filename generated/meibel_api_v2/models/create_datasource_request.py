@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.connector_config import ConnectorConfig
@@ -18,46 +18,46 @@ T = TypeVar("T", bound="CreateDatasourceRequest")
 
 
 @_attrs_define
-class CreateDatasourceRequest:
+class CreateDatasourceRequest(ModelBase):
     """Body for creating a new datasource.
 
     Attributes:
         name (str): Human-readable datasource name
-        connector (ConnectorConfig | None | Unset): Connection configuration — omit for file-upload datasources
-        description (str | Unset): What this datasource contains
-        metadata_config (MetadataConfigRequest | None | Unset): Optional metadata extraction config to apply after
-            creation
+        connector (ConnectorConfig | None): Connection configuration — omit for file-upload datasources
+        description (str | None): What this datasource contains
+        metadata_config (MetadataConfigRequest | None): Optional metadata extraction config to apply after creation
     """
 
     name: str
-    connector: ConnectorConfig | None | Unset = UNSET
-    description: str | Unset = UNSET
-    metadata_config: MetadataConfigRequest | None | Unset = UNSET
+    connector: ConnectorConfig | None = ABSENT
+    description: str | None = ABSENT
+    metadata_config: MetadataConfigRequest | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("name",)
+    _meibel_optional = ("connector", "description", "metadata_config")
+
+    def __attrs_post_init__(self) -> None:
+        if self.connector is ABSENT:
+            self.connector = None
+        elif self.connector is None:
+            self._meibel_nulls |= {"connector"}
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.metadata_config is ABSENT:
+            self.metadata_config = None
+        elif self.metadata_config is None:
+            self._meibel_nulls |= {"metadata_config"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.connector_config import ConnectorConfig
         from ..models.metadata_config_request import MetadataConfigRequest
 
         name = self.name
-
-        connector: dict[str, Any] | None | Unset
-        if isinstance(self.connector, Unset):
-            connector = UNSET
-        elif isinstance(self.connector, ConnectorConfig):
-            connector = self.connector.to_dict()
-        else:
-            connector = self.connector
-
-        description = self.description
-
-        metadata_config: dict[str, Any] | None | Unset
-        if isinstance(self.metadata_config, Unset):
-            metadata_config = UNSET
-        elif isinstance(self.metadata_config, MetadataConfigRequest):
-            metadata_config = self.metadata_config.to_dict()
-        else:
-            metadata_config = self.metadata_config
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -66,12 +66,22 @@ class CreateDatasourceRequest:
                 "name": name,
             }
         )
-        if connector is not UNSET:
-            field_dict["connector"] = connector
-        if description is not UNSET:
-            field_dict["description"] = description
-        if metadata_config is not UNSET:
-            field_dict["metadata_config"] = metadata_config
+        if self.connector is not None:
+            if isinstance(self.connector, ConnectorConfig):
+                field_dict["connector"] = self.connector.to_dict()
+            else:
+                field_dict["connector"] = self.connector
+        elif "connector" in self._meibel_nulls:
+            field_dict["connector"] = None
+        if self.description is not None:
+            field_dict["description"] = self.description
+        if self.metadata_config is not None:
+            if isinstance(self.metadata_config, MetadataConfigRequest):
+                field_dict["metadata_config"] = self.metadata_config.to_dict()
+            else:
+                field_dict["metadata_config"] = self.metadata_config
+        elif "metadata_config" in self._meibel_nulls:
+            field_dict["metadata_config"] = None
 
         return field_dict
 
@@ -83,41 +93,41 @@ class CreateDatasourceRequest:
         d = dict(src_dict)
         name = d.pop("name")
 
-        def _parse_connector(data: object) -> ConnectorConfig | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                connector_type_0 = ConnectorConfig.from_dict(data)
+        _connector = d.pop("connector", ABSENT)
+        connector: ConnectorConfig | None = _connector
+        if _connector is not None and _connector is not ABSENT:
 
-                return connector_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ConnectorConfig | None | Unset, data)
+            def _parse_connector(data: object) -> ConnectorConfig | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    connector_type_0 = ConnectorConfig.from_dict(data)
 
-        connector = _parse_connector(d.pop("connector", UNSET))
+                    return connector_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ConnectorConfig | None, data)
 
-        description = d.pop("description", UNSET)
+            connector = _parse_connector(_connector)
 
-        def _parse_metadata_config(data: object) -> MetadataConfigRequest | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_config_type_0 = MetadataConfigRequest.from_dict(data)
+        description = d.pop("description", ABSENT)
 
-                return metadata_config_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MetadataConfigRequest | None | Unset, data)
+        _metadata_config = d.pop("metadata_config", ABSENT)
+        metadata_config: MetadataConfigRequest | None = _metadata_config
+        if _metadata_config is not None and _metadata_config is not ABSENT:
 
-        metadata_config = _parse_metadata_config(d.pop("metadata_config", UNSET))
+            def _parse_metadata_config(data: object) -> MetadataConfigRequest | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    metadata_config_type_0 = MetadataConfigRequest.from_dict(data)
+
+                    return metadata_config_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(MetadataConfigRequest | None, data)
+
+            metadata_config = _parse_metadata_config(_metadata_config)
 
         create_datasource_request = cls(
             name=name,

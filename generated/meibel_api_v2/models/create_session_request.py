@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.create_session_request_initial_context_type_0 import (
@@ -20,26 +20,64 @@ T = TypeVar("T", bound="CreateSessionRequest")
 
 
 @_attrs_define
-class CreateSessionRequest:
+class CreateSessionRequest(ModelBase):
     """
     Attributes:
-        execution_policy (ExecutionPolicy | None | Unset): Inline session-level access constraints (hardrails). Controls
-            which datasources and tools the agent can use, and what data is accessible within each. Composed with any stored
+        execution_policy (ExecutionPolicy | None): Inline session-level access constraints (hardrails). Controls which
+            datasources and tools the agent can use, and what data is accessible within each. Composed with any stored
             policies referenced by execution_policy_ids.
-        execution_policy_ids (list[str] | None | Unset): IDs of stored ExecutionPolicies to compose into this session.
-        initial_context (CreateSessionRequestInitialContextType0 | None | Unset):
-        max_iterations_per_user_message (int | Unset):
-        message_wait_timeout_seconds (int | Unset):
-        prompt (None | str | Unset):
+        execution_policy_ids (list[str] | None): IDs of stored ExecutionPolicies to compose into this session.
+        initial_context (CreateSessionRequestInitialContextType0 | None):
+        max_iterations_per_user_message (int | None):
+        message_wait_timeout_seconds (int | None):
+        prompt (None | str):
     """
 
-    execution_policy: ExecutionPolicy | None | Unset = UNSET
-    execution_policy_ids: list[str] | None | Unset = UNSET
-    initial_context: CreateSessionRequestInitialContextType0 | None | Unset = UNSET
-    max_iterations_per_user_message: int | Unset = UNSET
-    message_wait_timeout_seconds: int | Unset = UNSET
-    prompt: None | str | Unset = UNSET
+    execution_policy: ExecutionPolicy | None = ABSENT
+    execution_policy_ids: list[str] | None = ABSENT
+    initial_context: CreateSessionRequestInitialContextType0 | None = ABSENT
+    max_iterations_per_user_message: int | None = ABSENT
+    message_wait_timeout_seconds: int | None = ABSENT
+    prompt: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = (
+        "execution_policy",
+        "execution_policy_ids",
+        "initial_context",
+        "max_iterations_per_user_message",
+        "message_wait_timeout_seconds",
+        "prompt",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.execution_policy is ABSENT:
+            self.execution_policy = None
+        elif self.execution_policy is None:
+            self._meibel_nulls |= {"execution_policy"}
+        if self.execution_policy_ids is ABSENT:
+            self.execution_policy_ids = None
+        elif self.execution_policy_ids is None:
+            self._meibel_nulls |= {"execution_policy_ids"}
+        if self.initial_context is ABSENT:
+            self.initial_context = None
+        elif self.initial_context is None:
+            self._meibel_nulls |= {"initial_context"}
+        if self.max_iterations_per_user_message is ABSENT:
+            self.max_iterations_per_user_message = None
+        elif self.max_iterations_per_user_message is None:
+            self._meibel_nulls |= {"max_iterations_per_user_message"}
+        if self.message_wait_timeout_seconds is ABSENT:
+            self.message_wait_timeout_seconds = None
+        elif self.message_wait_timeout_seconds is None:
+            self._meibel_nulls |= {"message_wait_timeout_seconds"}
+        if self.prompt is ABSENT:
+            self.prompt = None
+        elif self.prompt is None:
+            self._meibel_nulls |= {"prompt"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.create_session_request_initial_context_type_0 import (
@@ -47,56 +85,39 @@ class CreateSessionRequest:
         )
         from ..models.execution_policy import ExecutionPolicy
 
-        execution_policy: dict[str, Any] | None | Unset
-        if isinstance(self.execution_policy, Unset):
-            execution_policy = UNSET
-        elif isinstance(self.execution_policy, ExecutionPolicy):
-            execution_policy = self.execution_policy.to_dict()
-        else:
-            execution_policy = self.execution_policy
-
-        execution_policy_ids: list[str] | None | Unset
-        if isinstance(self.execution_policy_ids, Unset):
-            execution_policy_ids = UNSET
-        elif isinstance(self.execution_policy_ids, list):
-            execution_policy_ids = self.execution_policy_ids
-
-        else:
-            execution_policy_ids = self.execution_policy_ids
-
-        initial_context: dict[str, Any] | None | Unset
-        if isinstance(self.initial_context, Unset):
-            initial_context = UNSET
-        elif isinstance(self.initial_context, CreateSessionRequestInitialContextType0):
-            initial_context = self.initial_context.to_dict()
-        else:
-            initial_context = self.initial_context
-
-        max_iterations_per_user_message = self.max_iterations_per_user_message
-
-        message_wait_timeout_seconds = self.message_wait_timeout_seconds
-
-        prompt: None | str | Unset
-        if isinstance(self.prompt, Unset):
-            prompt = UNSET
-        else:
-            prompt = self.prompt
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if execution_policy is not UNSET:
-            field_dict["execution_policy"] = execution_policy
-        if execution_policy_ids is not UNSET:
-            field_dict["execution_policy_ids"] = execution_policy_ids
-        if initial_context is not UNSET:
-            field_dict["initial_context"] = initial_context
-        if max_iterations_per_user_message is not UNSET:
-            field_dict["max_iterations_per_user_message"] = max_iterations_per_user_message
-        if message_wait_timeout_seconds is not UNSET:
-            field_dict["message_wait_timeout_seconds"] = message_wait_timeout_seconds
-        if prompt is not UNSET:
-            field_dict["prompt"] = prompt
+        if self.execution_policy is not None:
+            if isinstance(self.execution_policy, ExecutionPolicy):
+                field_dict["execution_policy"] = self.execution_policy.to_dict()
+            else:
+                field_dict["execution_policy"] = self.execution_policy
+        elif "execution_policy" in self._meibel_nulls:
+            field_dict["execution_policy"] = None
+        if self.execution_policy_ids is not None:
+            if isinstance(self.execution_policy_ids, list):
+                field_dict["execution_policy_ids"] = self.execution_policy_ids
+
+            else:
+                field_dict["execution_policy_ids"] = self.execution_policy_ids
+        elif "execution_policy_ids" in self._meibel_nulls:
+            field_dict["execution_policy_ids"] = None
+        if self.initial_context is not None:
+            if isinstance(self.initial_context, CreateSessionRequestInitialContextType0):
+                field_dict["initial_context"] = self.initial_context.to_dict()
+            else:
+                field_dict["initial_context"] = self.initial_context
+        elif "initial_context" in self._meibel_nulls:
+            field_dict["initial_context"] = None
+        if self.max_iterations_per_user_message is not None:
+            field_dict["max_iterations_per_user_message"] = self.max_iterations_per_user_message
+        if self.message_wait_timeout_seconds is not None:
+            field_dict["message_wait_timeout_seconds"] = self.message_wait_timeout_seconds
+        if self.prompt is not None:
+            field_dict["prompt"] = self.prompt
+        elif "prompt" in self._meibel_nulls:
+            field_dict["prompt"] = None
 
         return field_dict
 
@@ -108,72 +129,64 @@ class CreateSessionRequest:
         from ..models.execution_policy import ExecutionPolicy
 
         d = dict(src_dict)
+        _execution_policy = d.pop("execution_policy", ABSENT)
+        execution_policy: ExecutionPolicy | None = _execution_policy
+        if _execution_policy is not None and _execution_policy is not ABSENT:
 
-        def _parse_execution_policy(data: object) -> ExecutionPolicy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                execution_policy_type_0 = ExecutionPolicy.from_dict(data)
+            def _parse_execution_policy(data: object) -> ExecutionPolicy | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    execution_policy_type_0 = ExecutionPolicy.from_dict(data)
 
-                return execution_policy_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ExecutionPolicy | None | Unset, data)
+                    return execution_policy_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ExecutionPolicy | None, data)
 
-        execution_policy = _parse_execution_policy(d.pop("execution_policy", UNSET))
+            execution_policy = _parse_execution_policy(_execution_policy)
 
-        def _parse_execution_policy_ids(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                execution_policy_ids_type_0 = cast(list[str], data)
+        _execution_policy_ids = d.pop("execution_policy_ids", ABSENT)
+        execution_policy_ids: list[str] | None = _execution_policy_ids
+        if _execution_policy_ids is not None and _execution_policy_ids is not ABSENT:
 
-                return execution_policy_ids_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+            def _parse_execution_policy_ids(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    execution_policy_ids_type_0 = cast(list[str], data)
 
-        execution_policy_ids = _parse_execution_policy_ids(d.pop("execution_policy_ids", UNSET))
+                    return execution_policy_ids_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        def _parse_initial_context(
-            data: object,
-        ) -> CreateSessionRequestInitialContextType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                initial_context_type_0 = CreateSessionRequestInitialContextType0.from_dict(data)
+            execution_policy_ids = _parse_execution_policy_ids(_execution_policy_ids)
 
-                return initial_context_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CreateSessionRequestInitialContextType0 | None | Unset, data)
+        _initial_context = d.pop("initial_context", ABSENT)
+        initial_context: CreateSessionRequestInitialContextType0 | None = _initial_context
+        if _initial_context is not None and _initial_context is not ABSENT:
 
-        initial_context = _parse_initial_context(d.pop("initial_context", UNSET))
+            def _parse_initial_context(
+                data: object,
+            ) -> CreateSessionRequestInitialContextType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    initial_context_type_0 = CreateSessionRequestInitialContextType0.from_dict(data)
 
-        max_iterations_per_user_message = d.pop("max_iterations_per_user_message", UNSET)
+                    return initial_context_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(CreateSessionRequestInitialContextType0 | None, data)
 
-        message_wait_timeout_seconds = d.pop("message_wait_timeout_seconds", UNSET)
+            initial_context = _parse_initial_context(_initial_context)
 
-        def _parse_prompt(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        max_iterations_per_user_message = d.pop("max_iterations_per_user_message", ABSENT)
 
-        prompt = _parse_prompt(d.pop("prompt", UNSET))
+        message_wait_timeout_seconds = d.pop("message_wait_timeout_seconds", ABSENT)
+
+        prompt = d.pop("prompt", ABSENT)
 
         create_session_request = cls(
             execution_policy=execution_policy,

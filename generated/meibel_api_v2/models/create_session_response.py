@@ -7,6 +7,8 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="CreateSessionResponse")
 
 
@@ -14,7 +16,7 @@ from meibel._resource import CreatedSessionExtras
 
 
 @_attrs_define
-class CreateSessionResponse(CreatedSessionExtras):
+class CreateSessionResponse(CreatedSessionExtras, ModelBase):
     """
     Attributes:
         session_id (str):
@@ -22,6 +24,8 @@ class CreateSessionResponse(CreatedSessionExtras):
 
     session_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("session_id",)
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         session_id = self.session_id

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.data_element_response import DataElementResponse
@@ -17,20 +17,35 @@ T = TypeVar("T", bound="DataElementListResponse")
 
 
 @_attrs_define
-class DataElementListResponse:
+class DataElementListResponse(ModelBase):
     """Paginated list of data elements.
 
     Attributes:
         items (list[DataElementResponse]): Page of data elements
-        has_next (bool | Unset): True if more pages are available
-        next_cursor (None | str | Unset): Pass to the next request as `cursor` to fetch the next page. Null when there
-            are no more pages
+        has_next (bool | None): True if more pages are available
+        next_cursor (None | str): Pass to the next request as `cursor` to fetch the next page. Null when there are no
+            more pages
     """
 
     items: list[DataElementResponse]
-    has_next: bool | Unset = UNSET
-    next_cursor: None | str | Unset = UNSET
+    has_next: bool | None = ABSENT
+    next_cursor: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("items",)
+    _meibel_optional = ("has_next", "next_cursor")
+
+    def __attrs_post_init__(self) -> None:
+        if self.has_next is ABSENT:
+            self.has_next = None
+        elif self.has_next is None:
+            self._meibel_nulls |= {"has_next"}
+        if self.next_cursor is ABSENT:
+            self.next_cursor = None
+        elif self.next_cursor is None:
+            self._meibel_nulls |= {"next_cursor"}
 
     def __iter__(self) -> Iterator[DataElementResponse]:
         """Iterate over `items`."""
@@ -50,14 +65,6 @@ class DataElementListResponse:
             items_item = items_item_data.to_dict()
             items.append(items_item)
 
-        has_next = self.has_next
-
-        next_cursor: None | str | Unset
-        if isinstance(self.next_cursor, Unset):
-            next_cursor = UNSET
-        else:
-            next_cursor = self.next_cursor
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -65,10 +72,12 @@ class DataElementListResponse:
                 "items": items,
             }
         )
-        if has_next is not UNSET:
-            field_dict["has_next"] = has_next
-        if next_cursor is not UNSET:
-            field_dict["next_cursor"] = next_cursor
+        if self.has_next is not None:
+            field_dict["has_next"] = self.has_next
+        if self.next_cursor is not None:
+            field_dict["next_cursor"] = self.next_cursor
+        elif "next_cursor" in self._meibel_nulls:
+            field_dict["next_cursor"] = None
 
         return field_dict
 
@@ -84,16 +93,9 @@ class DataElementListResponse:
 
             items.append(items_item)
 
-        has_next = d.pop("has_next", UNSET)
+        has_next = d.pop("has_next", ABSENT)
 
-        def _parse_next_cursor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        next_cursor = _parse_next_cursor(d.pop("next_cursor", UNSET))
+        next_cursor = d.pop("next_cursor", ABSENT)
 
         data_element_list_response = cls(
             items=items,

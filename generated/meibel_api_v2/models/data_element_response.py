@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.data_element_response_metadata_type_0 import (
@@ -19,29 +19,56 @@ T = TypeVar("T", bound="DataElementResponse")
 
 
 @_attrs_define
-class DataElementResponse:
+class DataElementResponse(ModelBase):
     """A single data element on a datasource.
 
     Attributes:
         datasource_id (str): ID of the datasource this element belongs to
         id (str): Unique data element ID
         name (str): Data element name
-        created_at (None | str | Unset): ISO 8601 creation timestamp
-        description (None | str | Unset): Human-authored description
-        media_type (None | str | Unset): MIME type of the underlying content
-        metadata (DataElementResponseMetadataType0 | None | Unset): Arbitrary metadata key-value pairs
-        updated_at (None | str | Unset): ISO 8601 last-update timestamp
+        created_at (None | str): ISO 8601 creation timestamp
+        description (None | str): Human-authored description
+        media_type (None | str): MIME type of the underlying content
+        metadata (DataElementResponseMetadataType0 | None): Arbitrary metadata key-value pairs
+        updated_at (None | str): ISO 8601 last-update timestamp
     """
 
     datasource_id: str
     id: str
     name: str
-    created_at: None | str | Unset = UNSET
-    description: None | str | Unset = UNSET
-    media_type: None | str | Unset = UNSET
-    metadata: DataElementResponseMetadataType0 | None | Unset = UNSET
-    updated_at: None | str | Unset = UNSET
+    created_at: None | str = ABSENT
+    description: None | str = ABSENT
+    media_type: None | str = ABSENT
+    metadata: DataElementResponseMetadataType0 | None = ABSENT
+    updated_at: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("datasource_id", "id", "name")
+    _meibel_optional = ("created_at", "description", "media_type", "metadata", "updated_at")
+
+    def __attrs_post_init__(self) -> None:
+        if self.created_at is ABSENT:
+            self.created_at = None
+        elif self.created_at is None:
+            self._meibel_nulls |= {"created_at"}
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.media_type is ABSENT:
+            self.media_type = None
+        elif self.media_type is None:
+            self._meibel_nulls |= {"media_type"}
+        if self.metadata is ABSENT:
+            self.metadata = None
+        elif self.metadata is None:
+            self._meibel_nulls |= {"metadata"}
+        if self.updated_at is ABSENT:
+            self.updated_at = None
+        elif self.updated_at is None:
+            self._meibel_nulls |= {"updated_at"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.data_element_response_metadata_type_0 import (
@@ -54,38 +81,6 @@ class DataElementResponse:
 
         name = self.name
 
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = self.created_at
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        media_type: None | str | Unset
-        if isinstance(self.media_type, Unset):
-            media_type = UNSET
-        else:
-            media_type = self.media_type
-
-        metadata: dict[str, Any] | None | Unset
-        if isinstance(self.metadata, Unset):
-            metadata = UNSET
-        elif isinstance(self.metadata, DataElementResponseMetadataType0):
-            metadata = self.metadata.to_dict()
-        else:
-            metadata = self.metadata
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        else:
-            updated_at = self.updated_at
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -95,16 +90,29 @@ class DataElementResponse:
                 "name": name,
             }
         )
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if description is not UNSET:
-            field_dict["description"] = description
-        if media_type is not UNSET:
-            field_dict["media_type"] = media_type
-        if metadata is not UNSET:
-            field_dict["metadata"] = metadata
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
+        if self.created_at is not None:
+            field_dict["created_at"] = self.created_at
+        elif "created_at" in self._meibel_nulls:
+            field_dict["created_at"] = None
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.media_type is not None:
+            field_dict["media_type"] = self.media_type
+        elif "media_type" in self._meibel_nulls:
+            field_dict["media_type"] = None
+        if self.metadata is not None:
+            if isinstance(self.metadata, DataElementResponseMetadataType0):
+                field_dict["metadata"] = self.metadata.to_dict()
+            else:
+                field_dict["metadata"] = self.metadata
+        elif "metadata" in self._meibel_nulls:
+            field_dict["metadata"] = None
+        if self.updated_at is not None:
+            field_dict["updated_at"] = self.updated_at
+        elif "updated_at" in self._meibel_nulls:
+            field_dict["updated_at"] = None
 
         return field_dict
 
@@ -121,58 +129,30 @@ class DataElementResponse:
 
         name = d.pop("name")
 
-        def _parse_created_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        created_at = d.pop("created_at", ABSENT)
 
-        created_at = _parse_created_at(d.pop("created_at", UNSET))
+        description = d.pop("description", ABSENT)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        media_type = d.pop("media_type", ABSENT)
 
-        description = _parse_description(d.pop("description", UNSET))
+        _metadata = d.pop("metadata", ABSENT)
+        metadata: DataElementResponseMetadataType0 | None = _metadata
+        if _metadata is not None and _metadata is not ABSENT:
 
-        def _parse_media_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            def _parse_metadata(data: object) -> DataElementResponseMetadataType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    metadata_type_0 = DataElementResponseMetadataType0.from_dict(data)
 
-        media_type = _parse_media_type(d.pop("media_type", UNSET))
+                    return metadata_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(DataElementResponseMetadataType0 | None, data)
 
-        def _parse_metadata(data: object) -> DataElementResponseMetadataType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_type_0 = DataElementResponseMetadataType0.from_dict(data)
+            metadata = _parse_metadata(_metadata)
 
-                return metadata_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DataElementResponseMetadataType0 | None | Unset, data)
-
-        metadata = _parse_metadata(d.pop("metadata", UNSET))
-
-        def _parse_updated_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        updated_at = _parse_updated_at(d.pop("updated_at", UNSET))
+        updated_at = d.pop("updated_at", ABSENT)
 
         data_element_response = cls(
             datasource_id=datasource_id,

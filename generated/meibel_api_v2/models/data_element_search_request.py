@@ -7,79 +7,80 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="DataElementSearchRequest")
 
 
 @_attrs_define
-class DataElementSearchRequest:
+class DataElementSearchRequest(ModelBase):
     """Body for searching data elements on a datasource.
 
     Attributes:
-        media_type_filters (list[str] | None | Unset): Filter by MIME types
-        regex_filter (None | str | Unset): Regex pattern to filter by name
+        media_type_filters (list[str] | None): Filter by MIME types
+        regex_filter (None | str): Regex pattern to filter by name
     """
 
-    media_type_filters: list[str] | None | Unset = UNSET
-    regex_filter: None | str | Unset = UNSET
+    media_type_filters: list[str] | None = ABSENT
+    regex_filter: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("media_type_filters", "regex_filter")
+
+    def __attrs_post_init__(self) -> None:
+        if self.media_type_filters is ABSENT:
+            self.media_type_filters = None
+        elif self.media_type_filters is None:
+            self._meibel_nulls |= {"media_type_filters"}
+        if self.regex_filter is ABSENT:
+            self.regex_filter = None
+        elif self.regex_filter is None:
+            self._meibel_nulls |= {"regex_filter"}
 
     def to_dict(self) -> dict[str, Any]:
-        media_type_filters: list[str] | None | Unset
-        if isinstance(self.media_type_filters, Unset):
-            media_type_filters = UNSET
-        elif isinstance(self.media_type_filters, list):
-            media_type_filters = self.media_type_filters
-
-        else:
-            media_type_filters = self.media_type_filters
-
-        regex_filter: None | str | Unset
-        if isinstance(self.regex_filter, Unset):
-            regex_filter = UNSET
-        else:
-            regex_filter = self.regex_filter
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if media_type_filters is not UNSET:
-            field_dict["media_type_filters"] = media_type_filters
-        if regex_filter is not UNSET:
-            field_dict["regex_filter"] = regex_filter
+        if self.media_type_filters is not None:
+            if isinstance(self.media_type_filters, list):
+                field_dict["media_type_filters"] = self.media_type_filters
+
+            else:
+                field_dict["media_type_filters"] = self.media_type_filters
+        elif "media_type_filters" in self._meibel_nulls:
+            field_dict["media_type_filters"] = None
+        if self.regex_filter is not None:
+            field_dict["regex_filter"] = self.regex_filter
+        elif "regex_filter" in self._meibel_nulls:
+            field_dict["regex_filter"] = None
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        _media_type_filters = d.pop("media_type_filters", ABSENT)
+        media_type_filters: list[str] | None = _media_type_filters
+        if _media_type_filters is not None and _media_type_filters is not ABSENT:
 
-        def _parse_media_type_filters(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                media_type_filters_type_0 = cast(list[str], data)
+            def _parse_media_type_filters(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    media_type_filters_type_0 = cast(list[str], data)
 
-                return media_type_filters_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+                    return media_type_filters_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-        media_type_filters = _parse_media_type_filters(d.pop("media_type_filters", UNSET))
+            media_type_filters = _parse_media_type_filters(_media_type_filters)
 
-        def _parse_regex_filter(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        regex_filter = _parse_regex_filter(d.pop("regex_filter", UNSET))
+        regex_filter = d.pop("regex_filter", ABSENT)
 
         data_element_search_request = cls(
             media_type_filters=media_type_filters,

@@ -2,32 +2,43 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="DatabaseConnector")
 
 
 @_attrs_define
-class DatabaseConnector:
+class DatabaseConnector(ModelBase):
     """Connect to a relational database.
 
     Attributes:
         database (str): Database name
         host (str): Database host address
         port (int): Database port
-        schema_name (None | str | Unset): Schema name (defaults to public)
+        schema_name (None | str): Schema name (defaults to public)
     """
 
     database: str
     host: str
     port: int
-    schema_name: None | str | Unset = UNSET
+    schema_name: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("database", "host", "port")
+    _meibel_optional = ("schema_name",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.schema_name is ABSENT:
+            self.schema_name = None
+        elif self.schema_name is None:
+            self._meibel_nulls |= {"schema_name"}
 
     def to_dict(self) -> dict[str, Any]:
         database = self.database
@@ -35,12 +46,6 @@ class DatabaseConnector:
         host = self.host
 
         port = self.port
-
-        schema_name: None | str | Unset
-        if isinstance(self.schema_name, Unset):
-            schema_name = UNSET
-        else:
-            schema_name = self.schema_name
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -51,8 +56,10 @@ class DatabaseConnector:
                 "port": port,
             }
         )
-        if schema_name is not UNSET:
-            field_dict["schema_name"] = schema_name
+        if self.schema_name is not None:
+            field_dict["schema_name"] = self.schema_name
+        elif "schema_name" in self._meibel_nulls:
+            field_dict["schema_name"] = None
 
         return field_dict
 
@@ -65,14 +72,7 @@ class DatabaseConnector:
 
         port = d.pop("port")
 
-        def _parse_schema_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        schema_name = _parse_schema_name(d.pop("schema_name", UNSET))
+        schema_name = d.pop("schema_name", ABSENT)
 
         database_connector = cls(
             database=database,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.datasource_response import DatasourceResponse
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="DatasourceListResponse")
 
 
 @_attrs_define
-class DatasourceListResponse:
+class DatasourceListResponse(ModelBase):
     """List of datasources visible to the caller.
 
     Attributes:
@@ -24,6 +26,8 @@ class DatasourceListResponse:
 
     datasources: list[DatasourceResponse]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("datasources",)
+    _meibel_optional = ()
 
     def __iter__(self) -> Iterator[DatasourceResponse]:
         """Iterate over `datasources`."""
@@ -36,6 +40,11 @@ class DatasourceListResponse:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[DatasourceResponse]:
+        """`datasources`."""
+        return self.datasources
 
     def to_dict(self) -> dict[str, Any]:
         datasources = []

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.connector_summary import ConnectorSummary
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="DatasourceResponse")
 
 
 @_attrs_define
-class DatasourceResponse:
+class DatasourceResponse(ModelBase):
     """A datasource with its latest sync/ingest state and (optionally) table details.
 
     Attributes:
@@ -34,14 +34,14 @@ class DatasourceResponse:
         id (str): Unique datasource ID
         name (str): Human-readable datasource name
         updated_at (str): ISO 8601 last-update timestamp
-        files (FilesSummaryResponse | None | Unset): File counts for the datasource
-        ingest_counts (IngestCountsResponse | None | Unset): Per-method counts from the latest ingest run
-        last_sync_at (None | str | Unset): ISO 8601 timestamp of the most recent ingest run
-        last_sync_status (None | str | Unset): Status of the most recent ingest run (e.g. 'completed', 'failed')
-        metadata_config (MetadataConfigResponse | None | Unset): Current metadata extraction configuration
-        tables (list[TableSummaryResponse] | None | Unset): Tables discovered on a structured datasource — only
-            populated when include_tables=true
-        total_ingested_files (int | None | Unset): Total number of files ingested across all runs
+        files (FilesSummaryResponse | None): File counts for the datasource
+        ingest_counts (IngestCountsResponse | None): Per-method counts from the latest ingest run
+        last_sync_at (None | str): ISO 8601 timestamp of the most recent ingest run
+        last_sync_status (None | str): Status of the most recent ingest run (e.g. 'completed', 'failed')
+        metadata_config (MetadataConfigResponse | None): Current metadata extraction configuration
+        tables (list[TableSummaryResponse] | None): Tables discovered on a structured datasource — only populated when
+            include_tables=true
+        total_ingested_files (int | None): Total number of files ingested across all runs
     """
 
     connector: ConnectorSummary
@@ -50,14 +50,62 @@ class DatasourceResponse:
     id: str
     name: str
     updated_at: str
-    files: FilesSummaryResponse | None | Unset = UNSET
-    ingest_counts: IngestCountsResponse | None | Unset = UNSET
-    last_sync_at: None | str | Unset = UNSET
-    last_sync_status: None | str | Unset = UNSET
-    metadata_config: MetadataConfigResponse | None | Unset = UNSET
-    tables: list[TableSummaryResponse] | None | Unset = UNSET
-    total_ingested_files: int | None | Unset = UNSET
+    files: FilesSummaryResponse | None = ABSENT
+    ingest_counts: IngestCountsResponse | None = ABSENT
+    last_sync_at: None | str = ABSENT
+    last_sync_status: None | str = ABSENT
+    metadata_config: MetadataConfigResponse | None = ABSENT
+    tables: list[TableSummaryResponse] | None = ABSENT
+    total_ingested_files: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("connector", "created_at", "description", "id", "name", "updated_at")
+    _meibel_optional = (
+        "files",
+        "ingest_counts",
+        "last_sync_at",
+        "last_sync_status",
+        "metadata_config",
+        "tables",
+        "total_ingested_files",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.files is ABSENT:
+            self.files = None
+        elif self.files is None:
+            self._meibel_nulls |= {"files"}
+        if self.ingest_counts is ABSENT:
+            self.ingest_counts = None
+        elif self.ingest_counts is None:
+            self._meibel_nulls |= {"ingest_counts"}
+        if self.last_sync_at is ABSENT:
+            self.last_sync_at = None
+        elif self.last_sync_at is None:
+            self._meibel_nulls |= {"last_sync_at"}
+        if self.last_sync_status is ABSENT:
+            self.last_sync_status = None
+        elif self.last_sync_status is None:
+            self._meibel_nulls |= {"last_sync_status"}
+        if self.metadata_config is ABSENT:
+            self.metadata_config = None
+        elif self.metadata_config is None:
+            self._meibel_nulls |= {"metadata_config"}
+        if self.tables is ABSENT:
+            self.tables = None
+        elif self.tables is None:
+            self._meibel_nulls |= {"tables"}
+        if self.total_ingested_files is ABSENT:
+            self.total_ingested_files = None
+        elif self.total_ingested_files is None:
+            self._meibel_nulls |= {"total_ingested_files"}
+
+    @property
+    def items(self) -> list[TableSummaryResponse]:
+        """`tables`, or an empty list when it is None."""
+        return self.tables if self.tables is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.files_summary_response import FilesSummaryResponse
@@ -76,60 +124,6 @@ class DatasourceResponse:
 
         updated_at = self.updated_at
 
-        files: dict[str, Any] | None | Unset
-        if isinstance(self.files, Unset):
-            files = UNSET
-        elif isinstance(self.files, FilesSummaryResponse):
-            files = self.files.to_dict()
-        else:
-            files = self.files
-
-        ingest_counts: dict[str, Any] | None | Unset
-        if isinstance(self.ingest_counts, Unset):
-            ingest_counts = UNSET
-        elif isinstance(self.ingest_counts, IngestCountsResponse):
-            ingest_counts = self.ingest_counts.to_dict()
-        else:
-            ingest_counts = self.ingest_counts
-
-        last_sync_at: None | str | Unset
-        if isinstance(self.last_sync_at, Unset):
-            last_sync_at = UNSET
-        else:
-            last_sync_at = self.last_sync_at
-
-        last_sync_status: None | str | Unset
-        if isinstance(self.last_sync_status, Unset):
-            last_sync_status = UNSET
-        else:
-            last_sync_status = self.last_sync_status
-
-        metadata_config: dict[str, Any] | None | Unset
-        if isinstance(self.metadata_config, Unset):
-            metadata_config = UNSET
-        elif isinstance(self.metadata_config, MetadataConfigResponse):
-            metadata_config = self.metadata_config.to_dict()
-        else:
-            metadata_config = self.metadata_config
-
-        tables: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tables, Unset):
-            tables = UNSET
-        elif isinstance(self.tables, list):
-            tables = []
-            for tables_type_0_item_data in self.tables:
-                tables_type_0_item = tables_type_0_item_data.to_dict()
-                tables.append(tables_type_0_item)
-
-        else:
-            tables = self.tables
-
-        total_ingested_files: int | None | Unset
-        if isinstance(self.total_ingested_files, Unset):
-            total_ingested_files = UNSET
-        else:
-            total_ingested_files = self.total_ingested_files
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -142,20 +136,50 @@ class DatasourceResponse:
                 "updated_at": updated_at,
             }
         )
-        if files is not UNSET:
-            field_dict["files"] = files
-        if ingest_counts is not UNSET:
-            field_dict["ingest_counts"] = ingest_counts
-        if last_sync_at is not UNSET:
-            field_dict["last_sync_at"] = last_sync_at
-        if last_sync_status is not UNSET:
-            field_dict["last_sync_status"] = last_sync_status
-        if metadata_config is not UNSET:
-            field_dict["metadata_config"] = metadata_config
-        if tables is not UNSET:
-            field_dict["tables"] = tables
-        if total_ingested_files is not UNSET:
-            field_dict["total_ingested_files"] = total_ingested_files
+        if self.files is not None:
+            if isinstance(self.files, FilesSummaryResponse):
+                field_dict["files"] = self.files.to_dict()
+            else:
+                field_dict["files"] = self.files
+        elif "files" in self._meibel_nulls:
+            field_dict["files"] = None
+        if self.ingest_counts is not None:
+            if isinstance(self.ingest_counts, IngestCountsResponse):
+                field_dict["ingest_counts"] = self.ingest_counts.to_dict()
+            else:
+                field_dict["ingest_counts"] = self.ingest_counts
+        elif "ingest_counts" in self._meibel_nulls:
+            field_dict["ingest_counts"] = None
+        if self.last_sync_at is not None:
+            field_dict["last_sync_at"] = self.last_sync_at
+        elif "last_sync_at" in self._meibel_nulls:
+            field_dict["last_sync_at"] = None
+        if self.last_sync_status is not None:
+            field_dict["last_sync_status"] = self.last_sync_status
+        elif "last_sync_status" in self._meibel_nulls:
+            field_dict["last_sync_status"] = None
+        if self.metadata_config is not None:
+            if isinstance(self.metadata_config, MetadataConfigResponse):
+                field_dict["metadata_config"] = self.metadata_config.to_dict()
+            else:
+                field_dict["metadata_config"] = self.metadata_config
+        elif "metadata_config" in self._meibel_nulls:
+            field_dict["metadata_config"] = None
+        if self.tables is not None:
+            if isinstance(self.tables, list):
+                field_dict["tables"] = []
+                for tables_type_0_item_data in self.tables:
+                    tables_type_0_item = tables_type_0_item_data.to_dict()
+                    field_dict["tables"].append(tables_type_0_item)
+
+            else:
+                field_dict["tables"] = self.tables
+        elif "tables" in self._meibel_nulls:
+            field_dict["tables"] = None
+        if self.total_ingested_files is not None:
+            field_dict["total_ingested_files"] = self.total_ingested_files
+        elif "total_ingested_files" in self._meibel_nulls:
+            field_dict["total_ingested_files"] = None
 
         return field_dict
 
@@ -180,105 +204,84 @@ class DatasourceResponse:
 
         updated_at = d.pop("updated_at")
 
-        def _parse_files(data: object) -> FilesSummaryResponse | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                files_type_0 = FilesSummaryResponse.from_dict(data)
+        _files = d.pop("files", ABSENT)
+        files: FilesSummaryResponse | None = _files
+        if _files is not None and _files is not ABSENT:
 
-                return files_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(FilesSummaryResponse | None | Unset, data)
+            def _parse_files(data: object) -> FilesSummaryResponse | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    files_type_0 = FilesSummaryResponse.from_dict(data)
 
-        files = _parse_files(d.pop("files", UNSET))
+                    return files_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(FilesSummaryResponse | None, data)
 
-        def _parse_ingest_counts(data: object) -> IngestCountsResponse | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ingest_counts_type_0 = IngestCountsResponse.from_dict(data)
+            files = _parse_files(_files)
 
-                return ingest_counts_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(IngestCountsResponse | None | Unset, data)
+        _ingest_counts = d.pop("ingest_counts", ABSENT)
+        ingest_counts: IngestCountsResponse | None = _ingest_counts
+        if _ingest_counts is not None and _ingest_counts is not ABSENT:
 
-        ingest_counts = _parse_ingest_counts(d.pop("ingest_counts", UNSET))
+            def _parse_ingest_counts(data: object) -> IngestCountsResponse | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    ingest_counts_type_0 = IngestCountsResponse.from_dict(data)
 
-        def _parse_last_sync_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+                    return ingest_counts_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(IngestCountsResponse | None, data)
 
-        last_sync_at = _parse_last_sync_at(d.pop("last_sync_at", UNSET))
+            ingest_counts = _parse_ingest_counts(_ingest_counts)
 
-        def _parse_last_sync_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        last_sync_at = d.pop("last_sync_at", ABSENT)
 
-        last_sync_status = _parse_last_sync_status(d.pop("last_sync_status", UNSET))
+        last_sync_status = d.pop("last_sync_status", ABSENT)
 
-        def _parse_metadata_config(data: object) -> MetadataConfigResponse | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_config_type_0 = MetadataConfigResponse.from_dict(data)
+        _metadata_config = d.pop("metadata_config", ABSENT)
+        metadata_config: MetadataConfigResponse | None = _metadata_config
+        if _metadata_config is not None and _metadata_config is not ABSENT:
 
-                return metadata_config_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MetadataConfigResponse | None | Unset, data)
+            def _parse_metadata_config(data: object) -> MetadataConfigResponse | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    metadata_config_type_0 = MetadataConfigResponse.from_dict(data)
 
-        metadata_config = _parse_metadata_config(d.pop("metadata_config", UNSET))
+                    return metadata_config_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(MetadataConfigResponse | None, data)
 
-        def _parse_tables(data: object) -> list[TableSummaryResponse] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tables_type_0 = []
-                _tables_type_0 = data
-                for tables_type_0_item_data in _tables_type_0:
-                    tables_type_0_item = TableSummaryResponse.from_dict(tables_type_0_item_data)
+            metadata_config = _parse_metadata_config(_metadata_config)
 
-                    tables_type_0.append(tables_type_0_item)
+        _tables = d.pop("tables", ABSENT)
+        tables: list[TableSummaryResponse] | None = _tables
+        if _tables is not None and _tables is not ABSENT:
 
-                return tables_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TableSummaryResponse] | None | Unset, data)
+            def _parse_tables(data: object) -> list[TableSummaryResponse] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    tables_type_0 = []
+                    _tables_type_0 = data
+                    for tables_type_0_item_data in _tables_type_0:
+                        tables_type_0_item = TableSummaryResponse.from_dict(tables_type_0_item_data)
 
-        tables = _parse_tables(d.pop("tables", UNSET))
+                        tables_type_0.append(tables_type_0_item)
 
-        def _parse_total_ingested_files(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+                    return tables_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[TableSummaryResponse] | None, data)
 
-        total_ingested_files = _parse_total_ingested_files(d.pop("total_ingested_files", UNSET))
+            tables = _parse_tables(_tables)
+
+        total_ingested_files = d.pop("total_ingested_files", ABSENT)
 
         datasource_response = cls(
             connector=connector,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.rag_constraints import RagConstraints
@@ -18,59 +18,66 @@ T = TypeVar("T", bound="DatasourceView")
 
 
 @_attrs_define
-class DatasourceView:
+class DatasourceView(ModelBase):
     """Access controls for a single datasource.  Each datasource can be entirely disabled, or selectively constrained via
     TAG (SQL) and/or RAG (vector search) filters. Keyed by datasource_id in ``ExecutionPolicy.datasources``.
 
         Attributes:
-            disabled (bool | None | Unset): When true, the datasource is entirely inaccessible for this session. All queries
-                against it will be blocked.
-            documents (None | RagConstraints | Unset): RAG (vector search) constraints. Controls which documents can be
-                retrieved.
-            tables (None | TagConstraints | Unset): TAG (SQL/database) constraints. Controls table/row access and column
-                redaction.
+            disabled (bool | None): When true, the datasource is entirely inaccessible for this session. All queries against
+                it will be blocked.
+            documents (None | RagConstraints): RAG (vector search) constraints. Controls which documents can be retrieved.
+            tables (None | TagConstraints): TAG (SQL/database) constraints. Controls table/row access and column redaction.
     """
 
-    disabled: bool | None | Unset = UNSET
-    documents: None | RagConstraints | Unset = UNSET
-    tables: None | TagConstraints | Unset = UNSET
+    disabled: bool | None = ABSENT
+    documents: None | RagConstraints = ABSENT
+    tables: None | TagConstraints = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("disabled", "documents", "tables")
+
+    def __attrs_post_init__(self) -> None:
+        if self.disabled is ABSENT:
+            self.disabled = None
+        elif self.disabled is None:
+            self._meibel_nulls |= {"disabled"}
+        if self.documents is ABSENT:
+            self.documents = None
+        elif self.documents is None:
+            self._meibel_nulls |= {"documents"}
+        if self.tables is ABSENT:
+            self.tables = None
+        elif self.tables is None:
+            self._meibel_nulls |= {"tables"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.rag_constraints import RagConstraints
         from ..models.tag_constraints import TagConstraints
 
-        disabled: bool | None | Unset
-        if isinstance(self.disabled, Unset):
-            disabled = UNSET
-        else:
-            disabled = self.disabled
-
-        documents: dict[str, Any] | None | Unset
-        if isinstance(self.documents, Unset):
-            documents = UNSET
-        elif isinstance(self.documents, RagConstraints):
-            documents = self.documents.to_dict()
-        else:
-            documents = self.documents
-
-        tables: dict[str, Any] | None | Unset
-        if isinstance(self.tables, Unset):
-            tables = UNSET
-        elif isinstance(self.tables, TagConstraints):
-            tables = self.tables.to_dict()
-        else:
-            tables = self.tables
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if disabled is not UNSET:
-            field_dict["disabled"] = disabled
-        if documents is not UNSET:
-            field_dict["documents"] = documents
-        if tables is not UNSET:
-            field_dict["tables"] = tables
+        if self.disabled is not None:
+            field_dict["disabled"] = self.disabled
+        elif "disabled" in self._meibel_nulls:
+            field_dict["disabled"] = None
+        if self.documents is not None:
+            if isinstance(self.documents, RagConstraints):
+                field_dict["documents"] = self.documents.to_dict()
+            else:
+                field_dict["documents"] = self.documents
+        elif "documents" in self._meibel_nulls:
+            field_dict["documents"] = None
+        if self.tables is not None:
+            if isinstance(self.tables, TagConstraints):
+                field_dict["tables"] = self.tables.to_dict()
+            else:
+                field_dict["tables"] = self.tables
+        elif "tables" in self._meibel_nulls:
+            field_dict["tables"] = None
 
         return field_dict
 
@@ -80,49 +87,41 @@ class DatasourceView:
         from ..models.tag_constraints import TagConstraints
 
         d = dict(src_dict)
+        disabled = d.pop("disabled", ABSENT)
 
-        def _parse_disabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _documents = d.pop("documents", ABSENT)
+        documents: None | RagConstraints = _documents
+        if _documents is not None and _documents is not ABSENT:
 
-        disabled = _parse_disabled(d.pop("disabled", UNSET))
+            def _parse_documents(data: object) -> None | RagConstraints:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    documents_type_0 = RagConstraints.from_dict(data)
 
-        def _parse_documents(data: object) -> None | RagConstraints | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                documents_type_0 = RagConstraints.from_dict(data)
+                    return documents_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | RagConstraints, data)
 
-                return documents_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RagConstraints | Unset, data)
+            documents = _parse_documents(_documents)
 
-        documents = _parse_documents(d.pop("documents", UNSET))
+        _tables = d.pop("tables", ABSENT)
+        tables: None | TagConstraints = _tables
+        if _tables is not None and _tables is not ABSENT:
 
-        def _parse_tables(data: object) -> None | TagConstraints | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tables_type_0 = TagConstraints.from_dict(data)
+            def _parse_tables(data: object) -> None | TagConstraints:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    tables_type_0 = TagConstraints.from_dict(data)
 
-                return tables_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TagConstraints | Unset, data)
+                    return tables_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | TagConstraints, data)
 
-        tables = _parse_tables(d.pop("tables", UNSET))
+            tables = _parse_tables(_tables)
 
         datasource_view = cls(
             disabled=disabled,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.deep_transform_job_aeq_type_0 import DeepTransformJobAeqType0
@@ -18,24 +18,47 @@ T = TypeVar("T", bound="DeepTransformJob")
 
 
 @_attrs_define
-class DeepTransformJob:
+class DeepTransformJob(ModelBase):
     """
     Attributes:
         job_id (str): Deep-transform job id
         status (str): queued | running | succeeded | failed
-        aeq (DeepTransformJobAeqType0 | None | Unset): Extraction quality (AEQ) summary
-        artifacts (list[str] | Unset): Names of the artifacts available for download once the job succeeds
-        error (None | str | Unset): Failure reason when status is failed
-        metrics (DeepTransformMetrics | None | Unset): Run metrics (timing, counts)
+        aeq (DeepTransformJobAeqType0 | None): Extraction quality (AEQ) summary
+        artifacts (list[str] | None): Names of the artifacts available for download once the job succeeds
+        error (None | str): Failure reason when status is failed
+        metrics (DeepTransformMetrics | None): Run metrics (timing, counts)
     """
 
     job_id: str
     status: str
-    aeq: DeepTransformJobAeqType0 | None | Unset = UNSET
-    artifacts: list[str] | Unset = UNSET
-    error: None | str | Unset = UNSET
-    metrics: DeepTransformMetrics | None | Unset = UNSET
+    aeq: DeepTransformJobAeqType0 | None = ABSENT
+    artifacts: list[str] | None = ABSENT
+    error: None | str = ABSENT
+    metrics: DeepTransformMetrics | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("job_id", "status")
+    _meibel_optional = ("aeq", "artifacts", "error", "metrics")
+
+    def __attrs_post_init__(self) -> None:
+        if self.aeq is ABSENT:
+            self.aeq = None
+        elif self.aeq is None:
+            self._meibel_nulls |= {"aeq"}
+        if self.artifacts is ABSENT:
+            self.artifacts = None
+        elif self.artifacts is None:
+            self._meibel_nulls |= {"artifacts"}
+        if self.error is ABSENT:
+            self.error = None
+        elif self.error is None:
+            self._meibel_nulls |= {"error"}
+        if self.metrics is ABSENT:
+            self.metrics = None
+        elif self.metrics is None:
+            self._meibel_nulls |= {"metrics"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.deep_transform_job_aeq_type_0 import DeepTransformJobAeqType0
@@ -45,32 +68,6 @@ class DeepTransformJob:
 
         status = self.status
 
-        aeq: dict[str, Any] | None | Unset
-        if isinstance(self.aeq, Unset):
-            aeq = UNSET
-        elif isinstance(self.aeq, DeepTransformJobAeqType0):
-            aeq = self.aeq.to_dict()
-        else:
-            aeq = self.aeq
-
-        artifacts: list[str] | Unset = UNSET
-        if not isinstance(self.artifacts, Unset):
-            artifacts = self.artifacts
-
-        error: None | str | Unset
-        if isinstance(self.error, Unset):
-            error = UNSET
-        else:
-            error = self.error
-
-        metrics: dict[str, Any] | None | Unset
-        if isinstance(self.metrics, Unset):
-            metrics = UNSET
-        elif isinstance(self.metrics, DeepTransformMetrics):
-            metrics = self.metrics.to_dict()
-        else:
-            metrics = self.metrics
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -79,14 +76,26 @@ class DeepTransformJob:
                 "status": status,
             }
         )
-        if aeq is not UNSET:
-            field_dict["aeq"] = aeq
-        if artifacts is not UNSET:
-            field_dict["artifacts"] = artifacts
-        if error is not UNSET:
-            field_dict["error"] = error
-        if metrics is not UNSET:
-            field_dict["metrics"] = metrics
+        if self.aeq is not None:
+            if isinstance(self.aeq, DeepTransformJobAeqType0):
+                field_dict["aeq"] = self.aeq.to_dict()
+            else:
+                field_dict["aeq"] = self.aeq
+        elif "aeq" in self._meibel_nulls:
+            field_dict["aeq"] = None
+        if self.artifacts is not None:
+            field_dict["artifacts"] = self.artifacts
+        if self.error is not None:
+            field_dict["error"] = self.error
+        elif "error" in self._meibel_nulls:
+            field_dict["error"] = None
+        if self.metrics is not None:
+            if isinstance(self.metrics, DeepTransformMetrics):
+                field_dict["metrics"] = self.metrics.to_dict()
+            else:
+                field_dict["metrics"] = self.metrics
+        elif "metrics" in self._meibel_nulls:
+            field_dict["metrics"] = None
 
         return field_dict
 
@@ -100,50 +109,43 @@ class DeepTransformJob:
 
         status = d.pop("status")
 
-        def _parse_aeq(data: object) -> DeepTransformJobAeqType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                aeq_type_0 = DeepTransformJobAeqType0.from_dict(data)
+        _aeq = d.pop("aeq", ABSENT)
+        aeq: DeepTransformJobAeqType0 | None = _aeq
+        if _aeq is not None and _aeq is not ABSENT:
 
-                return aeq_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DeepTransformJobAeqType0 | None | Unset, data)
+            def _parse_aeq(data: object) -> DeepTransformJobAeqType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    aeq_type_0 = DeepTransformJobAeqType0.from_dict(data)
 
-        aeq = _parse_aeq(d.pop("aeq", UNSET))
+                    return aeq_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(DeepTransformJobAeqType0 | None, data)
 
-        artifacts = cast(list[str], d.pop("artifacts", UNSET))
+            aeq = _parse_aeq(_aeq)
 
-        def _parse_error(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        artifacts = d.pop("artifacts", ABSENT)
 
-        error = _parse_error(d.pop("error", UNSET))
+        error = d.pop("error", ABSENT)
 
-        def _parse_metrics(data: object) -> DeepTransformMetrics | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metrics_type_0 = DeepTransformMetrics.from_dict(data)
+        _metrics = d.pop("metrics", ABSENT)
+        metrics: DeepTransformMetrics | None = _metrics
+        if _metrics is not None and _metrics is not ABSENT:
 
-                return metrics_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(DeepTransformMetrics | None | Unset, data)
+            def _parse_metrics(data: object) -> DeepTransformMetrics | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    metrics_type_0 = DeepTransformMetrics.from_dict(data)
 
-        metrics = _parse_metrics(d.pop("metrics", UNSET))
+                    return metrics_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(DeepTransformMetrics | None, data)
+
+            metrics = _parse_metrics(_metrics)
 
         deep_transform_job = cls(
             job_id=job_id,

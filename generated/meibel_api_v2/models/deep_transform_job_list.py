@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.deep_transform_job import DeepTransformJob
@@ -17,38 +17,45 @@ T = TypeVar("T", bound="DeepTransformJobList")
 
 
 @_attrs_define
-class DeepTransformJobList:
+class DeepTransformJobList(ModelBase):
     """
     Attributes:
         limit (int): Applied page size
         offset (int): Applied offset
-        jobs (list[DeepTransformJob] | Unset): The customer's deep-transform jobs, newest first
-        next_offset (int | None | Unset): Offset for the next page, or null when this was the last page
+        jobs (list[DeepTransformJob] | None): The customer's deep-transform jobs, newest first
+        next_offset (int | None): Offset for the next page, or null when this was the last page
     """
 
     limit: int
     offset: int
-    jobs: list[DeepTransformJob] | Unset = UNSET
-    next_offset: int | None | Unset = UNSET
+    jobs: list[DeepTransformJob] | None = ABSENT
+    next_offset: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("limit", "offset")
+    _meibel_optional = ("jobs", "next_offset")
+
+    def __attrs_post_init__(self) -> None:
+        if self.jobs is ABSENT:
+            self.jobs = None
+        elif self.jobs is None:
+            self._meibel_nulls |= {"jobs"}
+        if self.next_offset is ABSENT:
+            self.next_offset = None
+        elif self.next_offset is None:
+            self._meibel_nulls |= {"next_offset"}
+
+    @property
+    def items(self) -> list[DeepTransformJob]:
+        """`jobs`, or an empty list when it is None."""
+        return self.jobs if self.jobs is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         limit = self.limit
 
         offset = self.offset
-
-        jobs: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.jobs, Unset):
-            jobs = []
-            for jobs_item_data in self.jobs:
-                jobs_item = jobs_item_data.to_dict()
-                jobs.append(jobs_item)
-
-        next_offset: int | None | Unset
-        if isinstance(self.next_offset, Unset):
-            next_offset = UNSET
-        else:
-            next_offset = self.next_offset
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -58,10 +65,16 @@ class DeepTransformJobList:
                 "offset": offset,
             }
         )
-        if jobs is not UNSET:
+        if self.jobs is not None:
+            jobs = []
+            for jobs_item_data in self.jobs:
+                jobs_item = jobs_item_data.to_dict()
+                jobs.append(jobs_item)
             field_dict["jobs"] = jobs
-        if next_offset is not UNSET:
-            field_dict["next_offset"] = next_offset
+        if self.next_offset is not None:
+            field_dict["next_offset"] = self.next_offset
+        elif "next_offset" in self._meibel_nulls:
+            field_dict["next_offset"] = None
 
         return field_dict
 
@@ -74,23 +87,16 @@ class DeepTransformJobList:
 
         offset = d.pop("offset")
 
-        _jobs = d.pop("jobs", UNSET)
-        jobs: list[DeepTransformJob] | Unset = UNSET
-        if _jobs is not UNSET:
+        _jobs = d.pop("jobs", ABSENT)
+        jobs: list[DeepTransformJob] | None = _jobs
+        if _jobs is not None and _jobs is not ABSENT:
             jobs = []
             for jobs_item_data in _jobs:
                 jobs_item = DeepTransformJob.from_dict(jobs_item_data)
 
                 jobs.append(jobs_item)
 
-        def _parse_next_offset(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        next_offset = _parse_next_offset(d.pop("next_offset", UNSET))
+        next_offset = d.pop("next_offset", ABSENT)
 
         deep_transform_job_list = cls(
             limit=limit,

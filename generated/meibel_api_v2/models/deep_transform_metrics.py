@@ -2,232 +2,174 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="DeepTransformMetrics")
 
 
 @_attrs_define
-class DeepTransformMetrics:
+class DeepTransformMetrics(ModelBase):
     """Public run metrics. Mirrors heron's RunMetrics minus internal cost fields (`cost_*_usd`),
     which are dropped: Pydantic ignores unknown keys, so any cost field heron sends is discarded.
 
         Attributes:
-            dangling_edge_count (int | None | Unset): Edges pointing at a missing entity
-            failed_unit_count (int | None | Unset): Work units that failed during the run
-            floor_ms (int | None | Unset): Minimum achievable time given dependencies
-            fragmented_count (int | None | Unset): Entities split across fragments
-            identity_resolution_rate (float | None | Unset): Fraction of entities resolved to an identity
-            llm_concurrency_peak (int | None | Unset): Peak concurrent LLM calls
-            orphan_count (int | None | Unset): Entities with no incoming references
-            scalar_conflicts_unresolved (int | None | Unset): Scalar conflicts shipped un-arbitrated (DEGRADED resolution)
-            uncovered_entity_count (int | None | Unset): Entities not covered by the extraction
-            wall_ms (int | None | Unset): Total wall-clock time of the run
+            dangling_edge_count (int | None): Edges pointing at a missing entity
+            failed_unit_count (int | None): Work units that failed during the run
+            floor_ms (int | None): Minimum achievable time given dependencies
+            fragmented_count (int | None): Entities split across fragments
+            identity_resolution_rate (float | None): Fraction of entities resolved to an identity
+            llm_concurrency_peak (int | None): Peak concurrent LLM calls
+            orphan_count (int | None): Entities with no incoming references
+            scalar_conflicts_unresolved (int | None): Scalar conflicts shipped un-arbitrated (DEGRADED resolution)
+            uncovered_entity_count (int | None): Entities not covered by the extraction
+            wall_ms (int | None): Total wall-clock time of the run
     """
 
-    dangling_edge_count: int | None | Unset = UNSET
-    failed_unit_count: int | None | Unset = UNSET
-    floor_ms: int | None | Unset = UNSET
-    fragmented_count: int | None | Unset = UNSET
-    identity_resolution_rate: float | None | Unset = UNSET
-    llm_concurrency_peak: int | None | Unset = UNSET
-    orphan_count: int | None | Unset = UNSET
-    scalar_conflicts_unresolved: int | None | Unset = UNSET
-    uncovered_entity_count: int | None | Unset = UNSET
-    wall_ms: int | None | Unset = UNSET
+    dangling_edge_count: int | None = ABSENT
+    failed_unit_count: int | None = ABSENT
+    floor_ms: int | None = ABSENT
+    fragmented_count: int | None = ABSENT
+    identity_resolution_rate: float | None = ABSENT
+    llm_concurrency_peak: int | None = ABSENT
+    orphan_count: int | None = ABSENT
+    scalar_conflicts_unresolved: int | None = ABSENT
+    uncovered_entity_count: int | None = ABSENT
+    wall_ms: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = (
+        "dangling_edge_count",
+        "failed_unit_count",
+        "floor_ms",
+        "fragmented_count",
+        "identity_resolution_rate",
+        "llm_concurrency_peak",
+        "orphan_count",
+        "scalar_conflicts_unresolved",
+        "uncovered_entity_count",
+        "wall_ms",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.dangling_edge_count is ABSENT:
+            self.dangling_edge_count = None
+        elif self.dangling_edge_count is None:
+            self._meibel_nulls |= {"dangling_edge_count"}
+        if self.failed_unit_count is ABSENT:
+            self.failed_unit_count = None
+        elif self.failed_unit_count is None:
+            self._meibel_nulls |= {"failed_unit_count"}
+        if self.floor_ms is ABSENT:
+            self.floor_ms = None
+        elif self.floor_ms is None:
+            self._meibel_nulls |= {"floor_ms"}
+        if self.fragmented_count is ABSENT:
+            self.fragmented_count = None
+        elif self.fragmented_count is None:
+            self._meibel_nulls |= {"fragmented_count"}
+        if self.identity_resolution_rate is ABSENT:
+            self.identity_resolution_rate = None
+        elif self.identity_resolution_rate is None:
+            self._meibel_nulls |= {"identity_resolution_rate"}
+        if self.llm_concurrency_peak is ABSENT:
+            self.llm_concurrency_peak = None
+        elif self.llm_concurrency_peak is None:
+            self._meibel_nulls |= {"llm_concurrency_peak"}
+        if self.orphan_count is ABSENT:
+            self.orphan_count = None
+        elif self.orphan_count is None:
+            self._meibel_nulls |= {"orphan_count"}
+        if self.scalar_conflicts_unresolved is ABSENT:
+            self.scalar_conflicts_unresolved = None
+        elif self.scalar_conflicts_unresolved is None:
+            self._meibel_nulls |= {"scalar_conflicts_unresolved"}
+        if self.uncovered_entity_count is ABSENT:
+            self.uncovered_entity_count = None
+        elif self.uncovered_entity_count is None:
+            self._meibel_nulls |= {"uncovered_entity_count"}
+        if self.wall_ms is ABSENT:
+            self.wall_ms = None
+        elif self.wall_ms is None:
+            self._meibel_nulls |= {"wall_ms"}
 
     def to_dict(self) -> dict[str, Any]:
-        dangling_edge_count: int | None | Unset
-        if isinstance(self.dangling_edge_count, Unset):
-            dangling_edge_count = UNSET
-        else:
-            dangling_edge_count = self.dangling_edge_count
-
-        failed_unit_count: int | None | Unset
-        if isinstance(self.failed_unit_count, Unset):
-            failed_unit_count = UNSET
-        else:
-            failed_unit_count = self.failed_unit_count
-
-        floor_ms: int | None | Unset
-        if isinstance(self.floor_ms, Unset):
-            floor_ms = UNSET
-        else:
-            floor_ms = self.floor_ms
-
-        fragmented_count: int | None | Unset
-        if isinstance(self.fragmented_count, Unset):
-            fragmented_count = UNSET
-        else:
-            fragmented_count = self.fragmented_count
-
-        identity_resolution_rate: float | None | Unset
-        if isinstance(self.identity_resolution_rate, Unset):
-            identity_resolution_rate = UNSET
-        else:
-            identity_resolution_rate = self.identity_resolution_rate
-
-        llm_concurrency_peak: int | None | Unset
-        if isinstance(self.llm_concurrency_peak, Unset):
-            llm_concurrency_peak = UNSET
-        else:
-            llm_concurrency_peak = self.llm_concurrency_peak
-
-        orphan_count: int | None | Unset
-        if isinstance(self.orphan_count, Unset):
-            orphan_count = UNSET
-        else:
-            orphan_count = self.orphan_count
-
-        scalar_conflicts_unresolved: int | None | Unset
-        if isinstance(self.scalar_conflicts_unresolved, Unset):
-            scalar_conflicts_unresolved = UNSET
-        else:
-            scalar_conflicts_unresolved = self.scalar_conflicts_unresolved
-
-        uncovered_entity_count: int | None | Unset
-        if isinstance(self.uncovered_entity_count, Unset):
-            uncovered_entity_count = UNSET
-        else:
-            uncovered_entity_count = self.uncovered_entity_count
-
-        wall_ms: int | None | Unset
-        if isinstance(self.wall_ms, Unset):
-            wall_ms = UNSET
-        else:
-            wall_ms = self.wall_ms
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if dangling_edge_count is not UNSET:
-            field_dict["dangling_edge_count"] = dangling_edge_count
-        if failed_unit_count is not UNSET:
-            field_dict["failed_unit_count"] = failed_unit_count
-        if floor_ms is not UNSET:
-            field_dict["floor_ms"] = floor_ms
-        if fragmented_count is not UNSET:
-            field_dict["fragmented_count"] = fragmented_count
-        if identity_resolution_rate is not UNSET:
-            field_dict["identity_resolution_rate"] = identity_resolution_rate
-        if llm_concurrency_peak is not UNSET:
-            field_dict["llm_concurrency_peak"] = llm_concurrency_peak
-        if orphan_count is not UNSET:
-            field_dict["orphan_count"] = orphan_count
-        if scalar_conflicts_unresolved is not UNSET:
-            field_dict["scalar_conflicts_unresolved"] = scalar_conflicts_unresolved
-        if uncovered_entity_count is not UNSET:
-            field_dict["uncovered_entity_count"] = uncovered_entity_count
-        if wall_ms is not UNSET:
-            field_dict["wall_ms"] = wall_ms
+        if self.dangling_edge_count is not None:
+            field_dict["dangling_edge_count"] = self.dangling_edge_count
+        elif "dangling_edge_count" in self._meibel_nulls:
+            field_dict["dangling_edge_count"] = None
+        if self.failed_unit_count is not None:
+            field_dict["failed_unit_count"] = self.failed_unit_count
+        elif "failed_unit_count" in self._meibel_nulls:
+            field_dict["failed_unit_count"] = None
+        if self.floor_ms is not None:
+            field_dict["floor_ms"] = self.floor_ms
+        elif "floor_ms" in self._meibel_nulls:
+            field_dict["floor_ms"] = None
+        if self.fragmented_count is not None:
+            field_dict["fragmented_count"] = self.fragmented_count
+        elif "fragmented_count" in self._meibel_nulls:
+            field_dict["fragmented_count"] = None
+        if self.identity_resolution_rate is not None:
+            field_dict["identity_resolution_rate"] = self.identity_resolution_rate
+        elif "identity_resolution_rate" in self._meibel_nulls:
+            field_dict["identity_resolution_rate"] = None
+        if self.llm_concurrency_peak is not None:
+            field_dict["llm_concurrency_peak"] = self.llm_concurrency_peak
+        elif "llm_concurrency_peak" in self._meibel_nulls:
+            field_dict["llm_concurrency_peak"] = None
+        if self.orphan_count is not None:
+            field_dict["orphan_count"] = self.orphan_count
+        elif "orphan_count" in self._meibel_nulls:
+            field_dict["orphan_count"] = None
+        if self.scalar_conflicts_unresolved is not None:
+            field_dict["scalar_conflicts_unresolved"] = self.scalar_conflicts_unresolved
+        elif "scalar_conflicts_unresolved" in self._meibel_nulls:
+            field_dict["scalar_conflicts_unresolved"] = None
+        if self.uncovered_entity_count is not None:
+            field_dict["uncovered_entity_count"] = self.uncovered_entity_count
+        elif "uncovered_entity_count" in self._meibel_nulls:
+            field_dict["uncovered_entity_count"] = None
+        if self.wall_ms is not None:
+            field_dict["wall_ms"] = self.wall_ms
+        elif "wall_ms" in self._meibel_nulls:
+            field_dict["wall_ms"] = None
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        dangling_edge_count = d.pop("dangling_edge_count", ABSENT)
 
-        def _parse_dangling_edge_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        failed_unit_count = d.pop("failed_unit_count", ABSENT)
 
-        dangling_edge_count = _parse_dangling_edge_count(d.pop("dangling_edge_count", UNSET))
+        floor_ms = d.pop("floor_ms", ABSENT)
 
-        def _parse_failed_unit_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        fragmented_count = d.pop("fragmented_count", ABSENT)
 
-        failed_unit_count = _parse_failed_unit_count(d.pop("failed_unit_count", UNSET))
+        identity_resolution_rate = d.pop("identity_resolution_rate", ABSENT)
 
-        def _parse_floor_ms(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        llm_concurrency_peak = d.pop("llm_concurrency_peak", ABSENT)
 
-        floor_ms = _parse_floor_ms(d.pop("floor_ms", UNSET))
+        orphan_count = d.pop("orphan_count", ABSENT)
 
-        def _parse_fragmented_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        scalar_conflicts_unresolved = d.pop("scalar_conflicts_unresolved", ABSENT)
 
-        fragmented_count = _parse_fragmented_count(d.pop("fragmented_count", UNSET))
+        uncovered_entity_count = d.pop("uncovered_entity_count", ABSENT)
 
-        def _parse_identity_resolution_rate(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        identity_resolution_rate = _parse_identity_resolution_rate(
-            d.pop("identity_resolution_rate", UNSET)
-        )
-
-        def _parse_llm_concurrency_peak(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        llm_concurrency_peak = _parse_llm_concurrency_peak(d.pop("llm_concurrency_peak", UNSET))
-
-        def _parse_orphan_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        orphan_count = _parse_orphan_count(d.pop("orphan_count", UNSET))
-
-        def _parse_scalar_conflicts_unresolved(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        scalar_conflicts_unresolved = _parse_scalar_conflicts_unresolved(
-            d.pop("scalar_conflicts_unresolved", UNSET)
-        )
-
-        def _parse_uncovered_entity_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        uncovered_entity_count = _parse_uncovered_entity_count(
-            d.pop("uncovered_entity_count", UNSET)
-        )
-
-        def _parse_wall_ms(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        wall_ms = _parse_wall_ms(d.pop("wall_ms", UNSET))
+        wall_ms = d.pop("wall_ms", ABSENT)
 
         deep_transform_metrics = cls(
             dangling_edge_count=dangling_edge_count,

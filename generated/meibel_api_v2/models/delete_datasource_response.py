@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="DeleteDatasourceResponse")
 
 
 @_attrs_define
-class DeleteDatasourceResponse:
+class DeleteDatasourceResponse(ModelBase):
     """Result of deleting a datasource.
 
     Attributes:
@@ -20,6 +22,8 @@ class DeleteDatasourceResponse:
 
     id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("id",)
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="DocumentChild")
 
 
 @_attrs_define
-class DocumentChild:
+class DocumentChild(ModelBase):
     """Child document from container (ZIP/TAR/EML).
 
     Attributes:
@@ -26,6 +28,8 @@ class DocumentChild:
     media_type: str
     status: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("filename", "job_id", "media_type", "status")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         filename = self.filename

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.bounding_box import BoundingBox
@@ -18,73 +18,64 @@ T = TypeVar("T", bound="DocumentElement")
 
 
 @_attrs_define
-class DocumentElement:
+class DocumentElement(ModelBase):
     """A structural element in a parsed document.
 
     Attributes:
         type_ (str): heading | paragraph | table | list_item | image | code_block | ...
-        bbox (BoundingBox | None | Unset):
-        confidence (float | None | Unset):
-        level (int | None | Unset): Heading level (1-6)
-        page (int | None | Unset):
-        table (None | Table | Unset):
-        text (None | str | Unset):
+        bbox (BoundingBox | None):
+        confidence (float | None):
+        level (int | None): Heading level (1-6)
+        page (int | None):
+        table (None | Table):
+        text (None | str):
     """
 
     type_: str
-    bbox: BoundingBox | None | Unset = UNSET
-    confidence: float | None | Unset = UNSET
-    level: int | None | Unset = UNSET
-    page: int | None | Unset = UNSET
-    table: None | Table | Unset = UNSET
-    text: None | str | Unset = UNSET
+    bbox: BoundingBox | None = ABSENT
+    confidence: float | None = ABSENT
+    level: int | None = ABSENT
+    page: int | None = ABSENT
+    table: None | Table = ABSENT
+    text: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("type_",)
+    _meibel_optional = ("bbox", "confidence", "level", "page", "table", "text")
+
+    def __attrs_post_init__(self) -> None:
+        if self.bbox is ABSENT:
+            self.bbox = None
+        elif self.bbox is None:
+            self._meibel_nulls |= {"bbox"}
+        if self.confidence is ABSENT:
+            self.confidence = None
+        elif self.confidence is None:
+            self._meibel_nulls |= {"confidence"}
+        if self.level is ABSENT:
+            self.level = None
+        elif self.level is None:
+            self._meibel_nulls |= {"level"}
+        if self.page is ABSENT:
+            self.page = None
+        elif self.page is None:
+            self._meibel_nulls |= {"page"}
+        if self.table is ABSENT:
+            self.table = None
+        elif self.table is None:
+            self._meibel_nulls |= {"table"}
+        if self.text is ABSENT:
+            self.text = None
+        elif self.text is None:
+            self._meibel_nulls |= {"text"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.bounding_box import BoundingBox
         from ..models.table import Table
 
         type_ = self.type_
-
-        bbox: dict[str, Any] | None | Unset
-        if isinstance(self.bbox, Unset):
-            bbox = UNSET
-        elif isinstance(self.bbox, BoundingBox):
-            bbox = self.bbox.to_dict()
-        else:
-            bbox = self.bbox
-
-        confidence: float | None | Unset
-        if isinstance(self.confidence, Unset):
-            confidence = UNSET
-        else:
-            confidence = self.confidence
-
-        level: int | None | Unset
-        if isinstance(self.level, Unset):
-            level = UNSET
-        else:
-            level = self.level
-
-        page: int | None | Unset
-        if isinstance(self.page, Unset):
-            page = UNSET
-        else:
-            page = self.page
-
-        table: dict[str, Any] | None | Unset
-        if isinstance(self.table, Unset):
-            table = UNSET
-        elif isinstance(self.table, Table):
-            table = self.table.to_dict()
-        else:
-            table = self.table
-
-        text: None | str | Unset
-        if isinstance(self.text, Unset):
-            text = UNSET
-        else:
-            text = self.text
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -93,18 +84,36 @@ class DocumentElement:
                 "type": type_,
             }
         )
-        if bbox is not UNSET:
-            field_dict["bbox"] = bbox
-        if confidence is not UNSET:
-            field_dict["confidence"] = confidence
-        if level is not UNSET:
-            field_dict["level"] = level
-        if page is not UNSET:
-            field_dict["page"] = page
-        if table is not UNSET:
-            field_dict["table"] = table
-        if text is not UNSET:
-            field_dict["text"] = text
+        if self.bbox is not None:
+            if isinstance(self.bbox, BoundingBox):
+                field_dict["bbox"] = self.bbox.to_dict()
+            else:
+                field_dict["bbox"] = self.bbox
+        elif "bbox" in self._meibel_nulls:
+            field_dict["bbox"] = None
+        if self.confidence is not None:
+            field_dict["confidence"] = self.confidence
+        elif "confidence" in self._meibel_nulls:
+            field_dict["confidence"] = None
+        if self.level is not None:
+            field_dict["level"] = self.level
+        elif "level" in self._meibel_nulls:
+            field_dict["level"] = None
+        if self.page is not None:
+            field_dict["page"] = self.page
+        elif "page" in self._meibel_nulls:
+            field_dict["page"] = None
+        if self.table is not None:
+            if isinstance(self.table, Table):
+                field_dict["table"] = self.table.to_dict()
+            else:
+                field_dict["table"] = self.table
+        elif "table" in self._meibel_nulls:
+            field_dict["table"] = None
+        if self.text is not None:
+            field_dict["text"] = self.text
+        elif "text" in self._meibel_nulls:
+            field_dict["text"] = None
 
         return field_dict
 
@@ -116,75 +125,47 @@ class DocumentElement:
         d = dict(src_dict)
         type_ = d.pop("type")
 
-        def _parse_bbox(data: object) -> BoundingBox | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bbox_type_0 = BoundingBox.from_dict(data)
+        _bbox = d.pop("bbox", ABSENT)
+        bbox: BoundingBox | None = _bbox
+        if _bbox is not None and _bbox is not ABSENT:
 
-                return bbox_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BoundingBox | None | Unset, data)
+            def _parse_bbox(data: object) -> BoundingBox | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    bbox_type_0 = BoundingBox.from_dict(data)
 
-        bbox = _parse_bbox(d.pop("bbox", UNSET))
+                    return bbox_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(BoundingBox | None, data)
 
-        def _parse_confidence(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+            bbox = _parse_bbox(_bbox)
 
-        confidence = _parse_confidence(d.pop("confidence", UNSET))
+        confidence = d.pop("confidence", ABSENT)
 
-        def _parse_level(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        level = d.pop("level", ABSENT)
 
-        level = _parse_level(d.pop("level", UNSET))
+        page = d.pop("page", ABSENT)
 
-        def _parse_page(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _table = d.pop("table", ABSENT)
+        table: None | Table = _table
+        if _table is not None and _table is not ABSENT:
 
-        page = _parse_page(d.pop("page", UNSET))
+            def _parse_table(data: object) -> None | Table:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    table_type_0 = Table.from_dict(data)
 
-        def _parse_table(data: object) -> None | Table | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                table_type_0 = Table.from_dict(data)
+                    return table_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | Table, data)
 
-                return table_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Table | Unset, data)
+            table = _parse_table(_table)
 
-        table = _parse_table(d.pop("table", UNSET))
-
-        def _parse_text(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        text = _parse_text(d.pop("text", UNSET))
+        text = d.pop("text", ABSENT)
 
         document_element = cls(
             type_=type_,

@@ -2,42 +2,73 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="DocumentStatus")
 
 
 @_attrs_define
-class DocumentStatus:
+class DocumentStatus(ModelBase):
     """Returned from GET /documents/{job_id}.
 
     Attributes:
         format_ (str): meibel | markdown | docling
         job_id (str):
         status (str): queued | processing | completed | failed
-        confidence (float | None | Unset):
-        elements (int | None | Unset):
-        error (None | str | Unset):
-        pages (int | None | Unset):
-        processing_time_ms (int | None | Unset):
-        tables (int | None | Unset):
+        confidence (float | None):
+        elements (int | None):
+        error (None | str):
+        pages (int | None):
+        processing_time_ms (int | None):
+        tables (int | None):
     """
 
     format_: str
     job_id: str
     status: str
-    confidence: float | None | Unset = UNSET
-    elements: int | None | Unset = UNSET
-    error: None | str | Unset = UNSET
-    pages: int | None | Unset = UNSET
-    processing_time_ms: int | None | Unset = UNSET
-    tables: int | None | Unset = UNSET
+    confidence: float | None = ABSENT
+    elements: int | None = ABSENT
+    error: None | str = ABSENT
+    pages: int | None = ABSENT
+    processing_time_ms: int | None = ABSENT
+    tables: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("format_", "job_id", "status")
+    _meibel_optional = ("confidence", "elements", "error", "pages", "processing_time_ms", "tables")
+
+    def __attrs_post_init__(self) -> None:
+        if self.confidence is ABSENT:
+            self.confidence = None
+        elif self.confidence is None:
+            self._meibel_nulls |= {"confidence"}
+        if self.elements is ABSENT:
+            self.elements = None
+        elif self.elements is None:
+            self._meibel_nulls |= {"elements"}
+        if self.error is ABSENT:
+            self.error = None
+        elif self.error is None:
+            self._meibel_nulls |= {"error"}
+        if self.pages is ABSENT:
+            self.pages = None
+        elif self.pages is None:
+            self._meibel_nulls |= {"pages"}
+        if self.processing_time_ms is ABSENT:
+            self.processing_time_ms = None
+        elif self.processing_time_ms is None:
+            self._meibel_nulls |= {"processing_time_ms"}
+        if self.tables is ABSENT:
+            self.tables = None
+        elif self.tables is None:
+            self._meibel_nulls |= {"tables"}
 
     def to_dict(self) -> dict[str, Any]:
         format_ = self.format_
@@ -45,42 +76,6 @@ class DocumentStatus:
         job_id = self.job_id
 
         status = self.status
-
-        confidence: float | None | Unset
-        if isinstance(self.confidence, Unset):
-            confidence = UNSET
-        else:
-            confidence = self.confidence
-
-        elements: int | None | Unset
-        if isinstance(self.elements, Unset):
-            elements = UNSET
-        else:
-            elements = self.elements
-
-        error: None | str | Unset
-        if isinstance(self.error, Unset):
-            error = UNSET
-        else:
-            error = self.error
-
-        pages: int | None | Unset
-        if isinstance(self.pages, Unset):
-            pages = UNSET
-        else:
-            pages = self.pages
-
-        processing_time_ms: int | None | Unset
-        if isinstance(self.processing_time_ms, Unset):
-            processing_time_ms = UNSET
-        else:
-            processing_time_ms = self.processing_time_ms
-
-        tables: int | None | Unset
-        if isinstance(self.tables, Unset):
-            tables = UNSET
-        else:
-            tables = self.tables
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -91,18 +86,30 @@ class DocumentStatus:
                 "status": status,
             }
         )
-        if confidence is not UNSET:
-            field_dict["confidence"] = confidence
-        if elements is not UNSET:
-            field_dict["elements"] = elements
-        if error is not UNSET:
-            field_dict["error"] = error
-        if pages is not UNSET:
-            field_dict["pages"] = pages
-        if processing_time_ms is not UNSET:
-            field_dict["processing_time_ms"] = processing_time_ms
-        if tables is not UNSET:
-            field_dict["tables"] = tables
+        if self.confidence is not None:
+            field_dict["confidence"] = self.confidence
+        elif "confidence" in self._meibel_nulls:
+            field_dict["confidence"] = None
+        if self.elements is not None:
+            field_dict["elements"] = self.elements
+        elif "elements" in self._meibel_nulls:
+            field_dict["elements"] = None
+        if self.error is not None:
+            field_dict["error"] = self.error
+        elif "error" in self._meibel_nulls:
+            field_dict["error"] = None
+        if self.pages is not None:
+            field_dict["pages"] = self.pages
+        elif "pages" in self._meibel_nulls:
+            field_dict["pages"] = None
+        if self.processing_time_ms is not None:
+            field_dict["processing_time_ms"] = self.processing_time_ms
+        elif "processing_time_ms" in self._meibel_nulls:
+            field_dict["processing_time_ms"] = None
+        if self.tables is not None:
+            field_dict["tables"] = self.tables
+        elif "tables" in self._meibel_nulls:
+            field_dict["tables"] = None
 
         return field_dict
 
@@ -115,59 +122,17 @@ class DocumentStatus:
 
         status = d.pop("status")
 
-        def _parse_confidence(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+        confidence = d.pop("confidence", ABSENT)
 
-        confidence = _parse_confidence(d.pop("confidence", UNSET))
+        elements = d.pop("elements", ABSENT)
 
-        def _parse_elements(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        error = d.pop("error", ABSENT)
 
-        elements = _parse_elements(d.pop("elements", UNSET))
+        pages = d.pop("pages", ABSENT)
 
-        def _parse_error(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        processing_time_ms = d.pop("processing_time_ms", ABSENT)
 
-        error = _parse_error(d.pop("error", UNSET))
-
-        def _parse_pages(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        pages = _parse_pages(d.pop("pages", UNSET))
-
-        def _parse_processing_time_ms(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        processing_time_ms = _parse_processing_time_ms(d.pop("processing_time_ms", UNSET))
-
-        def _parse_tables(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        tables = _parse_tables(d.pop("tables", UNSET))
+        tables = d.pop("tables", ABSENT)
 
         document_status = cls(
             format_=format_,

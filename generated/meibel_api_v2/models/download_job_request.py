@@ -7,79 +7,80 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="DownloadJobRequest")
 
 
 @_attrs_define
-class DownloadJobRequest:
+class DownloadJobRequest(ModelBase):
     """Body for creating a download job. Omit both fields to download all files.
 
     Attributes:
-        content (None | str | Unset): Content to include: files, parsed_content, or files_and_parsed_content
-        data_element_ids (list[str] | None | Unset): Specific data element IDs to include
+        content (None | str): Content to include: files, parsed_content, or files_and_parsed_content
+        data_element_ids (list[str] | None): Specific data element IDs to include
     """
 
-    content: None | str | Unset = UNSET
-    data_element_ids: list[str] | None | Unset = UNSET
+    content: None | str = ABSENT
+    data_element_ids: list[str] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("content", "data_element_ids")
+
+    def __attrs_post_init__(self) -> None:
+        if self.content is ABSENT:
+            self.content = None
+        elif self.content is None:
+            self._meibel_nulls |= {"content"}
+        if self.data_element_ids is ABSENT:
+            self.data_element_ids = None
+        elif self.data_element_ids is None:
+            self._meibel_nulls |= {"data_element_ids"}
 
     def to_dict(self) -> dict[str, Any]:
-        content: None | str | Unset
-        if isinstance(self.content, Unset):
-            content = UNSET
-        else:
-            content = self.content
-
-        data_element_ids: list[str] | None | Unset
-        if isinstance(self.data_element_ids, Unset):
-            data_element_ids = UNSET
-        elif isinstance(self.data_element_ids, list):
-            data_element_ids = self.data_element_ids
-
-        else:
-            data_element_ids = self.data_element_ids
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if content is not UNSET:
-            field_dict["content"] = content
-        if data_element_ids is not UNSET:
-            field_dict["data_element_ids"] = data_element_ids
+        if self.content is not None:
+            field_dict["content"] = self.content
+        elif "content" in self._meibel_nulls:
+            field_dict["content"] = None
+        if self.data_element_ids is not None:
+            if isinstance(self.data_element_ids, list):
+                field_dict["data_element_ids"] = self.data_element_ids
+
+            else:
+                field_dict["data_element_ids"] = self.data_element_ids
+        elif "data_element_ids" in self._meibel_nulls:
+            field_dict["data_element_ids"] = None
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        content = d.pop("content", ABSENT)
 
-        def _parse_content(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _data_element_ids = d.pop("data_element_ids", ABSENT)
+        data_element_ids: list[str] | None = _data_element_ids
+        if _data_element_ids is not None and _data_element_ids is not ABSENT:
 
-        content = _parse_content(d.pop("content", UNSET))
+            def _parse_data_element_ids(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    data_element_ids_type_0 = cast(list[str], data)
 
-        def _parse_data_element_ids(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                data_element_ids_type_0 = cast(list[str], data)
+                    return data_element_ids_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-                return data_element_ids_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        data_element_ids = _parse_data_element_ids(d.pop("data_element_ids", UNSET))
+            data_element_ids = _parse_data_element_ids(_data_element_ids)
 
         download_job_request = cls(
             content=content,

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="DownloadJobResponse")
 
 
 @_attrs_define
-class DownloadJobResponse:
+class DownloadJobResponse(ModelBase):
     """Result of creating a download job.
 
     Attributes:
@@ -24,6 +26,8 @@ class DownloadJobResponse:
     status: str
     status_url: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("job_id", "status", "status_url")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         job_id = self.job_id

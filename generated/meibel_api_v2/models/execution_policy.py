@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.execution_policy_datasources_type_0 import (
@@ -20,7 +20,7 @@ T = TypeVar("T", bound="ExecutionPolicy")
 
 
 @_attrs_define
-class ExecutionPolicy:
+class ExecutionPolicy(ModelBase):
     """Session-level access constraints (hardrails) for data and tools.  Controls what data an agent session can access and
     what tools it can use. Constraints are enforced by the platform at runtime — the agent cannot bypass them.  Multiple
     policies can be composed: stored policies (by ID) and/or an inline policy are structurally merged. Overlapping
@@ -28,16 +28,30 @@ class ExecutionPolicy:
     constraint operators. Plain values are automatically normalized to ``{"$eq": value}``.
 
         Attributes:
-            datasources (ExecutionPolicyDatasourcesType0 | None | Unset): Per-datasource access controls, keyed by
-                datasource_id. Each entry can disable the datasource entirely or apply TAG/RAG filters to restrict which data is
-                accessible.
-            tools (ExecutionPolicyToolsType0 | None | Unset): Per-tool access controls, keyed by tool instance name. Each
-                entry can disable the tool entirely or constrain its parameters to specific values or ranges.
+            datasources (ExecutionPolicyDatasourcesType0 | None): Per-datasource access controls, keyed by datasource_id.
+                Each entry can disable the datasource entirely or apply TAG/RAG filters to restrict which data is accessible.
+            tools (ExecutionPolicyToolsType0 | None): Per-tool access controls, keyed by tool instance name. Each entry can
+                disable the tool entirely or constrain its parameters to specific values or ranges.
     """
 
-    datasources: ExecutionPolicyDatasourcesType0 | None | Unset = UNSET
-    tools: ExecutionPolicyToolsType0 | None | Unset = UNSET
+    datasources: ExecutionPolicyDatasourcesType0 | None = ABSENT
+    tools: ExecutionPolicyToolsType0 | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("datasources", "tools")
+
+    def __attrs_post_init__(self) -> None:
+        if self.datasources is ABSENT:
+            self.datasources = None
+        elif self.datasources is None:
+            self._meibel_nulls |= {"datasources"}
+        if self.tools is ABSENT:
+            self.tools = None
+        elif self.tools is None:
+            self._meibel_nulls |= {"tools"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.execution_policy_datasources_type_0 import (
@@ -45,29 +59,23 @@ class ExecutionPolicy:
         )
         from ..models.execution_policy_tools_type_0 import ExecutionPolicyToolsType0
 
-        datasources: dict[str, Any] | None | Unset
-        if isinstance(self.datasources, Unset):
-            datasources = UNSET
-        elif isinstance(self.datasources, ExecutionPolicyDatasourcesType0):
-            datasources = self.datasources.to_dict()
-        else:
-            datasources = self.datasources
-
-        tools: dict[str, Any] | None | Unset
-        if isinstance(self.tools, Unset):
-            tools = UNSET
-        elif isinstance(self.tools, ExecutionPolicyToolsType0):
-            tools = self.tools.to_dict()
-        else:
-            tools = self.tools
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if datasources is not UNSET:
-            field_dict["datasources"] = datasources
-        if tools is not UNSET:
-            field_dict["tools"] = tools
+        if self.datasources is not None:
+            if isinstance(self.datasources, ExecutionPolicyDatasourcesType0):
+                field_dict["datasources"] = self.datasources.to_dict()
+            else:
+                field_dict["datasources"] = self.datasources
+        elif "datasources" in self._meibel_nulls:
+            field_dict["datasources"] = None
+        if self.tools is not None:
+            if isinstance(self.tools, ExecutionPolicyToolsType0):
+                field_dict["tools"] = self.tools.to_dict()
+            else:
+                field_dict["tools"] = self.tools
+        elif "tools" in self._meibel_nulls:
+            field_dict["tools"] = None
 
         return field_dict
 
@@ -79,40 +87,39 @@ class ExecutionPolicy:
         from ..models.execution_policy_tools_type_0 import ExecutionPolicyToolsType0
 
         d = dict(src_dict)
+        _datasources = d.pop("datasources", ABSENT)
+        datasources: ExecutionPolicyDatasourcesType0 | None = _datasources
+        if _datasources is not None and _datasources is not ABSENT:
 
-        def _parse_datasources(data: object) -> ExecutionPolicyDatasourcesType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                datasources_type_0 = ExecutionPolicyDatasourcesType0.from_dict(data)
+            def _parse_datasources(data: object) -> ExecutionPolicyDatasourcesType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    datasources_type_0 = ExecutionPolicyDatasourcesType0.from_dict(data)
 
-                return datasources_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ExecutionPolicyDatasourcesType0 | None | Unset, data)
+                    return datasources_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ExecutionPolicyDatasourcesType0 | None, data)
 
-        datasources = _parse_datasources(d.pop("datasources", UNSET))
+            datasources = _parse_datasources(_datasources)
 
-        def _parse_tools(data: object) -> ExecutionPolicyToolsType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tools_type_0 = ExecutionPolicyToolsType0.from_dict(data)
+        _tools = d.pop("tools", ABSENT)
+        tools: ExecutionPolicyToolsType0 | None = _tools
+        if _tools is not None and _tools is not ABSENT:
 
-                return tools_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ExecutionPolicyToolsType0 | None | Unset, data)
+            def _parse_tools(data: object) -> ExecutionPolicyToolsType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    tools_type_0 = ExecutionPolicyToolsType0.from_dict(data)
 
-        tools = _parse_tools(d.pop("tools", UNSET))
+                    return tools_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ExecutionPolicyToolsType0 | None, data)
+
+            tools = _parse_tools(_tools)
 
         execution_policy = cls(
             datasources=datasources,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.datasource_view import DatasourceView
 
@@ -15,8 +17,10 @@ T = TypeVar("T", bound="ExecutionPolicyDatasourcesType0")
 
 
 @_attrs_define
-class ExecutionPolicyDatasourcesType0:
+class ExecutionPolicyDatasourcesType0(ModelBase):
     additional_properties: dict[str, DatasourceView] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ()
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
 

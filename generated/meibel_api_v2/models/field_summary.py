@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="FieldSummary")
 
 
 @_attrs_define
-class FieldSummary:
+class FieldSummary(ModelBase):
     """
     Attributes:
         name (str):
@@ -21,6 +23,8 @@ class FieldSummary:
     name: str
     type_: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("name", "type_")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

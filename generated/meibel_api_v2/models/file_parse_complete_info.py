@@ -7,13 +7,13 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="FileParseCompleteInfo")
 
 
 @_attrs_define
-class FileParseCompleteInfo:
+class FileParseCompleteInfo(ModelBase):
     """FileParseCompleteInfo
 
     Attributes:
@@ -22,7 +22,7 @@ class FileParseCompleteInfo:
         page_count (int | None):
         status (None | str):
         timestamp (None | str):
-        error (None | str | Unset):
+        error (None | str):
     """
 
     bbox_count: int | None
@@ -30,8 +30,19 @@ class FileParseCompleteInfo:
     page_count: int | None
     status: None | str
     timestamp: None | str
-    error: None | str | Unset = UNSET
+    error: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("bbox_count", "content_type", "page_count", "status", "timestamp")
+    _meibel_optional = ("error",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.error is ABSENT:
+            self.error = None
+        elif self.error is None:
+            self._meibel_nulls |= {"error"}
 
     def to_dict(self) -> dict[str, Any]:
         bbox_count: int | None
@@ -49,12 +60,6 @@ class FileParseCompleteInfo:
         timestamp: None | str
         timestamp = self.timestamp
 
-        error: None | str | Unset
-        if isinstance(self.error, Unset):
-            error = UNSET
-        else:
-            error = self.error
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -66,8 +71,10 @@ class FileParseCompleteInfo:
                 "timestamp": timestamp,
             }
         )
-        if error is not UNSET:
-            field_dict["error"] = error
+        if self.error is not None:
+            field_dict["error"] = self.error
+        elif "error" in self._meibel_nulls:
+            field_dict["error"] = None
 
         return field_dict
 
@@ -110,14 +117,7 @@ class FileParseCompleteInfo:
 
         timestamp = _parse_timestamp(d.pop("timestamp"))
 
-        def _parse_error(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        error = _parse_error(d.pop("error", UNSET))
+        error = d.pop("error", ABSENT)
 
         file_parse_complete_info = cls(
             bbox_count=bbox_count,

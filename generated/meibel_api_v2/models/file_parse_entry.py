@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.file_parse_complete_info import FileParseCompleteInfo
     from ..models.file_parse_start_info import FileParseStartInfo
@@ -16,7 +18,7 @@ T = TypeVar("T", bound="FileParseEntry")
 
 
 @_attrs_define
-class FileParseEntry:
+class FileParseEntry(ModelBase):
     """FileParseEntry
 
     Attributes:
@@ -31,6 +33,8 @@ class FileParseEntry:
     parse_complete: FileParseCompleteInfo | None
     parse_start: FileParseStartInfo | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("file_id", "filename", "parse_complete", "parse_start")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.file_parse_complete_info import FileParseCompleteInfo

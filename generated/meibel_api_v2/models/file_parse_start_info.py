@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="FileParseStartInfo")
 
 
 @_attrs_define
-class FileParseStartInfo:
+class FileParseStartInfo(ModelBase):
     """FileParseStartInfo
 
     Attributes:
@@ -22,6 +24,8 @@ class FileParseStartInfo:
     attempt: int | None
     timestamp: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("attempt", "timestamp")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         attempt: int | None

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.content_item import ContentItem
@@ -17,23 +17,38 @@ T = TypeVar("T", bound="FileUploadSyncResponse")
 
 
 @_attrs_define
-class FileUploadSyncResponse:
+class FileUploadSyncResponse(ModelBase):
     """Result of a synchronous upload — waits until files are persisted, optionally triggers ingest, and returns the
     resulting content listing.
 
         Attributes:
             datasource_id (str): ID of the datasource the files were uploaded to
             items (list[ContentItem]): Content items present on the datasource after the upload completes
-            continuation_token (None | str | Unset): Set when the listing is truncated — pass to GET
-                /datasources/{id}/content to fetch the rest
-            ingest_url (None | str | Unset): URL to poll for ingest status. Only set when `trigger_ingest=true` was supplied
+            continuation_token (None | str): Set when the listing is truncated — pass to GET /datasources/{id}/content to
+                fetch the rest
+            ingest_url (None | str): URL to poll for ingest status. Only set when `trigger_ingest=true` was supplied
     """
 
     datasource_id: str
     items: list[ContentItem]
-    continuation_token: None | str | Unset = UNSET
-    ingest_url: None | str | Unset = UNSET
+    continuation_token: None | str = ABSENT
+    ingest_url: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("datasource_id", "items")
+    _meibel_optional = ("continuation_token", "ingest_url")
+
+    def __attrs_post_init__(self) -> None:
+        if self.continuation_token is ABSENT:
+            self.continuation_token = None
+        elif self.continuation_token is None:
+            self._meibel_nulls |= {"continuation_token"}
+        if self.ingest_url is ABSENT:
+            self.ingest_url = None
+        elif self.ingest_url is None:
+            self._meibel_nulls |= {"ingest_url"}
 
     def __iter__(self) -> Iterator[ContentItem]:
         """Iterate over `items`."""
@@ -55,18 +70,6 @@ class FileUploadSyncResponse:
             items_item = items_item_data.to_dict()
             items.append(items_item)
 
-        continuation_token: None | str | Unset
-        if isinstance(self.continuation_token, Unset):
-            continuation_token = UNSET
-        else:
-            continuation_token = self.continuation_token
-
-        ingest_url: None | str | Unset
-        if isinstance(self.ingest_url, Unset):
-            ingest_url = UNSET
-        else:
-            ingest_url = self.ingest_url
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -75,10 +78,14 @@ class FileUploadSyncResponse:
                 "items": items,
             }
         )
-        if continuation_token is not UNSET:
-            field_dict["continuation_token"] = continuation_token
-        if ingest_url is not UNSET:
-            field_dict["ingest_url"] = ingest_url
+        if self.continuation_token is not None:
+            field_dict["continuation_token"] = self.continuation_token
+        elif "continuation_token" in self._meibel_nulls:
+            field_dict["continuation_token"] = None
+        if self.ingest_url is not None:
+            field_dict["ingest_url"] = self.ingest_url
+        elif "ingest_url" in self._meibel_nulls:
+            field_dict["ingest_url"] = None
 
         return field_dict
 
@@ -96,23 +103,9 @@ class FileUploadSyncResponse:
 
             items.append(items_item)
 
-        def _parse_continuation_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        continuation_token = d.pop("continuation_token", ABSENT)
 
-        continuation_token = _parse_continuation_token(d.pop("continuation_token", UNSET))
-
-        def _parse_ingest_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ingest_url = _parse_ingest_url(d.pop("ingest_url", UNSET))
+        ingest_url = d.pop("ingest_url", ABSENT)
 
         file_upload_sync_response = cls(
             datasource_id=datasource_id,

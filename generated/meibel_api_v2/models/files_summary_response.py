@@ -2,37 +2,42 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="FilesSummaryResponse")
 
 
 @_attrs_define
-class FilesSummaryResponse:
+class FilesSummaryResponse(ModelBase):
     """File-count summary across the datasource's content.
 
     Attributes:
         total (int): Total files currently tracked on the datasource
-        deleted (int | None | Unset): Files that have been removed since the last ingest
+        deleted (int | None): Files that have been removed since the last ingest
     """
 
     total: int
-    deleted: int | None | Unset = UNSET
+    deleted: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("total",)
+    _meibel_optional = ("deleted",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.deleted is ABSENT:
+            self.deleted = None
+        elif self.deleted is None:
+            self._meibel_nulls |= {"deleted"}
 
     def to_dict(self) -> dict[str, Any]:
         total = self.total
-
-        deleted: int | None | Unset
-        if isinstance(self.deleted, Unset):
-            deleted = UNSET
-        else:
-            deleted = self.deleted
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -41,8 +46,10 @@ class FilesSummaryResponse:
                 "total": total,
             }
         )
-        if deleted is not UNSET:
-            field_dict["deleted"] = deleted
+        if self.deleted is not None:
+            field_dict["deleted"] = self.deleted
+        elif "deleted" in self._meibel_nulls:
+            field_dict["deleted"] = None
 
         return field_dict
 
@@ -51,14 +58,7 @@ class FilesSummaryResponse:
         d = dict(src_dict)
         total = d.pop("total")
 
-        def _parse_deleted(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        deleted = _parse_deleted(d.pop("deleted", UNSET))
+        deleted = d.pop("deleted", ABSENT)
 
         files_summary_response = cls(
             total=total,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.validation_error import ValidationError
@@ -17,27 +17,41 @@ T = TypeVar("T", bound="HTTPValidationError")
 
 
 @_attrs_define
-class HTTPValidationError:
+class HTTPValidationError(ModelBase):
     """
     Attributes:
-        detail (list[ValidationError] | Unset):
+        detail (list[ValidationError] | None):
     """
 
-    detail: list[ValidationError] | Unset = UNSET
+    detail: list[ValidationError] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("detail",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.detail is ABSENT:
+            self.detail = None
+        elif self.detail is None:
+            self._meibel_nulls |= {"detail"}
+
+    @property
+    def items(self) -> list[ValidationError]:
+        """`detail`, or an empty list when it is None."""
+        return self.detail if self.detail is not None else []
 
     def to_dict(self) -> dict[str, Any]:
-        detail: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.detail, Unset):
-            detail = []
-            for detail_item_data in self.detail:
-                detail_item = detail_item_data.to_dict()
-                detail.append(detail_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if detail is not UNSET:
+        if self.detail is not None:
+            detail = []
+            for detail_item_data in self.detail:
+                detail_item = detail_item_data.to_dict()
+                detail.append(detail_item)
             field_dict["detail"] = detail
 
         return field_dict
@@ -47,9 +61,9 @@ class HTTPValidationError:
         from ..models.validation_error import ValidationError
 
         d = dict(src_dict)
-        _detail = d.pop("detail", UNSET)
-        detail: list[ValidationError] | Unset = UNSET
-        if _detail is not UNSET:
+        _detail = d.pop("detail", ABSENT)
+        detail: list[ValidationError] | None = _detail
+        if _detail is not None and _detail is not ABSENT:
             detail = []
             for detail_item_data in _detail:
                 detail_item = ValidationError.from_dict(detail_item_data)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.ingest_method_counts_response import IngestMethodCountsResponse
@@ -17,56 +17,66 @@ T = TypeVar("T", bound="IngestCountsResponse")
 
 
 @_attrs_define
-class IngestCountsResponse:
+class IngestCountsResponse(ModelBase):
     """File counts broken down by ingest method for the latest run.
 
     Attributes:
-        rag (IngestMethodCountsResponse | None | Unset): Counts for the RAG ingest method
-        ref_graph (IngestMethodCountsResponse | None | Unset): Counts for the reference-graph ingest method
-        tag (IngestMethodCountsResponse | None | Unset): Counts for the TAG (tables/columns) ingest method
+        rag (IngestMethodCountsResponse | None): Counts for the RAG ingest method
+        ref_graph (IngestMethodCountsResponse | None): Counts for the reference-graph ingest method
+        tag (IngestMethodCountsResponse | None): Counts for the TAG (tables/columns) ingest method
     """
 
-    rag: IngestMethodCountsResponse | None | Unset = UNSET
-    ref_graph: IngestMethodCountsResponse | None | Unset = UNSET
-    tag: IngestMethodCountsResponse | None | Unset = UNSET
+    rag: IngestMethodCountsResponse | None = ABSENT
+    ref_graph: IngestMethodCountsResponse | None = ABSENT
+    tag: IngestMethodCountsResponse | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("rag", "ref_graph", "tag")
+
+    def __attrs_post_init__(self) -> None:
+        if self.rag is ABSENT:
+            self.rag = None
+        elif self.rag is None:
+            self._meibel_nulls |= {"rag"}
+        if self.ref_graph is ABSENT:
+            self.ref_graph = None
+        elif self.ref_graph is None:
+            self._meibel_nulls |= {"ref_graph"}
+        if self.tag is ABSENT:
+            self.tag = None
+        elif self.tag is None:
+            self._meibel_nulls |= {"tag"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.ingest_method_counts_response import IngestMethodCountsResponse
 
-        rag: dict[str, Any] | None | Unset
-        if isinstance(self.rag, Unset):
-            rag = UNSET
-        elif isinstance(self.rag, IngestMethodCountsResponse):
-            rag = self.rag.to_dict()
-        else:
-            rag = self.rag
-
-        ref_graph: dict[str, Any] | None | Unset
-        if isinstance(self.ref_graph, Unset):
-            ref_graph = UNSET
-        elif isinstance(self.ref_graph, IngestMethodCountsResponse):
-            ref_graph = self.ref_graph.to_dict()
-        else:
-            ref_graph = self.ref_graph
-
-        tag: dict[str, Any] | None | Unset
-        if isinstance(self.tag, Unset):
-            tag = UNSET
-        elif isinstance(self.tag, IngestMethodCountsResponse):
-            tag = self.tag.to_dict()
-        else:
-            tag = self.tag
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if rag is not UNSET:
-            field_dict["rag"] = rag
-        if ref_graph is not UNSET:
-            field_dict["ref_graph"] = ref_graph
-        if tag is not UNSET:
-            field_dict["tag"] = tag
+        if self.rag is not None:
+            if isinstance(self.rag, IngestMethodCountsResponse):
+                field_dict["rag"] = self.rag.to_dict()
+            else:
+                field_dict["rag"] = self.rag
+        elif "rag" in self._meibel_nulls:
+            field_dict["rag"] = None
+        if self.ref_graph is not None:
+            if isinstance(self.ref_graph, IngestMethodCountsResponse):
+                field_dict["ref_graph"] = self.ref_graph.to_dict()
+            else:
+                field_dict["ref_graph"] = self.ref_graph
+        elif "ref_graph" in self._meibel_nulls:
+            field_dict["ref_graph"] = None
+        if self.tag is not None:
+            if isinstance(self.tag, IngestMethodCountsResponse):
+                field_dict["tag"] = self.tag.to_dict()
+            else:
+                field_dict["tag"] = self.tag
+        elif "tag" in self._meibel_nulls:
+            field_dict["tag"] = None
 
         return field_dict
 
@@ -75,57 +85,56 @@ class IngestCountsResponse:
         from ..models.ingest_method_counts_response import IngestMethodCountsResponse
 
         d = dict(src_dict)
+        _rag = d.pop("rag", ABSENT)
+        rag: IngestMethodCountsResponse | None = _rag
+        if _rag is not None and _rag is not ABSENT:
 
-        def _parse_rag(data: object) -> IngestMethodCountsResponse | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                rag_type_0 = IngestMethodCountsResponse.from_dict(data)
+            def _parse_rag(data: object) -> IngestMethodCountsResponse | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    rag_type_0 = IngestMethodCountsResponse.from_dict(data)
 
-                return rag_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(IngestMethodCountsResponse | None | Unset, data)
+                    return rag_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(IngestMethodCountsResponse | None, data)
 
-        rag = _parse_rag(d.pop("rag", UNSET))
+            rag = _parse_rag(_rag)
 
-        def _parse_ref_graph(data: object) -> IngestMethodCountsResponse | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                ref_graph_type_0 = IngestMethodCountsResponse.from_dict(data)
+        _ref_graph = d.pop("ref_graph", ABSENT)
+        ref_graph: IngestMethodCountsResponse | None = _ref_graph
+        if _ref_graph is not None and _ref_graph is not ABSENT:
 
-                return ref_graph_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(IngestMethodCountsResponse | None | Unset, data)
+            def _parse_ref_graph(data: object) -> IngestMethodCountsResponse | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    ref_graph_type_0 = IngestMethodCountsResponse.from_dict(data)
 
-        ref_graph = _parse_ref_graph(d.pop("ref_graph", UNSET))
+                    return ref_graph_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(IngestMethodCountsResponse | None, data)
 
-        def _parse_tag(data: object) -> IngestMethodCountsResponse | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                tag_type_0 = IngestMethodCountsResponse.from_dict(data)
+            ref_graph = _parse_ref_graph(_ref_graph)
 
-                return tag_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(IngestMethodCountsResponse | None | Unset, data)
+        _tag = d.pop("tag", ABSENT)
+        tag: IngestMethodCountsResponse | None = _tag
+        if _tag is not None and _tag is not ABSENT:
 
-        tag = _parse_tag(d.pop("tag", UNSET))
+            def _parse_tag(data: object) -> IngestMethodCountsResponse | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    tag_type_0 = IngestMethodCountsResponse.from_dict(data)
+
+                    return tag_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(IngestMethodCountsResponse | None, data)
+
+            tag = _parse_tag(_tag)
 
         ingest_counts_response = cls(
             rag=rag,

@@ -2,45 +2,48 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="IngestMethodCountsResponse")
 
 
 @_attrs_define
-class IngestMethodCountsResponse:
+class IngestMethodCountsResponse(ModelBase):
     """Per-method file counts produced by the latest ingest run.
 
     Attributes:
         total (int): Total files processed by this ingest method
-        new (int | None | Unset): Files newly added in this run
-        updated (int | None | Unset): Files re-processed because they changed
+        new (int | None): Files newly added in this run
+        updated (int | None): Files re-processed because they changed
     """
 
     total: int
-    new: int | None | Unset = UNSET
-    updated: int | None | Unset = UNSET
+    new: int | None = ABSENT
+    updated: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("total",)
+    _meibel_optional = ("new", "updated")
+
+    def __attrs_post_init__(self) -> None:
+        if self.new is ABSENT:
+            self.new = None
+        elif self.new is None:
+            self._meibel_nulls |= {"new"}
+        if self.updated is ABSENT:
+            self.updated = None
+        elif self.updated is None:
+            self._meibel_nulls |= {"updated"}
 
     def to_dict(self) -> dict[str, Any]:
         total = self.total
-
-        new: int | None | Unset
-        if isinstance(self.new, Unset):
-            new = UNSET
-        else:
-            new = self.new
-
-        updated: int | None | Unset
-        if isinstance(self.updated, Unset):
-            updated = UNSET
-        else:
-            updated = self.updated
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -49,10 +52,14 @@ class IngestMethodCountsResponse:
                 "total": total,
             }
         )
-        if new is not UNSET:
-            field_dict["new"] = new
-        if updated is not UNSET:
-            field_dict["updated"] = updated
+        if self.new is not None:
+            field_dict["new"] = self.new
+        elif "new" in self._meibel_nulls:
+            field_dict["new"] = None
+        if self.updated is not None:
+            field_dict["updated"] = self.updated
+        elif "updated" in self._meibel_nulls:
+            field_dict["updated"] = None
 
         return field_dict
 
@@ -61,23 +68,9 @@ class IngestMethodCountsResponse:
         d = dict(src_dict)
         total = d.pop("total")
 
-        def _parse_new(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        new = d.pop("new", ABSENT)
 
-        new = _parse_new(d.pop("new", UNSET))
-
-        def _parse_updated(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        updated = _parse_updated(d.pop("updated", UNSET))
+        updated = d.pop("updated", ABSENT)
 
         ingest_method_counts_response = cls(
             total=total,

@@ -7,48 +7,67 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="IngestMethodSummary")
 
 
 @_attrs_define
-class IngestMethodSummary:
+class IngestMethodSummary(ModelBase):
     """Per-method aggregate counts for the current ingest run.
 
     Attributes:
         method (str): Ingest method name (e.g. 'rag', 'tag', 'ref_graph')
-        adds (int | Unset): Files added in this run
-        errors (int | Unset): Files that errored during processing
-        processed_files (int | Unset): Files this method has finished processing
-        total_files (int | Unset): Total files this method intends to process
-        updates (int | Unset): Files re-processed because they changed
-        warnings (int | Unset): Files that produced warnings during processing
+        adds (int | None): Files added in this run
+        errors (int | None): Files that errored during processing
+        processed_files (int | None): Files this method has finished processing
+        total_files (int | None): Total files this method intends to process
+        updates (int | None): Files re-processed because they changed
+        warnings (int | None): Files that produced warnings during processing
     """
 
     method: str
-    adds: int | Unset = UNSET
-    errors: int | Unset = UNSET
-    processed_files: int | Unset = UNSET
-    total_files: int | Unset = UNSET
-    updates: int | Unset = UNSET
-    warnings: int | Unset = UNSET
+    adds: int | None = ABSENT
+    errors: int | None = ABSENT
+    processed_files: int | None = ABSENT
+    total_files: int | None = ABSENT
+    updates: int | None = ABSENT
+    warnings: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("method",)
+    _meibel_optional = ("adds", "errors", "processed_files", "total_files", "updates", "warnings")
+
+    def __attrs_post_init__(self) -> None:
+        if self.adds is ABSENT:
+            self.adds = None
+        elif self.adds is None:
+            self._meibel_nulls |= {"adds"}
+        if self.errors is ABSENT:
+            self.errors = None
+        elif self.errors is None:
+            self._meibel_nulls |= {"errors"}
+        if self.processed_files is ABSENT:
+            self.processed_files = None
+        elif self.processed_files is None:
+            self._meibel_nulls |= {"processed_files"}
+        if self.total_files is ABSENT:
+            self.total_files = None
+        elif self.total_files is None:
+            self._meibel_nulls |= {"total_files"}
+        if self.updates is ABSENT:
+            self.updates = None
+        elif self.updates is None:
+            self._meibel_nulls |= {"updates"}
+        if self.warnings is ABSENT:
+            self.warnings = None
+        elif self.warnings is None:
+            self._meibel_nulls |= {"warnings"}
 
     def to_dict(self) -> dict[str, Any]:
         method = self.method
-
-        adds = self.adds
-
-        errors = self.errors
-
-        processed_files = self.processed_files
-
-        total_files = self.total_files
-
-        updates = self.updates
-
-        warnings = self.warnings
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -57,18 +76,18 @@ class IngestMethodSummary:
                 "method": method,
             }
         )
-        if adds is not UNSET:
-            field_dict["adds"] = adds
-        if errors is not UNSET:
-            field_dict["errors"] = errors
-        if processed_files is not UNSET:
-            field_dict["processed_files"] = processed_files
-        if total_files is not UNSET:
-            field_dict["total_files"] = total_files
-        if updates is not UNSET:
-            field_dict["updates"] = updates
-        if warnings is not UNSET:
-            field_dict["warnings"] = warnings
+        if self.adds is not None:
+            field_dict["adds"] = self.adds
+        if self.errors is not None:
+            field_dict["errors"] = self.errors
+        if self.processed_files is not None:
+            field_dict["processed_files"] = self.processed_files
+        if self.total_files is not None:
+            field_dict["total_files"] = self.total_files
+        if self.updates is not None:
+            field_dict["updates"] = self.updates
+        if self.warnings is not None:
+            field_dict["warnings"] = self.warnings
 
         return field_dict
 
@@ -77,17 +96,17 @@ class IngestMethodSummary:
         d = dict(src_dict)
         method = d.pop("method")
 
-        adds = d.pop("adds", UNSET)
+        adds = d.pop("adds", ABSENT)
 
-        errors = d.pop("errors", UNSET)
+        errors = d.pop("errors", ABSENT)
 
-        processed_files = d.pop("processed_files", UNSET)
+        processed_files = d.pop("processed_files", ABSENT)
 
-        total_files = d.pop("total_files", UNSET)
+        total_files = d.pop("total_files", ABSENT)
 
-        updates = d.pop("updates", UNSET)
+        updates = d.pop("updates", ABSENT)
 
-        warnings = d.pop("warnings", UNSET)
+        warnings = d.pop("warnings", ABSENT)
 
         ingest_method_summary = cls(
             method=method,

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.ingest_status import IngestStatus
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.ingest_method_summary import IngestMethodSummary
@@ -18,47 +18,52 @@ T = TypeVar("T", bound="IngestStatusResponse")
 
 
 @_attrs_define
-class IngestStatusResponse:
+class IngestStatusResponse(ModelBase):
     """Status of the most recent ingest run for a datasource.
 
     Attributes:
         datasource_id (str): ID of the datasource
         status (IngestStatus): Lifecycle state of an ingest run.
-        completed_at (None | str | Unset): ISO 8601 timestamp when this run finished — null while still running
-        methods (list[IngestMethodSummary] | Unset): Per-method progress and counts for this run
-        started_at (None | str | Unset): ISO 8601 timestamp when this run started
+        completed_at (None | str): ISO 8601 timestamp when this run finished — null while still running
+        methods (list[IngestMethodSummary] | None): Per-method progress and counts for this run
+        started_at (None | str): ISO 8601 timestamp when this run started
     """
 
     datasource_id: str
     status: IngestStatus
-    completed_at: None | str | Unset = UNSET
-    methods: list[IngestMethodSummary] | Unset = UNSET
-    started_at: None | str | Unset = UNSET
+    completed_at: None | str = ABSENT
+    methods: list[IngestMethodSummary] | None = ABSENT
+    started_at: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("datasource_id", "status")
+    _meibel_optional = ("completed_at", "methods", "started_at")
+
+    def __attrs_post_init__(self) -> None:
+        if self.completed_at is ABSENT:
+            self.completed_at = None
+        elif self.completed_at is None:
+            self._meibel_nulls |= {"completed_at"}
+        if self.methods is ABSENT:
+            self.methods = None
+        elif self.methods is None:
+            self._meibel_nulls |= {"methods"}
+        if self.started_at is ABSENT:
+            self.started_at = None
+        elif self.started_at is None:
+            self._meibel_nulls |= {"started_at"}
+
+    @property
+    def items(self) -> list[IngestMethodSummary]:
+        """`methods`, or an empty list when it is None."""
+        return self.methods if self.methods is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         datasource_id = self.datasource_id
 
         status = self.status.value
-
-        completed_at: None | str | Unset
-        if isinstance(self.completed_at, Unset):
-            completed_at = UNSET
-        else:
-            completed_at = self.completed_at
-
-        methods: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.methods, Unset):
-            methods = []
-            for methods_item_data in self.methods:
-                methods_item = methods_item_data.to_dict()
-                methods.append(methods_item)
-
-        started_at: None | str | Unset
-        if isinstance(self.started_at, Unset):
-            started_at = UNSET
-        else:
-            started_at = self.started_at
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -68,12 +73,20 @@ class IngestStatusResponse:
                 "status": status,
             }
         )
-        if completed_at is not UNSET:
-            field_dict["completed_at"] = completed_at
-        if methods is not UNSET:
+        if self.completed_at is not None:
+            field_dict["completed_at"] = self.completed_at
+        elif "completed_at" in self._meibel_nulls:
+            field_dict["completed_at"] = None
+        if self.methods is not None:
+            methods = []
+            for methods_item_data in self.methods:
+                methods_item = methods_item_data.to_dict()
+                methods.append(methods_item)
             field_dict["methods"] = methods
-        if started_at is not UNSET:
-            field_dict["started_at"] = started_at
+        if self.started_at is not None:
+            field_dict["started_at"] = self.started_at
+        elif "started_at" in self._meibel_nulls:
+            field_dict["started_at"] = None
 
         return field_dict
 
@@ -86,32 +99,18 @@ class IngestStatusResponse:
 
         status = IngestStatus(d.pop("status"))
 
-        def _parse_completed_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        completed_at = d.pop("completed_at", ABSENT)
 
-        completed_at = _parse_completed_at(d.pop("completed_at", UNSET))
-
-        _methods = d.pop("methods", UNSET)
-        methods: list[IngestMethodSummary] | Unset = UNSET
-        if _methods is not UNSET:
+        _methods = d.pop("methods", ABSENT)
+        methods: list[IngestMethodSummary] | None = _methods
+        if _methods is not None and _methods is not ABSENT:
             methods = []
             for methods_item_data in _methods:
                 methods_item = IngestMethodSummary.from_dict(methods_item_data)
 
                 methods.append(methods_item)
 
-        def _parse_started_at(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        started_at = _parse_started_at(d.pop("started_at", UNSET))
+        started_at = d.pop("started_at", ABSENT)
 
         ingest_status_response = cls(
             datasource_id=datasource_id,

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.content_item import ContentItem
@@ -17,18 +17,29 @@ T = TypeVar("T", bound="ListContentResponse")
 
 
 @_attrs_define
-class ListContentResponse:
+class ListContentResponse(ModelBase):
     """Paginated list of files in a datasource's content store.
 
     Attributes:
         items (list[ContentItem]): Page of content items
-        continuation_token (None | str | Unset): Pass to the next request as `continuation_token` to fetch the next
-            page. Null when there are no more pages
+        continuation_token (None | str): Pass to the next request as `continuation_token` to fetch the next page. Null
+            when there are no more pages
     """
 
     items: list[ContentItem]
-    continuation_token: None | str | Unset = UNSET
+    continuation_token: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("items",)
+    _meibel_optional = ("continuation_token",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.continuation_token is ABSENT:
+            self.continuation_token = None
+        elif self.continuation_token is None:
+            self._meibel_nulls |= {"continuation_token"}
 
     def __iter__(self) -> Iterator[ContentItem]:
         """Iterate over `items`."""
@@ -48,12 +59,6 @@ class ListContentResponse:
             items_item = items_item_data.to_dict()
             items.append(items_item)
 
-        continuation_token: None | str | Unset
-        if isinstance(self.continuation_token, Unset):
-            continuation_token = UNSET
-        else:
-            continuation_token = self.continuation_token
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -61,8 +66,10 @@ class ListContentResponse:
                 "items": items,
             }
         )
-        if continuation_token is not UNSET:
-            field_dict["continuation_token"] = continuation_token
+        if self.continuation_token is not None:
+            field_dict["continuation_token"] = self.continuation_token
+        elif "continuation_token" in self._meibel_nulls:
+            field_dict["continuation_token"] = None
 
         return field_dict
 
@@ -78,14 +85,7 @@ class ListContentResponse:
 
             items.append(items_item)
 
-        def _parse_continuation_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        continuation_token = _parse_continuation_token(d.pop("continuation_token", UNSET))
+        continuation_token = d.pop("continuation_token", ABSENT)
 
         list_content_response = cls(
             items=items,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.metadata_model_catalog_entry import MetadataModelCatalogEntry
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ListMetadataModelCatalogResponse")
 
 
 @_attrs_define
-class ListMetadataModelCatalogResponse:
+class ListMetadataModelCatalogResponse(ModelBase):
     """List of available metadata-extraction models in the catalog.
 
     Attributes:
@@ -25,6 +27,8 @@ class ListMetadataModelCatalogResponse:
 
     models: list[MetadataModelCatalogEntry]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("models",)
+    _meibel_optional = ()
 
     def __iter__(self) -> Iterator[MetadataModelCatalogEntry]:
         """Iterate over `models`."""
@@ -37,6 +41,11 @@ class ListMetadataModelCatalogResponse:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[MetadataModelCatalogEntry]:
+        """`models`."""
+        return self.models
 
     def to_dict(self) -> dict[str, Any]:
         models = []

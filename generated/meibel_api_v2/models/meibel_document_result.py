@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.document_element import DocumentElement
@@ -20,21 +20,32 @@ T = TypeVar("T", bound="MeibelDocumentResult")
 
 
 @_attrs_define
-class MeibelDocumentResult:
+class MeibelDocumentResult(ModelBase):
     """Full structured parse result (meibel format).
 
     Attributes:
         elements (list[DocumentElement]):
         pages (int):
         tables (int):
-        metadata (MeibelDocumentResultMetadataType0 | None | Unset):
+        metadata (MeibelDocumentResultMetadataType0 | None):
     """
 
     elements: list[DocumentElement]
     pages: int
     tables: int
-    metadata: MeibelDocumentResultMetadataType0 | None | Unset = UNSET
+    metadata: MeibelDocumentResultMetadataType0 | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("elements", "pages", "tables")
+    _meibel_optional = ("metadata",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.metadata is ABSENT:
+            self.metadata = None
+        elif self.metadata is None:
+            self._meibel_nulls |= {"metadata"}
 
     def __iter__(self) -> Iterator[DocumentElement]:
         """Iterate over `elements`."""
@@ -47,6 +58,11 @@ class MeibelDocumentResult:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[DocumentElement]:
+        """`elements`."""
+        return self.elements
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.meibel_document_result_metadata_type_0 import (
@@ -62,14 +78,6 @@ class MeibelDocumentResult:
 
         tables = self.tables
 
-        metadata: dict[str, Any] | None | Unset
-        if isinstance(self.metadata, Unset):
-            metadata = UNSET
-        elif isinstance(self.metadata, MeibelDocumentResultMetadataType0):
-            metadata = self.metadata.to_dict()
-        else:
-            metadata = self.metadata
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -79,8 +87,13 @@ class MeibelDocumentResult:
                 "tables": tables,
             }
         )
-        if metadata is not UNSET:
-            field_dict["metadata"] = metadata
+        if self.metadata is not None:
+            if isinstance(self.metadata, MeibelDocumentResultMetadataType0):
+                field_dict["metadata"] = self.metadata.to_dict()
+            else:
+                field_dict["metadata"] = self.metadata
+        elif "metadata" in self._meibel_nulls:
+            field_dict["metadata"] = None
 
         return field_dict
 
@@ -103,22 +116,22 @@ class MeibelDocumentResult:
 
         tables = d.pop("tables")
 
-        def _parse_metadata(data: object) -> MeibelDocumentResultMetadataType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_type_0 = MeibelDocumentResultMetadataType0.from_dict(data)
+        _metadata = d.pop("metadata", ABSENT)
+        metadata: MeibelDocumentResultMetadataType0 | None = _metadata
+        if _metadata is not None and _metadata is not ABSENT:
 
-                return metadata_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MeibelDocumentResultMetadataType0 | None | Unset, data)
+            def _parse_metadata(data: object) -> MeibelDocumentResultMetadataType0 | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    metadata_type_0 = MeibelDocumentResultMetadataType0.from_dict(data)
 
-        metadata = _parse_metadata(d.pop("metadata", UNSET))
+                    return metadata_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(MeibelDocumentResultMetadataType0 | None, data)
+
+            metadata = _parse_metadata(_metadata)
 
         meibel_document_result = cls(
             elements=elements,

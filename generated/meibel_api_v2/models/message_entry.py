@@ -8,11 +8,13 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="MessageEntry")
 
 
 @_attrs_define
-class MessageEntry:
+class MessageEntry(ModelBase):
     """MessageEntry
 
     Attributes:
@@ -27,6 +29,8 @@ class MessageEntry:
     signal_id: None | str
     timestamp: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("message", "role", "signal_id", "timestamp")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message

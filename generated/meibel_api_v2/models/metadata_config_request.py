@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.metadata_config_request_type import MetadataConfigRequestType
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.metadata_field import MetadataField
@@ -18,43 +18,43 @@ T = TypeVar("T", bound="MetadataConfigRequest")
 
 
 @_attrs_define
-class MetadataConfigRequest:
+class MetadataConfigRequest(ModelBase):
     """Configure automatic metadata extraction from documents on ingest.
 
     Attributes:
         type_ (MetadataConfigRequestType): Use 'catalog' to select a pre-built extraction model (set model_id); use
             'custom' to define your own fields (set fields)
-        fields (list[MetadataField] | None | Unset): Custom field definitions to extract — required when type is
-            'custom'
-        model_id (None | str | Unset): Pre-built model ID from the metadata model catalog — required when type is
-            'catalog'
+        fields (list[MetadataField] | None): Custom field definitions to extract — required when type is 'custom'
+        model_id (None | str): Pre-built model ID from the metadata model catalog — required when type is 'catalog'
     """
 
     type_: MetadataConfigRequestType
-    fields: list[MetadataField] | None | Unset = UNSET
-    model_id: None | str | Unset = UNSET
+    fields: list[MetadataField] | None = ABSENT
+    model_id: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("type_",)
+    _meibel_optional = ("fields", "model_id")
+
+    def __attrs_post_init__(self) -> None:
+        if self.fields is ABSENT:
+            self.fields = None
+        elif self.fields is None:
+            self._meibel_nulls |= {"fields"}
+        if self.model_id is ABSENT:
+            self.model_id = None
+        elif self.model_id is None:
+            self._meibel_nulls |= {"model_id"}
+
+    @property
+    def items(self) -> list[MetadataField]:
+        """`fields`, or an empty list when it is None."""
+        return self.fields if self.fields is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_.value
-
-        fields: list[dict[str, Any]] | None | Unset
-        if isinstance(self.fields, Unset):
-            fields = UNSET
-        elif isinstance(self.fields, list):
-            fields = []
-            for fields_type_0_item_data in self.fields:
-                fields_type_0_item = fields_type_0_item_data.to_dict()
-                fields.append(fields_type_0_item)
-
-        else:
-            fields = self.fields
-
-        model_id: None | str | Unset
-        if isinstance(self.model_id, Unset):
-            model_id = UNSET
-        else:
-            model_id = self.model_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -63,10 +63,21 @@ class MetadataConfigRequest:
                 "type": type_,
             }
         )
-        if fields is not UNSET:
-            field_dict["fields"] = fields
-        if model_id is not UNSET:
-            field_dict["model_id"] = model_id
+        if self.fields is not None:
+            if isinstance(self.fields, list):
+                field_dict["fields"] = []
+                for fields_type_0_item_data in self.fields:
+                    fields_type_0_item = fields_type_0_item_data.to_dict()
+                    field_dict["fields"].append(fields_type_0_item)
+
+            else:
+                field_dict["fields"] = self.fields
+        elif "fields" in self._meibel_nulls:
+            field_dict["fields"] = None
+        if self.model_id is not None:
+            field_dict["model_id"] = self.model_id
+        elif "model_id" in self._meibel_nulls:
+            field_dict["model_id"] = None
 
         return field_dict
 
@@ -77,36 +88,29 @@ class MetadataConfigRequest:
         d = dict(src_dict)
         type_ = MetadataConfigRequestType(d.pop("type"))
 
-        def _parse_fields(data: object) -> list[MetadataField] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                fields_type_0 = []
-                _fields_type_0 = data
-                for fields_type_0_item_data in _fields_type_0:
-                    fields_type_0_item = MetadataField.from_dict(fields_type_0_item_data)
+        _fields = d.pop("fields", ABSENT)
+        fields: list[MetadataField] | None = _fields
+        if _fields is not None and _fields is not ABSENT:
 
-                    fields_type_0.append(fields_type_0_item)
+            def _parse_fields(data: object) -> list[MetadataField] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    fields_type_0 = []
+                    _fields_type_0 = data
+                    for fields_type_0_item_data in _fields_type_0:
+                        fields_type_0_item = MetadataField.from_dict(fields_type_0_item_data)
 
-                return fields_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[MetadataField] | None | Unset, data)
+                        fields_type_0.append(fields_type_0_item)
 
-        fields = _parse_fields(d.pop("fields", UNSET))
+                    return fields_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[MetadataField] | None, data)
 
-        def _parse_model_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            fields = _parse_fields(_fields)
 
-        model_id = _parse_model_id(d.pop("model_id", UNSET))
+        model_id = d.pop("model_id", ABSENT)
 
         metadata_config_request = cls(
             type_=type_,

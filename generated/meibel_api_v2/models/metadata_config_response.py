@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.metadata_config_response_type import MetadataConfigResponseType
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.metadata_field import MetadataField
@@ -18,20 +18,31 @@ T = TypeVar("T", bound="MetadataConfigResponse")
 
 
 @_attrs_define
-class MetadataConfigResponse:
+class MetadataConfigResponse(ModelBase):
     """Current metadata extraction configuration on a datasource.
 
     Attributes:
         fields (list[MetadataField]): Resolved field definitions in effect. Empty when type is 'default'
         type_ (MetadataConfigResponseType): 'catalog' = using a pre-built model, 'custom' = user-defined fields,
             'default' = no extraction configured
-        model_id (None | str | Unset): Catalog model ID — only set when type is 'catalog'
+        model_id (None | str): Catalog model ID — only set when type is 'catalog'
     """
 
     fields: list[MetadataField]
     type_: MetadataConfigResponseType
-    model_id: None | str | Unset = UNSET
+    model_id: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("fields", "type_")
+    _meibel_optional = ("model_id",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.model_id is ABSENT:
+            self.model_id = None
+        elif self.model_id is None:
+            self._meibel_nulls |= {"model_id"}
 
     def __iter__(self) -> Iterator[MetadataField]:
         """Iterate over `fields`."""
@@ -45,6 +56,11 @@ class MetadataConfigResponse:
         """A response is true even when its list is empty."""
         return True
 
+    @property
+    def items(self) -> list[MetadataField]:
+        """`fields`."""
+        return self.fields
+
     def to_dict(self) -> dict[str, Any]:
         fields = []
         for fields_item_data in self.fields:
@@ -52,12 +68,6 @@ class MetadataConfigResponse:
             fields.append(fields_item)
 
         type_ = self.type_.value
-
-        model_id: None | str | Unset
-        if isinstance(self.model_id, Unset):
-            model_id = UNSET
-        else:
-            model_id = self.model_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -67,8 +77,10 @@ class MetadataConfigResponse:
                 "type": type_,
             }
         )
-        if model_id is not UNSET:
-            field_dict["model_id"] = model_id
+        if self.model_id is not None:
+            field_dict["model_id"] = self.model_id
+        elif "model_id" in self._meibel_nulls:
+            field_dict["model_id"] = None
 
         return field_dict
 
@@ -86,14 +98,7 @@ class MetadataConfigResponse:
 
         type_ = MetadataConfigResponseType(d.pop("type"))
 
-        def _parse_model_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        model_id = _parse_model_id(d.pop("model_id", UNSET))
+        model_id = d.pop("model_id", ABSENT)
 
         metadata_config_response = cls(
             fields=fields,

@@ -8,27 +8,38 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.metadata_field_type import MetadataFieldType
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="MetadataField")
 
 
 @_attrs_define
-class MetadataField:
+class MetadataField(ModelBase):
     """A single field extracted from documents during ingest.
 
     Attributes:
         description (str): What this field captures
         name (str): Field name (snake_case)
         type_ (MetadataFieldType): Data type of the field
-        index (bool | Unset): Whether this field is indexed for filtering
+        index (bool | None): Whether this field is indexed for filtering
     """
 
     description: str
     name: str
     type_: MetadataFieldType
-    index: bool | Unset = UNSET
+    index: bool | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("description", "name", "type_")
+    _meibel_optional = ("index",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.index is ABSENT:
+            self.index = None
+        elif self.index is None:
+            self._meibel_nulls |= {"index"}
 
     def to_dict(self) -> dict[str, Any]:
         description = self.description
@@ -36,8 +47,6 @@ class MetadataField:
         name = self.name
 
         type_ = self.type_.value
-
-        index = self.index
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -48,8 +57,8 @@ class MetadataField:
                 "type": type_,
             }
         )
-        if index is not UNSET:
-            field_dict["index"] = index
+        if self.index is not None:
+            field_dict["index"] = self.index
 
         return field_dict
 
@@ -62,7 +71,7 @@ class MetadataField:
 
         type_ = MetadataFieldType(d.pop("type"))
 
-        index = d.pop("index", UNSET)
+        index = d.pop("index", ABSENT)
 
         metadata_field = cls(
             description=description,

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.metadata_field import MetadataField
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="MetadataModelCatalogEntry")
 
 
 @_attrs_define
-class MetadataModelCatalogEntry:
+class MetadataModelCatalogEntry(ModelBase):
     """A pre-built metadata extraction model from the catalog, selectable by model_id.
 
     Attributes:
@@ -25,15 +25,26 @@ class MetadataModelCatalogEntry:
         model_id (str): Stable ID used to reference this model when configuring a datasource
         name (str): Human-readable model name
         scope (str): Visibility of the model (e.g. 'global', 'customer', 'project')
-        description (None | str | Unset): What this model is designed to extract
+        description (None | str): What this model is designed to extract
     """
 
     fields: list[MetadataField]
     model_id: str
     name: str
     scope: str
-    description: None | str | Unset = UNSET
+    description: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("fields", "model_id", "name", "scope")
+    _meibel_optional = ("description",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
 
     def __iter__(self) -> Iterator[MetadataField]:
         """Iterate over `fields`."""
@@ -47,6 +58,11 @@ class MetadataModelCatalogEntry:
         """A response is true even when its list is empty."""
         return True
 
+    @property
+    def items(self) -> list[MetadataField]:
+        """`fields`."""
+        return self.fields
+
     def to_dict(self) -> dict[str, Any]:
         fields = []
         for fields_item_data in self.fields:
@@ -59,12 +75,6 @@ class MetadataModelCatalogEntry:
 
         scope = self.scope
 
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -75,8 +85,10 @@ class MetadataModelCatalogEntry:
                 "scope": scope,
             }
         )
-        if description is not UNSET:
-            field_dict["description"] = description
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
 
         return field_dict
 
@@ -98,14 +110,7 @@ class MetadataModelCatalogEntry:
 
         scope = d.pop("scope")
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
+        description = d.pop("description", ABSENT)
 
         metadata_model_catalog_entry = cls(
             fields=fields,

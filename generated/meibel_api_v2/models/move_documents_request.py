@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.metadata_config_request import MetadataConfigRequest
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="MoveDocumentsRequest")
 
 
 @_attrs_define
-class MoveDocumentsRequest:
+class MoveDocumentsRequest(ModelBase):
     """Move documents into a datasource.
 
     The documents are referenced by the job IDs returned when they were parsed
@@ -30,44 +30,43 @@ class MoveDocumentsRequest:
 
         Attributes:
             documents (list[str]): Job IDs of the documents to move (e.g. the job_id returned by parseDocument)
-            datasource_id (None | str | Unset): Existing datasource to move documents into. Mutually exclusive with
+            datasource_id (None | str): Existing datasource to move documents into. Mutually exclusive with
                 new_datasource_name.
-            metadata_config (MetadataConfigRequest | None | Unset): Optional metadata extraction config applied to a newly
-                created datasource. Ignored when datasource_id is set.
-            new_datasource_name (None | str | Unset): Name for a new datasource created to hold the documents. Mutually
-                exclusive with datasource_id.
+            metadata_config (MetadataConfigRequest | None): Optional metadata extraction config applied to a newly created
+                datasource. Ignored when datasource_id is set.
+            new_datasource_name (None | str): Name for a new datasource created to hold the documents. Mutually exclusive
+                with datasource_id.
     """
 
     documents: list[str]
-    datasource_id: None | str | Unset = UNSET
-    metadata_config: MetadataConfigRequest | None | Unset = UNSET
-    new_datasource_name: None | str | Unset = UNSET
+    datasource_id: None | str = ABSENT
+    metadata_config: MetadataConfigRequest | None = ABSENT
+    new_datasource_name: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("documents",)
+    _meibel_optional = ("datasource_id", "metadata_config", "new_datasource_name")
+
+    def __attrs_post_init__(self) -> None:
+        if self.datasource_id is ABSENT:
+            self.datasource_id = None
+        elif self.datasource_id is None:
+            self._meibel_nulls |= {"datasource_id"}
+        if self.metadata_config is ABSENT:
+            self.metadata_config = None
+        elif self.metadata_config is None:
+            self._meibel_nulls |= {"metadata_config"}
+        if self.new_datasource_name is ABSENT:
+            self.new_datasource_name = None
+        elif self.new_datasource_name is None:
+            self._meibel_nulls |= {"new_datasource_name"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.metadata_config_request import MetadataConfigRequest
 
         documents = self.documents
-
-        datasource_id: None | str | Unset
-        if isinstance(self.datasource_id, Unset):
-            datasource_id = UNSET
-        else:
-            datasource_id = self.datasource_id
-
-        metadata_config: dict[str, Any] | None | Unset
-        if isinstance(self.metadata_config, Unset):
-            metadata_config = UNSET
-        elif isinstance(self.metadata_config, MetadataConfigRequest):
-            metadata_config = self.metadata_config.to_dict()
-        else:
-            metadata_config = self.metadata_config
-
-        new_datasource_name: None | str | Unset
-        if isinstance(self.new_datasource_name, Unset):
-            new_datasource_name = UNSET
-        else:
-            new_datasource_name = self.new_datasource_name
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -76,12 +75,21 @@ class MoveDocumentsRequest:
                 "documents": documents,
             }
         )
-        if datasource_id is not UNSET:
-            field_dict["datasource_id"] = datasource_id
-        if metadata_config is not UNSET:
-            field_dict["metadata_config"] = metadata_config
-        if new_datasource_name is not UNSET:
-            field_dict["new_datasource_name"] = new_datasource_name
+        if self.datasource_id is not None:
+            field_dict["datasource_id"] = self.datasource_id
+        elif "datasource_id" in self._meibel_nulls:
+            field_dict["datasource_id"] = None
+        if self.metadata_config is not None:
+            if isinstance(self.metadata_config, MetadataConfigRequest):
+                field_dict["metadata_config"] = self.metadata_config.to_dict()
+            else:
+                field_dict["metadata_config"] = self.metadata_config
+        elif "metadata_config" in self._meibel_nulls:
+            field_dict["metadata_config"] = None
+        if self.new_datasource_name is not None:
+            field_dict["new_datasource_name"] = self.new_datasource_name
+        elif "new_datasource_name" in self._meibel_nulls:
+            field_dict["new_datasource_name"] = None
 
         return field_dict
 
@@ -92,40 +100,26 @@ class MoveDocumentsRequest:
         d = dict(src_dict)
         documents = cast(list[str], d.pop("documents"))
 
-        def _parse_datasource_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        datasource_id = d.pop("datasource_id", ABSENT)
 
-        datasource_id = _parse_datasource_id(d.pop("datasource_id", UNSET))
+        _metadata_config = d.pop("metadata_config", ABSENT)
+        metadata_config: MetadataConfigRequest | None = _metadata_config
+        if _metadata_config is not None and _metadata_config is not ABSENT:
 
-        def _parse_metadata_config(data: object) -> MetadataConfigRequest | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_config_type_0 = MetadataConfigRequest.from_dict(data)
+            def _parse_metadata_config(data: object) -> MetadataConfigRequest | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    metadata_config_type_0 = MetadataConfigRequest.from_dict(data)
 
-                return metadata_config_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MetadataConfigRequest | None | Unset, data)
+                    return metadata_config_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(MetadataConfigRequest | None, data)
 
-        metadata_config = _parse_metadata_config(d.pop("metadata_config", UNSET))
+            metadata_config = _parse_metadata_config(_metadata_config)
 
-        def _parse_new_datasource_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        new_datasource_name = _parse_new_datasource_name(d.pop("new_datasource_name", UNSET))
+        new_datasource_name = d.pop("new_datasource_name", ABSENT)
 
         move_documents_request = cls(
             documents=documents,

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="MoveDocumentsResponse")
 
 
 @_attrs_define
-class MoveDocumentsResponse:
+class MoveDocumentsResponse(ModelBase):
     """Result of starting an asynchronous document move workflow.
 
     Attributes:
@@ -24,6 +26,8 @@ class MoveDocumentsResponse:
     documents_count: int
     workflow_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("datasource_id", "documents_count", "workflow_id")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         datasource_id = self.datasource_id

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="ParseAffineFit")
 
 
 @_attrs_define
-class ParseAffineFit:
+class ParseAffineFit(ModelBase):
     """Linear fit `value = slope * pixel_pos + intercept` (on log10(value) for Log10, on unix-timestamp for DateTime).
     `r_squared` retained to warn on weak fits.
 
@@ -25,6 +27,8 @@ class ParseAffineFit:
     r_squared: float
     slope: float
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("intercept", "r_squared", "slope")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         intercept = self.intercept

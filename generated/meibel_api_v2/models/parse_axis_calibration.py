@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.parse_axis_scale import ParseAxisScale
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.parse_affine_fit import ParseAffineFit
@@ -19,7 +19,7 @@ T = TypeVar("T", bound="ParseAxisCalibration")
 
 
 @_attrs_define
-class ParseAxisCalibration:
+class ParseAxisCalibration(ModelBase):
     """
     Attributes:
         data_range (list[float]):
@@ -27,17 +27,32 @@ class ParseAxisCalibration:
             on unix-timestamp for DateTime). `r_squared` retained to warn on weak fits.
         scale (ParseAxisScale):
         ticks (list[ParseTickMark]):
-        title (str | Unset):
-        unit (str | Unset):
+        title (str | None):
+        unit (str | None):
     """
 
     data_range: list[float]
     pixel_to_data: ParseAffineFit
     scale: ParseAxisScale
     ticks: list[ParseTickMark]
-    title: str | Unset = UNSET
-    unit: str | Unset = UNSET
+    title: str | None = ABSENT
+    unit: str | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("data_range", "pixel_to_data", "scale", "ticks")
+    _meibel_optional = ("title", "unit")
+
+    def __attrs_post_init__(self) -> None:
+        if self.title is ABSENT:
+            self.title = None
+        elif self.title is None:
+            self._meibel_nulls |= {"title"}
+        if self.unit is ABSENT:
+            self.unit = None
+        elif self.unit is None:
+            self._meibel_nulls |= {"unit"}
 
     def __iter__(self) -> Iterator[ParseTickMark]:
         """Iterate over `ticks`."""
@@ -51,6 +66,11 @@ class ParseAxisCalibration:
         """A response is true even when its list is empty."""
         return True
 
+    @property
+    def items(self) -> list[ParseTickMark]:
+        """`ticks`."""
+        return self.ticks
+
     def to_dict(self) -> dict[str, Any]:
         data_range = self.data_range
 
@@ -63,10 +83,6 @@ class ParseAxisCalibration:
             ticks_item = ticks_item_data.to_dict()
             ticks.append(ticks_item)
 
-        title = self.title
-
-        unit = self.unit
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -77,10 +93,10 @@ class ParseAxisCalibration:
                 "ticks": ticks,
             }
         )
-        if title is not UNSET:
-            field_dict["title"] = title
-        if unit is not UNSET:
-            field_dict["unit"] = unit
+        if self.title is not None:
+            field_dict["title"] = self.title
+        if self.unit is not None:
+            field_dict["unit"] = self.unit
 
         return field_dict
 
@@ -103,9 +119,9 @@ class ParseAxisCalibration:
 
             ticks.append(ticks_item)
 
-        title = d.pop("title", UNSET)
+        title = d.pop("title", ABSENT)
 
-        unit = d.pop("unit", UNSET)
+        unit = d.pop("unit", ABSENT)
 
         parse_axis_calibration = cls(
             data_range=data_range,

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="ParseBBox")
 
 
 @_attrs_define
-class ParseBBox:
+class ParseBBox(ModelBase):
     """Axis-aligned bounding box.
 
     Attributes:
@@ -26,6 +28,8 @@ class ParseBBox:
     y0: float
     y1: float
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("x0", "x1", "y0", "y1")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         x0 = self.x0

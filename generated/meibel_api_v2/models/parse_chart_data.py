@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.parse_chart_type import ParseChartType
 from ..models.parse_modality import ParseModality
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.parse_axis_calibration import ParseAxisCalibration
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="ParseChartData")
 
 
 @_attrs_define
-class ParseChartData:
+class ParseChartData(ModelBase):
     """
     Attributes:
         categories (list[str]):
@@ -33,9 +33,9 @@ class ParseChartData:
         series (list[ParseSeries]):
         warnings (list[str]):
         x_axis (ParseAxisCalibration):
-        title (str | Unset):
-        y_axis_left (None | ParseAxisCalibration | Unset):
-        y_axis_right (None | ParseAxisCalibration | Unset):
+        title (str | None):
+        y_axis_left (None | ParseAxisCalibration):
+        y_axis_right (None | ParseAxisCalibration):
     """
 
     categories: list[str]
@@ -46,10 +46,38 @@ class ParseChartData:
     series: list[ParseSeries]
     warnings: list[str]
     x_axis: ParseAxisCalibration
-    title: str | Unset = UNSET
-    y_axis_left: None | ParseAxisCalibration | Unset = UNSET
-    y_axis_right: None | ParseAxisCalibration | Unset = UNSET
+    title: str | None = ABSENT
+    y_axis_left: None | ParseAxisCalibration = ABSENT
+    y_axis_right: None | ParseAxisCalibration = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = (
+        "categories",
+        "chart_type",
+        "modality",
+        "overall_confidence",
+        "plot_area",
+        "series",
+        "warnings",
+        "x_axis",
+    )
+    _meibel_optional = ("title", "y_axis_left", "y_axis_right")
+
+    def __attrs_post_init__(self) -> None:
+        if self.title is ABSENT:
+            self.title = None
+        elif self.title is None:
+            self._meibel_nulls |= {"title"}
+        if self.y_axis_left is ABSENT:
+            self.y_axis_left = None
+        elif self.y_axis_left is None:
+            self._meibel_nulls |= {"y_axis_left"}
+        if self.y_axis_right is ABSENT:
+            self.y_axis_right = None
+        elif self.y_axis_right is None:
+            self._meibel_nulls |= {"y_axis_right"}
 
     def __iter__(self) -> Iterator[ParseSeries]:
         """Iterate over `series`."""
@@ -62,6 +90,11 @@ class ParseChartData:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[ParseSeries]:
+        """`series`."""
+        return self.series
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.parse_axis_calibration import ParseAxisCalibration
@@ -85,24 +118,6 @@ class ParseChartData:
 
         x_axis = self.x_axis.to_dict()
 
-        title = self.title
-
-        y_axis_left: dict[str, Any] | None | Unset
-        if isinstance(self.y_axis_left, Unset):
-            y_axis_left = UNSET
-        elif isinstance(self.y_axis_left, ParseAxisCalibration):
-            y_axis_left = self.y_axis_left.to_dict()
-        else:
-            y_axis_left = self.y_axis_left
-
-        y_axis_right: dict[str, Any] | None | Unset
-        if isinstance(self.y_axis_right, Unset):
-            y_axis_right = UNSET
-        elif isinstance(self.y_axis_right, ParseAxisCalibration):
-            y_axis_right = self.y_axis_right.to_dict()
-        else:
-            y_axis_right = self.y_axis_right
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -117,12 +132,22 @@ class ParseChartData:
                 "x_axis": x_axis,
             }
         )
-        if title is not UNSET:
-            field_dict["title"] = title
-        if y_axis_left is not UNSET:
-            field_dict["y_axis_left"] = y_axis_left
-        if y_axis_right is not UNSET:
-            field_dict["y_axis_right"] = y_axis_right
+        if self.title is not None:
+            field_dict["title"] = self.title
+        if self.y_axis_left is not None:
+            if isinstance(self.y_axis_left, ParseAxisCalibration):
+                field_dict["y_axis_left"] = self.y_axis_left.to_dict()
+            else:
+                field_dict["y_axis_left"] = self.y_axis_left
+        elif "y_axis_left" in self._meibel_nulls:
+            field_dict["y_axis_left"] = None
+        if self.y_axis_right is not None:
+            if isinstance(self.y_axis_right, ParseAxisCalibration):
+                field_dict["y_axis_right"] = self.y_axis_right.to_dict()
+            else:
+                field_dict["y_axis_right"] = self.y_axis_right
+        elif "y_axis_right" in self._meibel_nulls:
+            field_dict["y_axis_right"] = None
 
         return field_dict
 
@@ -154,41 +179,41 @@ class ParseChartData:
 
         x_axis = ParseAxisCalibration.from_dict(d.pop("x_axis"))
 
-        title = d.pop("title", UNSET)
+        title = d.pop("title", ABSENT)
 
-        def _parse_y_axis_left(data: object) -> None | ParseAxisCalibration | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                y_axis_left_type_0 = ParseAxisCalibration.from_dict(data)
+        _y_axis_left = d.pop("y_axis_left", ABSENT)
+        y_axis_left: None | ParseAxisCalibration = _y_axis_left
+        if _y_axis_left is not None and _y_axis_left is not ABSENT:
 
-                return y_axis_left_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ParseAxisCalibration | Unset, data)
+            def _parse_y_axis_left(data: object) -> None | ParseAxisCalibration:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    y_axis_left_type_0 = ParseAxisCalibration.from_dict(data)
 
-        y_axis_left = _parse_y_axis_left(d.pop("y_axis_left", UNSET))
+                    return y_axis_left_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | ParseAxisCalibration, data)
 
-        def _parse_y_axis_right(data: object) -> None | ParseAxisCalibration | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                y_axis_right_type_0 = ParseAxisCalibration.from_dict(data)
+            y_axis_left = _parse_y_axis_left(_y_axis_left)
 
-                return y_axis_right_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ParseAxisCalibration | Unset, data)
+        _y_axis_right = d.pop("y_axis_right", ABSENT)
+        y_axis_right: None | ParseAxisCalibration = _y_axis_right
+        if _y_axis_right is not None and _y_axis_right is not ABSENT:
 
-        y_axis_right = _parse_y_axis_right(d.pop("y_axis_right", UNSET))
+            def _parse_y_axis_right(data: object) -> None | ParseAxisCalibration:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    y_axis_right_type_0 = ParseAxisCalibration.from_dict(data)
+
+                    return y_axis_right_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | ParseAxisCalibration, data)
+
+            y_axis_right = _parse_y_axis_right(_y_axis_right)
 
         parse_chart_data = cls(
             categories=categories,

@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.parse_chart_text_source import ParseChartTextSource
+from ..types import ModelBase
 
 if TYPE_CHECKING:
     from ..models.parse_dual_b_box import ParseDualBBox
@@ -17,7 +18,7 @@ T = TypeVar("T", bound="ParseChartText")
 
 
 @_attrs_define
-class ParseChartText:
+class ParseChartText(ModelBase):
     """One recognized text run on a chart, with dual-space position and provenance.
 
     Attributes:
@@ -33,6 +34,8 @@ class ParseChartText:
     source: ParseChartTextSource
     text: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("bbox", "confidence", "source", "text")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         bbox = self.bbox.to_dict()

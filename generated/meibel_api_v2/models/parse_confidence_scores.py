@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="ParseConfidenceScores")
 
 
 @_attrs_define
-class ParseConfidenceScores:
+class ParseConfidenceScores(ModelBase):
     """Aggregate confidence scores for the document.
 
     Attributes:
@@ -26,6 +28,13 @@ class ParseConfidenceScores:
     num_elements: int
     num_tables: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = (
+        "mean_layout_confidence",
+        "min_layout_confidence",
+        "num_elements",
+        "num_tables",
+    )
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         mean_layout_confidence = self.mean_layout_confidence

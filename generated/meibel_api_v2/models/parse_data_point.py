@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.parse_value_source import ParseValueSource
+from ..types import ModelBase
 
 if TYPE_CHECKING:
     from ..models.parse_dual_b_box import ParseDualBBox
@@ -17,7 +18,7 @@ T = TypeVar("T", bound="ParseDataPoint")
 
 
 @_attrs_define
-class ParseDataPoint:
+class ParseDataPoint(ModelBase):
     """One digitized data value. `x` is in data units after inversion; when `x_is_category` it is the float index into
     `ChartData::categories`; for a DateTime axis it is a unix timestamp (seconds).
 
@@ -38,6 +39,8 @@ class ParseDataPoint:
     x_is_category: bool
     y: float
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("bbox", "confidence", "source", "x", "x_is_category", "y")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         bbox = self.bbox.to_dict()

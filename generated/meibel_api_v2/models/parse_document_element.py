@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.parse_layout_label import ParseLayoutLabel
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.parse_b_box import ParseBBox
@@ -21,7 +21,7 @@ T = TypeVar("T", bound="ParseDocumentElement")
 
 
 @_attrs_define
-class ParseDocumentElement:
+class ParseDocumentElement(ModelBase):
     """A single document element (text block, table, figure, etc.) in reading order.
 
     Attributes:
@@ -34,12 +34,12 @@ class ParseDocumentElement:
             model.
         reading_order (int): Position in reading order (0-indexed within page).
         text (str): Text content (assembled from cells within this region).
-        chart_data (None | ParseChartData | Unset): If this is a Chart element, the digitized plot data.
-        heading_level (int | Unset): Heading level (1-6) for Title/SectionHeader elements. Determined by font-size
+        chart_data (None | ParseChartData): If this is a Chart element, the digitized plot data.
+        heading_level (int | None): Heading level (1-6) for Title/SectionHeader elements. Determined by font-size
             clustering: largest font → H1, decreasing → H2-H6. `None` for non-heading elements.
-        ocr_text (list[ParseChartText] | Unset): Recognized text on a Chart region, with positions and provenance.
+        ocr_text (list[ParseChartText] | None): Recognized text on a Chart region, with positions and provenance.
             Sibling to `chart_data` so it survives when chart_data is None.
-        table (None | ParseTable | Unset): If this is a Table element, the recognized table structure.
+        table (None | ParseTable): If this is a Table element, the recognized table structure.
     """
 
     bbox: ParseBBox
@@ -47,11 +47,39 @@ class ParseDocumentElement:
     label: ParseLayoutLabel
     reading_order: int
     text: str
-    chart_data: None | ParseChartData | Unset = UNSET
-    heading_level: int | Unset = UNSET
-    ocr_text: list[ParseChartText] | Unset = UNSET
-    table: None | ParseTable | Unset = UNSET
+    chart_data: None | ParseChartData = ABSENT
+    heading_level: int | None = ABSENT
+    ocr_text: list[ParseChartText] | None = ABSENT
+    table: None | ParseTable = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("bbox", "confidence", "label", "reading_order", "text")
+    _meibel_optional = ("chart_data", "heading_level", "ocr_text", "table")
+
+    def __attrs_post_init__(self) -> None:
+        if self.chart_data is ABSENT:
+            self.chart_data = None
+        elif self.chart_data is None:
+            self._meibel_nulls |= {"chart_data"}
+        if self.heading_level is ABSENT:
+            self.heading_level = None
+        elif self.heading_level is None:
+            self._meibel_nulls |= {"heading_level"}
+        if self.ocr_text is ABSENT:
+            self.ocr_text = None
+        elif self.ocr_text is None:
+            self._meibel_nulls |= {"ocr_text"}
+        if self.table is ABSENT:
+            self.table = None
+        elif self.table is None:
+            self._meibel_nulls |= {"table"}
+
+    @property
+    def items(self) -> list[ParseChartText]:
+        """`ocr_text`, or an empty list when it is None."""
+        return self.ocr_text if self.ocr_text is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.parse_chart_data import ParseChartData
@@ -67,31 +95,6 @@ class ParseDocumentElement:
 
         text = self.text
 
-        chart_data: dict[str, Any] | None | Unset
-        if isinstance(self.chart_data, Unset):
-            chart_data = UNSET
-        elif isinstance(self.chart_data, ParseChartData):
-            chart_data = self.chart_data.to_dict()
-        else:
-            chart_data = self.chart_data
-
-        heading_level = self.heading_level
-
-        ocr_text: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.ocr_text, Unset):
-            ocr_text = []
-            for ocr_text_item_data in self.ocr_text:
-                ocr_text_item = ocr_text_item_data.to_dict()
-                ocr_text.append(ocr_text_item)
-
-        table: dict[str, Any] | None | Unset
-        if isinstance(self.table, Unset):
-            table = UNSET
-        elif isinstance(self.table, ParseTable):
-            table = self.table.to_dict()
-        else:
-            table = self.table
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -103,14 +106,28 @@ class ParseDocumentElement:
                 "text": text,
             }
         )
-        if chart_data is not UNSET:
-            field_dict["chart_data"] = chart_data
-        if heading_level is not UNSET:
-            field_dict["heading_level"] = heading_level
-        if ocr_text is not UNSET:
+        if self.chart_data is not None:
+            if isinstance(self.chart_data, ParseChartData):
+                field_dict["chart_data"] = self.chart_data.to_dict()
+            else:
+                field_dict["chart_data"] = self.chart_data
+        elif "chart_data" in self._meibel_nulls:
+            field_dict["chart_data"] = None
+        if self.heading_level is not None:
+            field_dict["heading_level"] = self.heading_level
+        if self.ocr_text is not None:
+            ocr_text = []
+            for ocr_text_item_data in self.ocr_text:
+                ocr_text_item = ocr_text_item_data.to_dict()
+                ocr_text.append(ocr_text_item)
             field_dict["ocr_text"] = ocr_text
-        if table is not UNSET:
-            field_dict["table"] = table
+        if self.table is not None:
+            if isinstance(self.table, ParseTable):
+                field_dict["table"] = self.table.to_dict()
+            else:
+                field_dict["table"] = self.table
+        elif "table" in self._meibel_nulls:
+            field_dict["table"] = None
 
         return field_dict
 
@@ -132,50 +149,50 @@ class ParseDocumentElement:
 
         text = d.pop("text")
 
-        def _parse_chart_data(data: object) -> None | ParseChartData | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                chart_data_type_0 = ParseChartData.from_dict(data)
+        _chart_data = d.pop("chart_data", ABSENT)
+        chart_data: None | ParseChartData = _chart_data
+        if _chart_data is not None and _chart_data is not ABSENT:
 
-                return chart_data_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ParseChartData | Unset, data)
+            def _parse_chart_data(data: object) -> None | ParseChartData:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    chart_data_type_0 = ParseChartData.from_dict(data)
 
-        chart_data = _parse_chart_data(d.pop("chart_data", UNSET))
+                    return chart_data_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | ParseChartData, data)
 
-        heading_level = d.pop("heading_level", UNSET)
+            chart_data = _parse_chart_data(_chart_data)
 
-        _ocr_text = d.pop("ocr_text", UNSET)
-        ocr_text: list[ParseChartText] | Unset = UNSET
-        if _ocr_text is not UNSET:
+        heading_level = d.pop("heading_level", ABSENT)
+
+        _ocr_text = d.pop("ocr_text", ABSENT)
+        ocr_text: list[ParseChartText] | None = _ocr_text
+        if _ocr_text is not None and _ocr_text is not ABSENT:
             ocr_text = []
             for ocr_text_item_data in _ocr_text:
                 ocr_text_item = ParseChartText.from_dict(ocr_text_item_data)
 
                 ocr_text.append(ocr_text_item)
 
-        def _parse_table(data: object) -> None | ParseTable | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                table_type_0 = ParseTable.from_dict(data)
+        _table = d.pop("table", ABSENT)
+        table: None | ParseTable = _table
+        if _table is not None and _table is not ABSENT:
 
-                return table_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ParseTable | Unset, data)
+            def _parse_table(data: object) -> None | ParseTable:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    table_type_0 = ParseTable.from_dict(data)
 
-        table = _parse_table(d.pop("table", UNSET))
+                    return table_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | ParseTable, data)
+
+            table = _parse_table(_table)
 
         parse_document_element = cls(
             bbox=bbox,

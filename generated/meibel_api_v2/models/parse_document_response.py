@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="ParseDocumentResponse")
 
 
 @_attrs_define
-class ParseDocumentResponse:
+class ParseDocumentResponse(ModelBase):
     """Returned from POST /documents (async).
 
     Attributes:
@@ -22,6 +24,8 @@ class ParseDocumentResponse:
     job_id: str
     status: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("job_id", "status")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         job_id = self.job_id

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.parse_b_box import ParseBBox
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ParseDualBBox")
 
 
 @_attrs_define
-class ParseDualBBox:
+class ParseDualBBox(ModelBase):
     """A bbox in both coordinate spaces. `pixel` = rendered-image space (top-left origin); `pdf` = page points (bottom-left
     origin, BOTTOMLEFT).
 
@@ -27,6 +29,8 @@ class ParseDualBBox:
     pdf: ParseBBox
     pixel: ParseBBox
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("pdf", "pixel")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         pdf = self.pdf.to_dict()

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.parse_series_style import ParseSeriesStyle
 from ..models.parse_y_axis_ref import ParseYAxisRef
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.parse_data_point import ParseDataPoint
@@ -19,7 +19,7 @@ T = TypeVar("T", bound="ParseSeries")
 
 
 @_attrs_define
-class ParseSeries:
+class ParseSeries(ModelBase):
     """
     Attributes:
         points (list[ParseDataPoint]):
@@ -27,19 +27,38 @@ class ParseSeries:
         y_axis (ParseYAxisRef): Which Y axis a series reads against. `Ambiguous` is the fallback defined canonically in
             the spec §7f (dual-Y detected ∧ color match inconclusive ∧ no VLM) — emitted with a warning rather than a wrong
             guess.
-        color (list[int] | Unset):
-        dash_pattern (list[float] | Unset): PDF dash array identifying the series alongside color. `Some(vec![])` =
+        color (list[int] | None):
+        dash_pattern (list[float] | None): PDF dash array identifying the series alongside color. `Some(vec![])` =
             solid. Distinguishes monochrome series (Apple 10-K case). `None` = unknown (raster).
-        name (str | Unset):
+        name (str | None):
     """
 
     points: list[ParseDataPoint]
     style: ParseSeriesStyle
     y_axis: ParseYAxisRef
-    color: list[int] | Unset = UNSET
-    dash_pattern: list[float] | Unset = UNSET
-    name: str | Unset = UNSET
+    color: list[int] | None = ABSENT
+    dash_pattern: list[float] | None = ABSENT
+    name: str | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("points", "style", "y_axis")
+    _meibel_optional = ("color", "dash_pattern", "name")
+
+    def __attrs_post_init__(self) -> None:
+        if self.color is ABSENT:
+            self.color = None
+        elif self.color is None:
+            self._meibel_nulls |= {"color"}
+        if self.dash_pattern is ABSENT:
+            self.dash_pattern = None
+        elif self.dash_pattern is None:
+            self._meibel_nulls |= {"dash_pattern"}
+        if self.name is ABSENT:
+            self.name = None
+        elif self.name is None:
+            self._meibel_nulls |= {"name"}
 
     def __iter__(self) -> Iterator[ParseDataPoint]:
         """Iterate over `points`."""
@@ -53,6 +72,11 @@ class ParseSeries:
         """A response is true even when its list is empty."""
         return True
 
+    @property
+    def items(self) -> list[ParseDataPoint]:
+        """`points`."""
+        return self.points
+
     def to_dict(self) -> dict[str, Any]:
         points = []
         for points_item_data in self.points:
@@ -63,16 +87,6 @@ class ParseSeries:
 
         y_axis = self.y_axis.value
 
-        color: list[int] | Unset = UNSET
-        if not isinstance(self.color, Unset):
-            color = self.color
-
-        dash_pattern: list[float] | Unset = UNSET
-        if not isinstance(self.dash_pattern, Unset):
-            dash_pattern = self.dash_pattern
-
-        name = self.name
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -82,12 +96,12 @@ class ParseSeries:
                 "y_axis": y_axis,
             }
         )
-        if color is not UNSET:
-            field_dict["color"] = color
-        if dash_pattern is not UNSET:
-            field_dict["dash_pattern"] = dash_pattern
-        if name is not UNSET:
-            field_dict["name"] = name
+        if self.color is not None:
+            field_dict["color"] = self.color
+        if self.dash_pattern is not None:
+            field_dict["dash_pattern"] = self.dash_pattern
+        if self.name is not None:
+            field_dict["name"] = self.name
 
         return field_dict
 
@@ -107,11 +121,11 @@ class ParseSeries:
 
         y_axis = ParseYAxisRef(d.pop("y_axis"))
 
-        color = cast(list[int], d.pop("color", UNSET))
+        color = d.pop("color", ABSENT)
 
-        dash_pattern = cast(list[float], d.pop("dash_pattern", UNSET))
+        dash_pattern = d.pop("dash_pattern", ABSENT)
 
-        name = d.pop("name", UNSET)
+        name = d.pop("name", ABSENT)
 
         parse_series = cls(
             points=points,

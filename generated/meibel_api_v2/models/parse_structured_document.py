@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.parse_confidence_scores import ParseConfidenceScores
@@ -18,31 +18,58 @@ T = TypeVar("T", bound="ParseStructuredDocument")
 
 
 @_attrs_define
-class ParseStructuredDocument:
+class ParseStructuredDocument(ModelBase):
     """The final output of the pipeline: a fully structured document.
 
     Attributes:
         confidence (ParseConfidenceScores): Aggregate confidence scores for the document.
         num_pages (int): Number of pages in the source document.
         pages (list[ParseStructuredPage]): Per-page structured content.
-        format_ (str | Unset): Detected input format (e.g. "pdf", "docx", "markdown"). `None` for documents processed
+        format_ (str | None): Detected input format (e.g. "pdf", "docx", "markdown"). `None` for documents processed
             before this field was added.
-        gpu_ms (int | Unset): Total GPU inference time in milliseconds across all stages (layout detection + table
+        gpu_ms (int | None): Total GPU inference time in milliseconds across all stages (layout detection + table
             encoder + table decoder + OCR). Zero for non-PDF formats that don't use the ML pipeline.
-        ocr_pages (int | Unset): Number of pages that required OCR (had no extractable text).
-        orientation_pages (int | Unset): Number of pages where orientation detection applied a non-zero rotation.
-        remote_regions (int | Unset): Number of regions dispatched to remote endpoints (charts, formulas, seals).
+        ocr_pages (int | None): Number of pages that required OCR (had no extractable text).
+        orientation_pages (int | None): Number of pages where orientation detection applied a non-zero rotation.
+        remote_regions (int | None): Number of regions dispatched to remote endpoints (charts, formulas, seals).
     """
 
     confidence: ParseConfidenceScores
     num_pages: int
     pages: list[ParseStructuredPage]
-    format_: str | Unset = UNSET
-    gpu_ms: int | Unset = UNSET
-    ocr_pages: int | Unset = UNSET
-    orientation_pages: int | Unset = UNSET
-    remote_regions: int | Unset = UNSET
+    format_: str | None = ABSENT
+    gpu_ms: int | None = ABSENT
+    ocr_pages: int | None = ABSENT
+    orientation_pages: int | None = ABSENT
+    remote_regions: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("confidence", "num_pages", "pages")
+    _meibel_optional = ("format_", "gpu_ms", "ocr_pages", "orientation_pages", "remote_regions")
+
+    def __attrs_post_init__(self) -> None:
+        if self.format_ is ABSENT:
+            self.format_ = None
+        elif self.format_ is None:
+            self._meibel_nulls |= {"format_"}
+        if self.gpu_ms is ABSENT:
+            self.gpu_ms = None
+        elif self.gpu_ms is None:
+            self._meibel_nulls |= {"gpu_ms"}
+        if self.ocr_pages is ABSENT:
+            self.ocr_pages = None
+        elif self.ocr_pages is None:
+            self._meibel_nulls |= {"ocr_pages"}
+        if self.orientation_pages is ABSENT:
+            self.orientation_pages = None
+        elif self.orientation_pages is None:
+            self._meibel_nulls |= {"orientation_pages"}
+        if self.remote_regions is ABSENT:
+            self.remote_regions = None
+        elif self.remote_regions is None:
+            self._meibel_nulls |= {"remote_regions"}
 
     def __iter__(self) -> Iterator[ParseStructuredPage]:
         """Iterate over `pages`."""
@@ -56,6 +83,11 @@ class ParseStructuredDocument:
         """A response is true even when its list is empty."""
         return True
 
+    @property
+    def items(self) -> list[ParseStructuredPage]:
+        """`pages`."""
+        return self.pages
+
     def to_dict(self) -> dict[str, Any]:
         confidence = self.confidence.to_dict()
 
@@ -66,16 +98,6 @@ class ParseStructuredDocument:
             pages_item = pages_item_data.to_dict()
             pages.append(pages_item)
 
-        format_ = self.format_
-
-        gpu_ms = self.gpu_ms
-
-        ocr_pages = self.ocr_pages
-
-        orientation_pages = self.orientation_pages
-
-        remote_regions = self.remote_regions
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -85,16 +107,16 @@ class ParseStructuredDocument:
                 "pages": pages,
             }
         )
-        if format_ is not UNSET:
-            field_dict["format"] = format_
-        if gpu_ms is not UNSET:
-            field_dict["gpu_ms"] = gpu_ms
-        if ocr_pages is not UNSET:
-            field_dict["ocr_pages"] = ocr_pages
-        if orientation_pages is not UNSET:
-            field_dict["orientation_pages"] = orientation_pages
-        if remote_regions is not UNSET:
-            field_dict["remote_regions"] = remote_regions
+        if self.format_ is not None:
+            field_dict["format"] = self.format_
+        if self.gpu_ms is not None:
+            field_dict["gpu_ms"] = self.gpu_ms
+        if self.ocr_pages is not None:
+            field_dict["ocr_pages"] = self.ocr_pages
+        if self.orientation_pages is not None:
+            field_dict["orientation_pages"] = self.orientation_pages
+        if self.remote_regions is not None:
+            field_dict["remote_regions"] = self.remote_regions
 
         return field_dict
 
@@ -115,15 +137,15 @@ class ParseStructuredDocument:
 
             pages.append(pages_item)
 
-        format_ = d.pop("format", UNSET)
+        format_ = d.pop("format", ABSENT)
 
-        gpu_ms = d.pop("gpu_ms", UNSET)
+        gpu_ms = d.pop("gpu_ms", ABSENT)
 
-        ocr_pages = d.pop("ocr_pages", UNSET)
+        ocr_pages = d.pop("ocr_pages", ABSENT)
 
-        orientation_pages = d.pop("orientation_pages", UNSET)
+        orientation_pages = d.pop("orientation_pages", ABSENT)
 
-        remote_regions = d.pop("remote_regions", UNSET)
+        remote_regions = d.pop("remote_regions", ABSENT)
 
         parse_structured_document = cls(
             confidence=confidence,

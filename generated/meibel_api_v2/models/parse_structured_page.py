@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.parse_b_box import ParseBBox
@@ -19,49 +19,112 @@ T = TypeVar("T", bound="ParseStructuredPage")
 
 
 @_attrs_define
-class ParseStructuredPage:
+class ParseStructuredPage(ModelBase):
     """Structured content for a single page.
 
     Attributes:
         elements (list[ParseDocumentElement]): Document elements in reading order.
         page_bbox (ParseBBox): Axis-aligned bounding box.
         page_number (int): Page number (0-indexed).
-        extracted_page_no (int | Unset): The page number printed on the mini-page itself ("Page 62"): read off the page
+        extracted_page_no (int | None): The page number printed on the mini-page itself ("Page 62"): read off the page
             by the grid detector when legible, inferred from the confirmed reading order when obscured.
-        image_size (list[int] | Unset): Image dimensions in pixels (if a page image was provided).
-        ocr_applied (bool | Unset): Whether OCR was applied to this page.
-        ocr_dpi (int | Unset): Adaptive OCR rendering DPI used for this page (150-600, computed from page size). Only
+        image_size (list[int] | None): Image dimensions in pixels (if a page image was provided).
+        ocr_applied (bool | None): Whether OCR was applied to this page.
+        ocr_dpi (int | None): Adaptive OCR rendering DPI used for this page (150-600, computed from page size). Only
             present when OCR was applied.
-        ocr_reason (str | Unset): OCR detection signal breakdown (e.g. "enc=0.85(majority_bad), font=0.15(rich_fonts),
+        ocr_reason (str | None): OCR detection signal breakdown (e.g. "enc=0.85(majority_bad), font=0.15(rich_fonts),
             ...").
-        ocr_score (float | Unset): OCR detection composite score (0.0 = definitely has text, 1.0 = definitely needs
-            OCR). Present even when OCR was not applied.
-        orientation_degrees (int | Unset): Orientation correction applied to this page in degrees (0, 90, 180, 270). 0
+        ocr_score (float | None): OCR detection composite score (0.0 = definitely has text, 1.0 = definitely needs OCR).
+            Present even when OCR was not applied.
+        orientation_degrees (int | None): Orientation correction applied to this page in degrees (0, 90, 180, 270). 0
             means no correction was needed or orientation detection was disabled.
-        physical_page (int | Unset): 0-based index of the physical PDF page this output page came from.
-        quadrant (int | Unset): Which grid cell of the physical page this output page is, numbered in reading order.
-        sheet_rect (None | ParseBBox | Unset): Rectangle this output page occupies on the physical page, in the physical
-            page's coordinate space. The viewer uses this to reassemble split pages onto the source PDF.
-        transcript_lines (list[ParseTranscriptLine] | Unset): Present when the page was detected as a line-numbered
-            legal transcript. The gutter numbers are stripped from body text and kept here so page:line citations remain
+        physical_page (int | None): 0-based index of the physical PDF page this output page came from.
+        quadrant (int | None): Which grid cell of the physical page this output page is, numbered in reading order.
+        sheet_rect (None | ParseBBox): Rectangle this output page occupies on the physical page, in the physical page's
+            coordinate space. The viewer uses this to reassemble split pages onto the source PDF.
+        transcript_lines (list[ParseTranscriptLine] | None): Present when the page was detected as a line-numbered legal
+            transcript. The gutter numbers are stripped from body text and kept here so page:line citations remain
             resolvable.
     """
 
     elements: list[ParseDocumentElement]
     page_bbox: ParseBBox
     page_number: int
-    extracted_page_no: int | Unset = UNSET
-    image_size: list[int] | Unset = UNSET
-    ocr_applied: bool | Unset = UNSET
-    ocr_dpi: int | Unset = UNSET
-    ocr_reason: str | Unset = UNSET
-    ocr_score: float | Unset = UNSET
-    orientation_degrees: int | Unset = UNSET
-    physical_page: int | Unset = UNSET
-    quadrant: int | Unset = UNSET
-    sheet_rect: None | ParseBBox | Unset = UNSET
-    transcript_lines: list[ParseTranscriptLine] | Unset = UNSET
+    extracted_page_no: int | None = ABSENT
+    image_size: list[int] | None = ABSENT
+    ocr_applied: bool | None = ABSENT
+    ocr_dpi: int | None = ABSENT
+    ocr_reason: str | None = ABSENT
+    ocr_score: float | None = ABSENT
+    orientation_degrees: int | None = ABSENT
+    physical_page: int | None = ABSENT
+    quadrant: int | None = ABSENT
+    sheet_rect: None | ParseBBox = ABSENT
+    transcript_lines: list[ParseTranscriptLine] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("elements", "page_bbox", "page_number")
+    _meibel_optional = (
+        "extracted_page_no",
+        "image_size",
+        "ocr_applied",
+        "ocr_dpi",
+        "ocr_reason",
+        "ocr_score",
+        "orientation_degrees",
+        "physical_page",
+        "quadrant",
+        "sheet_rect",
+        "transcript_lines",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.extracted_page_no is ABSENT:
+            self.extracted_page_no = None
+        elif self.extracted_page_no is None:
+            self._meibel_nulls |= {"extracted_page_no"}
+        if self.image_size is ABSENT:
+            self.image_size = None
+        elif self.image_size is None:
+            self._meibel_nulls |= {"image_size"}
+        if self.ocr_applied is ABSENT:
+            self.ocr_applied = None
+        elif self.ocr_applied is None:
+            self._meibel_nulls |= {"ocr_applied"}
+        if self.ocr_dpi is ABSENT:
+            self.ocr_dpi = None
+        elif self.ocr_dpi is None:
+            self._meibel_nulls |= {"ocr_dpi"}
+        if self.ocr_reason is ABSENT:
+            self.ocr_reason = None
+        elif self.ocr_reason is None:
+            self._meibel_nulls |= {"ocr_reason"}
+        if self.ocr_score is ABSENT:
+            self.ocr_score = None
+        elif self.ocr_score is None:
+            self._meibel_nulls |= {"ocr_score"}
+        if self.orientation_degrees is ABSENT:
+            self.orientation_degrees = None
+        elif self.orientation_degrees is None:
+            self._meibel_nulls |= {"orientation_degrees"}
+        if self.physical_page is ABSENT:
+            self.physical_page = None
+        elif self.physical_page is None:
+            self._meibel_nulls |= {"physical_page"}
+        if self.quadrant is ABSENT:
+            self.quadrant = None
+        elif self.quadrant is None:
+            self._meibel_nulls |= {"quadrant"}
+        if self.sheet_rect is ABSENT:
+            self.sheet_rect = None
+        elif self.sheet_rect is None:
+            self._meibel_nulls |= {"sheet_rect"}
+        if self.transcript_lines is ABSENT:
+            self.transcript_lines = None
+        elif self.transcript_lines is None:
+            self._meibel_nulls |= {"transcript_lines"}
 
     def __iter__(self) -> Iterator[ParseDocumentElement]:
         """Iterate over `elements`."""
@@ -87,41 +150,6 @@ class ParseStructuredPage:
 
         page_number = self.page_number
 
-        extracted_page_no = self.extracted_page_no
-
-        image_size: list[int] | Unset = UNSET
-        if not isinstance(self.image_size, Unset):
-            image_size = self.image_size
-
-        ocr_applied = self.ocr_applied
-
-        ocr_dpi = self.ocr_dpi
-
-        ocr_reason = self.ocr_reason
-
-        ocr_score = self.ocr_score
-
-        orientation_degrees = self.orientation_degrees
-
-        physical_page = self.physical_page
-
-        quadrant = self.quadrant
-
-        sheet_rect: dict[str, Any] | None | Unset
-        if isinstance(self.sheet_rect, Unset):
-            sheet_rect = UNSET
-        elif isinstance(self.sheet_rect, ParseBBox):
-            sheet_rect = self.sheet_rect.to_dict()
-        else:
-            sheet_rect = self.sheet_rect
-
-        transcript_lines: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.transcript_lines, Unset):
-            transcript_lines = []
-            for transcript_lines_item_data in self.transcript_lines:
-                transcript_lines_item = transcript_lines_item_data.to_dict()
-                transcript_lines.append(transcript_lines_item)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -131,27 +159,36 @@ class ParseStructuredPage:
                 "page_number": page_number,
             }
         )
-        if extracted_page_no is not UNSET:
-            field_dict["extracted_page_no"] = extracted_page_no
-        if image_size is not UNSET:
-            field_dict["image_size"] = image_size
-        if ocr_applied is not UNSET:
-            field_dict["ocr_applied"] = ocr_applied
-        if ocr_dpi is not UNSET:
-            field_dict["ocr_dpi"] = ocr_dpi
-        if ocr_reason is not UNSET:
-            field_dict["ocr_reason"] = ocr_reason
-        if ocr_score is not UNSET:
-            field_dict["ocr_score"] = ocr_score
-        if orientation_degrees is not UNSET:
-            field_dict["orientation_degrees"] = orientation_degrees
-        if physical_page is not UNSET:
-            field_dict["physical_page"] = physical_page
-        if quadrant is not UNSET:
-            field_dict["quadrant"] = quadrant
-        if sheet_rect is not UNSET:
-            field_dict["sheet_rect"] = sheet_rect
-        if transcript_lines is not UNSET:
+        if self.extracted_page_no is not None:
+            field_dict["extracted_page_no"] = self.extracted_page_no
+        if self.image_size is not None:
+            field_dict["image_size"] = self.image_size
+        if self.ocr_applied is not None:
+            field_dict["ocr_applied"] = self.ocr_applied
+        if self.ocr_dpi is not None:
+            field_dict["ocr_dpi"] = self.ocr_dpi
+        if self.ocr_reason is not None:
+            field_dict["ocr_reason"] = self.ocr_reason
+        if self.ocr_score is not None:
+            field_dict["ocr_score"] = self.ocr_score
+        if self.orientation_degrees is not None:
+            field_dict["orientation_degrees"] = self.orientation_degrees
+        if self.physical_page is not None:
+            field_dict["physical_page"] = self.physical_page
+        if self.quadrant is not None:
+            field_dict["quadrant"] = self.quadrant
+        if self.sheet_rect is not None:
+            if isinstance(self.sheet_rect, ParseBBox):
+                field_dict["sheet_rect"] = self.sheet_rect.to_dict()
+            else:
+                field_dict["sheet_rect"] = self.sheet_rect
+        elif "sheet_rect" in self._meibel_nulls:
+            field_dict["sheet_rect"] = None
+        if self.transcript_lines is not None:
+            transcript_lines = []
+            for transcript_lines_item_data in self.transcript_lines:
+                transcript_lines_item = transcript_lines_item_data.to_dict()
+                transcript_lines.append(transcript_lines_item)
             field_dict["transcript_lines"] = transcript_lines
 
         return field_dict
@@ -174,44 +211,44 @@ class ParseStructuredPage:
 
         page_number = d.pop("page_number")
 
-        extracted_page_no = d.pop("extracted_page_no", UNSET)
+        extracted_page_no = d.pop("extracted_page_no", ABSENT)
 
-        image_size = cast(list[int], d.pop("image_size", UNSET))
+        image_size = d.pop("image_size", ABSENT)
 
-        ocr_applied = d.pop("ocr_applied", UNSET)
+        ocr_applied = d.pop("ocr_applied", ABSENT)
 
-        ocr_dpi = d.pop("ocr_dpi", UNSET)
+        ocr_dpi = d.pop("ocr_dpi", ABSENT)
 
-        ocr_reason = d.pop("ocr_reason", UNSET)
+        ocr_reason = d.pop("ocr_reason", ABSENT)
 
-        ocr_score = d.pop("ocr_score", UNSET)
+        ocr_score = d.pop("ocr_score", ABSENT)
 
-        orientation_degrees = d.pop("orientation_degrees", UNSET)
+        orientation_degrees = d.pop("orientation_degrees", ABSENT)
 
-        physical_page = d.pop("physical_page", UNSET)
+        physical_page = d.pop("physical_page", ABSENT)
 
-        quadrant = d.pop("quadrant", UNSET)
+        quadrant = d.pop("quadrant", ABSENT)
 
-        def _parse_sheet_rect(data: object) -> None | ParseBBox | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                sheet_rect_type_0 = ParseBBox.from_dict(data)
+        _sheet_rect = d.pop("sheet_rect", ABSENT)
+        sheet_rect: None | ParseBBox = _sheet_rect
+        if _sheet_rect is not None and _sheet_rect is not ABSENT:
 
-                return sheet_rect_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ParseBBox | Unset, data)
+            def _parse_sheet_rect(data: object) -> None | ParseBBox:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    sheet_rect_type_0 = ParseBBox.from_dict(data)
 
-        sheet_rect = _parse_sheet_rect(d.pop("sheet_rect", UNSET))
+                    return sheet_rect_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | ParseBBox, data)
 
-        _transcript_lines = d.pop("transcript_lines", UNSET)
-        transcript_lines: list[ParseTranscriptLine] | Unset = UNSET
-        if _transcript_lines is not UNSET:
+            sheet_rect = _parse_sheet_rect(_sheet_rect)
+
+        _transcript_lines = d.pop("transcript_lines", ABSENT)
+        transcript_lines: list[ParseTranscriptLine] | None = _transcript_lines
+        if _transcript_lines is not None and _transcript_lines is not ABSENT:
             transcript_lines = []
             for transcript_lines_item_data in _transcript_lines:
                 transcript_lines_item = ParseTranscriptLine.from_dict(transcript_lines_item_data)

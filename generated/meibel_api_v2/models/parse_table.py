@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.parse_b_box import ParseBBox
     from ..models.parse_table_cell import ParseTableCell
@@ -16,7 +18,7 @@ T = TypeVar("T", bound="ParseTable")
 
 
 @_attrs_define
-class ParseTable:
+class ParseTable(ModelBase):
     """A recognized table structure on a page. Produced by the table structure recognition model (TableFormer via ONNX).
 
     Attributes:
@@ -33,6 +35,8 @@ class ParseTable:
     num_rows: int
     page_number: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("bbox", "cells", "num_cols", "num_rows", "page_number")
+    _meibel_optional = ()
 
     def __iter__(self) -> Iterator[ParseTableCell]:
         """Iterate over `cells`."""
@@ -45,6 +49,11 @@ class ParseTable:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[ParseTableCell]:
+        """`cells`."""
+        return self.cells
 
     def to_dict(self) -> dict[str, Any]:
         bbox = self.bbox.to_dict()

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.parse_b_box import ParseBBox
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ParseTableCell")
 
 
 @_attrs_define
-class ParseTableCell:
+class ParseTableCell(ModelBase):
     """A single cell in a recognized table.
 
     Attributes:
@@ -36,6 +38,8 @@ class ParseTableCell:
     row_span: int
     text: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("bbox", "col", "col_span", "is_header", "row", "row_span", "text")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         bbox = self.bbox.to_dict()

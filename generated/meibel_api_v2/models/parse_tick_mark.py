@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.parse_value_source import ParseValueSource
+from ..types import ModelBase
 
 if TYPE_CHECKING:
     from ..models.parse_dual_b_box import ParseDualBBox
@@ -17,7 +18,7 @@ T = TypeVar("T", bound="ParseTickMark")
 
 
 @_attrs_define
-class ParseTickMark:
+class ParseTickMark(ModelBase):
     """
     Attributes:
         label_bbox (ParseDualBBox): A bbox in both coordinate spaces. `pixel` = rendered-image space (top-left origin);
@@ -32,6 +33,8 @@ class ParseTickMark:
     source: ParseValueSource
     value: float
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("label_bbox", "pixel_pos", "source", "value")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         label_bbox = self.label_bbox.to_dict()

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.parse_b_box import ParseBBox
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ParseTranscriptLine")
 
 
 @_attrs_define
-class ParseTranscriptLine:
+class ParseTranscriptLine(ModelBase):
     """A transcript gutter line number stripped from the text flow.
 
     Attributes:
@@ -26,6 +28,8 @@ class ParseTranscriptLine:
     bbox: ParseBBox
     number: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("bbox", "number")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         bbox = self.bbox.to_dict()

@@ -14,6 +14,8 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.partial_response_event_data import PartialResponseEventData
 
@@ -22,7 +24,7 @@ T = TypeVar("T", bound="PartialResponseEvent")
 
 
 @_attrs_define
-class PartialResponseEvent:
+class PartialResponseEvent(ModelBase):
     """A server-sent event containing an incremental response from the agent
 
     Attributes:
@@ -33,6 +35,8 @@ class PartialResponseEvent:
     data: PartialResponseEventData
     event: Literal["partial_response"]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("data", "event")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.partial_response_event_data_data import PartialResponseEventDataData
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="PartialResponseEventData")
 
 
 @_attrs_define
-class PartialResponseEventData:
+class PartialResponseEventData(ModelBase):
     """
     Attributes:
         data (PartialResponseEventDataData):
@@ -31,6 +33,8 @@ class PartialResponseEventData:
     timestamp: str
     type_: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("data", "disposition", "sequence", "timestamp", "type_")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()

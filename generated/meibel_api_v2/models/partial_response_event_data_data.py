@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.partial_response_event_data_data_artifacts_item import (
@@ -28,63 +28,64 @@ T = TypeVar("T", bound="PartialResponseEventDataData")
 
 
 @_attrs_define
-class PartialResponseEventDataData:
+class PartialResponseEventDataData(ModelBase):
     """
     Attributes:
         clean_message (str):
         message (str):
-        artifacts (list[PartialResponseEventDataDataArtifactsItem] | Unset):
-        call_to_actions (list[PartialResponseEventDataDataCallToActionsItem] | Unset):
-        citations (list[PartialResponseEventDataDataCitationsItem] | Unset):
-        follow_up_questions (list[str] | Unset):
-        sources (list[PartialResponseEventDataDataSourcesItem] | Unset):
+        artifacts (list[PartialResponseEventDataDataArtifactsItem] | None):
+        call_to_actions (list[PartialResponseEventDataDataCallToActionsItem] | None):
+        citations (list[PartialResponseEventDataDataCitationsItem] | None):
+        follow_up_questions (list[str] | None):
+        sources (list[PartialResponseEventDataDataSourcesItem] | None):
     """
 
     clean_message: str
     message: str
-    artifacts: list[PartialResponseEventDataDataArtifactsItem] | Unset = UNSET
-    call_to_actions: list[PartialResponseEventDataDataCallToActionsItem] | Unset = UNSET
-    citations: list[PartialResponseEventDataDataCitationsItem] | Unset = UNSET
-    follow_up_questions: list[str] | Unset = UNSET
-    sources: list[PartialResponseEventDataDataSourcesItem] | Unset = UNSET
+    artifacts: list[PartialResponseEventDataDataArtifactsItem] | None = ABSENT
+    call_to_actions: list[PartialResponseEventDataDataCallToActionsItem] | None = ABSENT
+    citations: list[PartialResponseEventDataDataCitationsItem] | None = ABSENT
+    follow_up_questions: list[str] | None = ABSENT
+    sources: list[PartialResponseEventDataDataSourcesItem] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("clean_message", "message")
+    _meibel_optional = (
+        "artifacts",
+        "call_to_actions",
+        "citations",
+        "follow_up_questions",
+        "sources",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.artifacts is ABSENT:
+            self.artifacts = None
+        elif self.artifacts is None:
+            self._meibel_nulls |= {"artifacts"}
+        if self.call_to_actions is ABSENT:
+            self.call_to_actions = None
+        elif self.call_to_actions is None:
+            self._meibel_nulls |= {"call_to_actions"}
+        if self.citations is ABSENT:
+            self.citations = None
+        elif self.citations is None:
+            self._meibel_nulls |= {"citations"}
+        if self.follow_up_questions is ABSENT:
+            self.follow_up_questions = None
+        elif self.follow_up_questions is None:
+            self._meibel_nulls |= {"follow_up_questions"}
+        if self.sources is ABSENT:
+            self.sources = None
+        elif self.sources is None:
+            self._meibel_nulls |= {"sources"}
 
     def to_dict(self) -> dict[str, Any]:
         clean_message = self.clean_message
 
         message = self.message
-
-        artifacts: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.artifacts, Unset):
-            artifacts = []
-            for artifacts_item_data in self.artifacts:
-                artifacts_item = artifacts_item_data.to_dict()
-                artifacts.append(artifacts_item)
-
-        call_to_actions: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.call_to_actions, Unset):
-            call_to_actions = []
-            for call_to_actions_item_data in self.call_to_actions:
-                call_to_actions_item = call_to_actions_item_data.to_dict()
-                call_to_actions.append(call_to_actions_item)
-
-        citations: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.citations, Unset):
-            citations = []
-            for citations_item_data in self.citations:
-                citations_item = citations_item_data.to_dict()
-                citations.append(citations_item)
-
-        follow_up_questions: list[str] | Unset = UNSET
-        if not isinstance(self.follow_up_questions, Unset):
-            follow_up_questions = self.follow_up_questions
-
-        sources: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.sources, Unset):
-            sources = []
-            for sources_item_data in self.sources:
-                sources_item = sources_item_data.to_dict()
-                sources.append(sources_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -94,15 +95,31 @@ class PartialResponseEventDataData:
                 "message": message,
             }
         )
-        if artifacts is not UNSET:
+        if self.artifacts is not None:
+            artifacts = []
+            for artifacts_item_data in self.artifacts:
+                artifacts_item = artifacts_item_data.to_dict()
+                artifacts.append(artifacts_item)
             field_dict["artifacts"] = artifacts
-        if call_to_actions is not UNSET:
+        if self.call_to_actions is not None:
+            call_to_actions = []
+            for call_to_actions_item_data in self.call_to_actions:
+                call_to_actions_item = call_to_actions_item_data.to_dict()
+                call_to_actions.append(call_to_actions_item)
             field_dict["call_to_actions"] = call_to_actions
-        if citations is not UNSET:
+        if self.citations is not None:
+            citations = []
+            for citations_item_data in self.citations:
+                citations_item = citations_item_data.to_dict()
+                citations.append(citations_item)
             field_dict["citations"] = citations
-        if follow_up_questions is not UNSET:
-            field_dict["follow_up_questions"] = follow_up_questions
-        if sources is not UNSET:
+        if self.follow_up_questions is not None:
+            field_dict["follow_up_questions"] = self.follow_up_questions
+        if self.sources is not None:
+            sources = []
+            for sources_item_data in self.sources:
+                sources_item = sources_item_data.to_dict()
+                sources.append(sources_item)
             field_dict["sources"] = sources
 
         return field_dict
@@ -127,9 +144,9 @@ class PartialResponseEventDataData:
 
         message = d.pop("message")
 
-        _artifacts = d.pop("artifacts", UNSET)
-        artifacts: list[PartialResponseEventDataDataArtifactsItem] | Unset = UNSET
-        if _artifacts is not UNSET:
+        _artifacts = d.pop("artifacts", ABSENT)
+        artifacts: list[PartialResponseEventDataDataArtifactsItem] | None = _artifacts
+        if _artifacts is not None and _artifacts is not ABSENT:
             artifacts = []
             for artifacts_item_data in _artifacts:
                 artifacts_item = PartialResponseEventDataDataArtifactsItem.from_dict(
@@ -138,9 +155,11 @@ class PartialResponseEventDataData:
 
                 artifacts.append(artifacts_item)
 
-        _call_to_actions = d.pop("call_to_actions", UNSET)
-        call_to_actions: list[PartialResponseEventDataDataCallToActionsItem] | Unset = UNSET
-        if _call_to_actions is not UNSET:
+        _call_to_actions = d.pop("call_to_actions", ABSENT)
+        call_to_actions: list[PartialResponseEventDataDataCallToActionsItem] | None = (
+            _call_to_actions
+        )
+        if _call_to_actions is not None and _call_to_actions is not ABSENT:
             call_to_actions = []
             for call_to_actions_item_data in _call_to_actions:
                 call_to_actions_item = PartialResponseEventDataDataCallToActionsItem.from_dict(
@@ -149,9 +168,9 @@ class PartialResponseEventDataData:
 
                 call_to_actions.append(call_to_actions_item)
 
-        _citations = d.pop("citations", UNSET)
-        citations: list[PartialResponseEventDataDataCitationsItem] | Unset = UNSET
-        if _citations is not UNSET:
+        _citations = d.pop("citations", ABSENT)
+        citations: list[PartialResponseEventDataDataCitationsItem] | None = _citations
+        if _citations is not None and _citations is not ABSENT:
             citations = []
             for citations_item_data in _citations:
                 citations_item = PartialResponseEventDataDataCitationsItem.from_dict(
@@ -160,11 +179,11 @@ class PartialResponseEventDataData:
 
                 citations.append(citations_item)
 
-        follow_up_questions = cast(list[str], d.pop("follow_up_questions", UNSET))
+        follow_up_questions = d.pop("follow_up_questions", ABSENT)
 
-        _sources = d.pop("sources", UNSET)
-        sources: list[PartialResponseEventDataDataSourcesItem] | Unset = UNSET
-        if _sources is not UNSET:
+        _sources = d.pop("sources", ABSENT)
+        sources: list[PartialResponseEventDataDataSourcesItem] | None = _sources
+        if _sources is not None and _sources is not ABSENT:
             sources = []
             for sources_item_data in _sources:
                 sources_item = PartialResponseEventDataDataSourcesItem.from_dict(sources_item_data)

@@ -7,12 +7,16 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="PartialResponseEventDataDataArtifactsItem")
 
 
 @_attrs_define
-class PartialResponseEventDataDataArtifactsItem:
+class PartialResponseEventDataDataArtifactsItem(ModelBase):
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ()
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
 

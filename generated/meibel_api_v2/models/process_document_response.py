@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.meibel_document_result import MeibelDocumentResult
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ProcessDocumentResponse")
 
 
 @_attrs_define
-class ProcessDocumentResponse:
+class ProcessDocumentResponse(ModelBase):
     """Returned from POST /documents/process (sync).
 
     Attributes:
@@ -28,6 +30,8 @@ class ProcessDocumentResponse:
     result: MeibelDocumentResult | str
     status: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("job_id", "result", "status")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.meibel_document_result import MeibelDocumentResult

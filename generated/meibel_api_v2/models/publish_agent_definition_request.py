@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="PublishAgentDefinitionRequest")
 
 
 @_attrs_define
-class PublishAgentDefinitionRequest:
+class PublishAgentDefinitionRequest(ModelBase):
     """Request model for publishing the current draft of an agent.
 
     Attributes:
@@ -20,6 +22,8 @@ class PublishAgentDefinitionRequest:
 
     commit_message: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("commit_message",)
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         commit_message = self.commit_message

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="PublishAgentDefinitionResponse")
 
 
 @_attrs_define
-class PublishAgentDefinitionResponse:
+class PublishAgentDefinitionResponse(ModelBase):
     """Response model for a publish event.
 
     Attributes:
@@ -25,7 +25,7 @@ class PublishAgentDefinitionResponse:
         id (str): Registry entry ID
         published_at (datetime.datetime): Timestamp of the publish event
         version (str): Published version slug
-        published_by (None | str | Unset): User who published
+        published_by (None | str): User who published
     """
 
     agent_definition_urn: str
@@ -35,8 +35,27 @@ class PublishAgentDefinitionResponse:
     id: str
     published_at: datetime.datetime
     version: str
-    published_by: None | str | Unset = UNSET
+    published_by: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = (
+        "agent_definition_urn",
+        "agent_name",
+        "commit_message",
+        "display_name",
+        "id",
+        "published_at",
+        "version",
+    )
+    _meibel_optional = ("published_by",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.published_by is ABSENT:
+            self.published_by = None
+        elif self.published_by is None:
+            self._meibel_nulls |= {"published_by"}
 
     def to_dict(self) -> dict[str, Any]:
         agent_definition_urn = self.agent_definition_urn
@@ -53,12 +72,6 @@ class PublishAgentDefinitionResponse:
 
         version = self.version
 
-        published_by: None | str | Unset
-        if isinstance(self.published_by, Unset):
-            published_by = UNSET
-        else:
-            published_by = self.published_by
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -72,8 +85,10 @@ class PublishAgentDefinitionResponse:
                 "version": version,
             }
         )
-        if published_by is not UNSET:
-            field_dict["published_by"] = published_by
+        if self.published_by is not None:
+            field_dict["published_by"] = self.published_by
+        elif "published_by" in self._meibel_nulls:
+            field_dict["published_by"] = None
 
         return field_dict
 
@@ -94,14 +109,7 @@ class PublishAgentDefinitionResponse:
 
         version = d.pop("version")
 
-        def _parse_published_by(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        published_by = _parse_published_by(d.pop("published_by", UNSET))
+        published_by = d.pop("published_by", ABSENT)
 
         publish_agent_definition_response = cls(
             agent_definition_urn=agent_definition_urn,

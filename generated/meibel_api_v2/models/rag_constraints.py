@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.rag_constraints_filter_type_0 import RagConstraintsFilterType0
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="RagConstraints")
 
 
 @_attrs_define
-class RagConstraints:
+class RagConstraints(ModelBase):
     """Constraints for RAG (vector search) queries within a datasource.  Controls which documents the agent can retrieve
     via vector search.  Filters use MongoDB-style constraint dicts. Plain values are automatically normalized to
     ``{"$eq": value}`` on construction.  Built-in fields:   - ``data_element.__id__``: scope by data element ID   -
@@ -27,28 +27,36 @@ class RagConstraints:
     ``$not``
 
         Attributes:
-            filter_ (None | RagConstraintsFilterType0 | Unset): Optional override for the tool's parameters schema
+            filter_ (None | RagConstraintsFilterType0): Optional override for the tool's parameters schema
     """
 
-    filter_: None | RagConstraintsFilterType0 | Unset = UNSET
+    filter_: None | RagConstraintsFilterType0 = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("filter_",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.filter_ is ABSENT:
+            self.filter_ = None
+        elif self.filter_ is None:
+            self._meibel_nulls |= {"filter_"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.rag_constraints_filter_type_0 import RagConstraintsFilterType0
 
-        filter_: dict[str, Any] | None | Unset
-        if isinstance(self.filter_, Unset):
-            filter_ = UNSET
-        elif isinstance(self.filter_, RagConstraintsFilterType0):
-            filter_ = self.filter_.to_dict()
-        else:
-            filter_ = self.filter_
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if filter_ is not UNSET:
-            field_dict["filter"] = filter_
+        if self.filter_ is not None:
+            if isinstance(self.filter_, RagConstraintsFilterType0):
+                field_dict["filter"] = self.filter_.to_dict()
+            else:
+                field_dict["filter"] = self.filter_
+        elif "filter_" in self._meibel_nulls:
+            field_dict["filter"] = None
 
         return field_dict
 
@@ -57,23 +65,22 @@ class RagConstraints:
         from ..models.rag_constraints_filter_type_0 import RagConstraintsFilterType0
 
         d = dict(src_dict)
+        _filter_ = d.pop("filter", ABSENT)
+        filter_: None | RagConstraintsFilterType0 = _filter_
+        if _filter_ is not None and _filter_ is not ABSENT:
 
-        def _parse_filter_(data: object) -> None | RagConstraintsFilterType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                filter_type_0 = RagConstraintsFilterType0.from_dict(data)
+            def _parse_filter_(data: object) -> None | RagConstraintsFilterType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    filter_type_0 = RagConstraintsFilterType0.from_dict(data)
 
-                return filter_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RagConstraintsFilterType0 | Unset, data)
+                    return filter_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | RagConstraintsFilterType0, data)
 
-        filter_ = _parse_filter_(d.pop("filter", UNSET))
+            filter_ = _parse_filter_(_filter_)
 
         rag_constraints = cls(
             filter_=filter_,

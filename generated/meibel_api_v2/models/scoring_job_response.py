@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.agent_identity_context import AgentIdentityContext
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="ScoringJobResponse")
 
 
 @_attrs_define
-class ScoringJobResponse:
+class ScoringJobResponse(ModelBase):
     """A confidence scoring job record with metadata and scores only.
 
     Attributes:
@@ -28,18 +28,33 @@ class ScoringJobResponse:
             faithfulness) produce scores on a 0–10 scale. Statistical modules (e.g. observed_consistency, data_grounding)
             produce scores on a 0.0–1.0 scale.
         status (str): Current status of the scoring job: submitted, in_progress, completed, failed, or not_run.
-        explanation (None | str | Unset): Human-readable explanation of the score.
-        score (float | int | None | Unset): The computed confidence score, or null if the job has not completed. Range
-            depends on the module: 0–10 (integer) for judge-based modules, 0.0–1.0 for statistical modules.
+        explanation (None | str): Human-readable explanation of the score.
+        score (float | int | None): The computed confidence score, or null if the job has not completed. Range depends
+            on the module: 0–10 (integer) for judge-based modules, 0.0–1.0 for statistical modules.
     """
 
     agent_identity_context: AgentIdentityContext
     job_id: str
     module: str
     status: str
-    explanation: None | str | Unset = UNSET
-    score: float | int | None | Unset = UNSET
+    explanation: None | str = ABSENT
+    score: float | int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("agent_identity_context", "job_id", "module", "status")
+    _meibel_optional = ("explanation", "score")
+
+    def __attrs_post_init__(self) -> None:
+        if self.explanation is ABSENT:
+            self.explanation = None
+        elif self.explanation is None:
+            self._meibel_nulls |= {"explanation"}
+        if self.score is ABSENT:
+            self.score = None
+        elif self.score is None:
+            self._meibel_nulls |= {"score"}
 
     def to_dict(self) -> dict[str, Any]:
         agent_identity_context = self.agent_identity_context.to_dict()
@@ -49,18 +64,6 @@ class ScoringJobResponse:
         module = self.module
 
         status = self.status
-
-        explanation: None | str | Unset
-        if isinstance(self.explanation, Unset):
-            explanation = UNSET
-        else:
-            explanation = self.explanation
-
-        score: float | int | None | Unset
-        if isinstance(self.score, Unset):
-            score = UNSET
-        else:
-            score = self.score
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -72,10 +75,14 @@ class ScoringJobResponse:
                 "status": status,
             }
         )
-        if explanation is not UNSET:
-            field_dict["explanation"] = explanation
-        if score is not UNSET:
-            field_dict["score"] = score
+        if self.explanation is not None:
+            field_dict["explanation"] = self.explanation
+        elif "explanation" in self._meibel_nulls:
+            field_dict["explanation"] = None
+        if self.score is not None:
+            field_dict["score"] = self.score
+        elif "score" in self._meibel_nulls:
+            field_dict["score"] = None
 
         return field_dict
 
@@ -92,23 +99,9 @@ class ScoringJobResponse:
 
         status = d.pop("status")
 
-        def _parse_explanation(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        explanation = d.pop("explanation", ABSENT)
 
-        explanation = _parse_explanation(d.pop("explanation", UNSET))
-
-        def _parse_score(data: object) -> float | int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | int | None | Unset, data)
-
-        score = _parse_score(d.pop("score", UNSET))
+        score = d.pop("score", ABSENT)
 
         scoring_job_response = cls(
             agent_identity_context=agent_identity_context,

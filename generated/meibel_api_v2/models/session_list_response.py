@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.session_summary import SessionSummary
@@ -17,20 +17,31 @@ T = TypeVar("T", bound="SessionListResponse")
 
 
 @_attrs_define
-class SessionListResponse:
+class SessionListResponse(ModelBase):
     """
     Attributes:
         data (list[SessionSummary]):
         offset (int):
         total (int):
-        limit (int | None | Unset):
+        limit (int | None):
     """
 
     data: list[SessionSummary]
     offset: int
     total: int
-    limit: int | None | Unset = UNSET
+    limit: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("data", "offset", "total")
+    _meibel_optional = ("limit",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.limit is ABSENT:
+            self.limit = None
+        elif self.limit is None:
+            self._meibel_nulls |= {"limit"}
 
     def __iter__(self) -> Iterator[SessionSummary]:
         """Iterate over `data`."""
@@ -44,6 +55,11 @@ class SessionListResponse:
         """A response is true even when its list is empty."""
         return True
 
+    @property
+    def items(self) -> list[SessionSummary]:
+        """`data`."""
+        return self.data
+
     def to_dict(self) -> dict[str, Any]:
         data = []
         for data_item_data in self.data:
@@ -54,12 +70,6 @@ class SessionListResponse:
 
         total = self.total
 
-        limit: int | None | Unset
-        if isinstance(self.limit, Unset):
-            limit = UNSET
-        else:
-            limit = self.limit
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -69,8 +79,10 @@ class SessionListResponse:
                 "total": total,
             }
         )
-        if limit is not UNSET:
-            field_dict["limit"] = limit
+        if self.limit is not None:
+            field_dict["limit"] = self.limit
+        elif "limit" in self._meibel_nulls:
+            field_dict["limit"] = None
 
         return field_dict
 
@@ -90,14 +102,7 @@ class SessionListResponse:
 
         total = d.pop("total")
 
-        def _parse_limit(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        limit = _parse_limit(d.pop("limit", UNSET))
+        limit = d.pop("limit", ABSENT)
 
         session_list_response = cls(
             data=data,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.session_message_item_arguments_type_0 import (
@@ -22,28 +22,71 @@ from meibel._resource import SessionMessageItemExtras
 
 
 @_attrs_define
-class SessionMessageItem(SessionMessageItemExtras):
+class SessionMessageItem(SessionMessageItemExtras, ModelBase):
     """
     Attributes:
         type_ (str):
-        arguments (None | SessionMessageItemArgumentsType0 | Unset):
-        message (None | str | Unset):
-        result (Any | None | Unset):
-        signal_id (None | str | Unset):
-        timestamp (None | str | Unset):
-        tool_id (None | str | Unset):
-        tool_name (None | str | Unset):
+        arguments (None | SessionMessageItemArgumentsType0):
+        message (None | str):
+        result (Any | None):
+        signal_id (None | str):
+        timestamp (None | str):
+        tool_id (None | str):
+        tool_name (None | str):
     """
 
     type_: str
-    arguments: None | SessionMessageItemArgumentsType0 | Unset = UNSET
-    message: None | str | Unset = UNSET
-    result: Any | None | Unset = UNSET
-    signal_id: None | str | Unset = UNSET
-    timestamp: None | str | Unset = UNSET
-    tool_id: None | str | Unset = UNSET
-    tool_name: None | str | Unset = UNSET
+    arguments: None | SessionMessageItemArgumentsType0 = ABSENT
+    message: None | str = ABSENT
+    result: Any | None = ABSENT
+    signal_id: None | str = ABSENT
+    timestamp: None | str = ABSENT
+    tool_id: None | str = ABSENT
+    tool_name: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("type_",)
+    _meibel_optional = (
+        "arguments",
+        "message",
+        "result",
+        "signal_id",
+        "timestamp",
+        "tool_id",
+        "tool_name",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.arguments is ABSENT:
+            self.arguments = None
+        elif self.arguments is None:
+            self._meibel_nulls |= {"arguments"}
+        if self.message is ABSENT:
+            self.message = None
+        elif self.message is None:
+            self._meibel_nulls |= {"message"}
+        if self.result is ABSENT:
+            self.result = None
+        elif self.result is None:
+            self._meibel_nulls |= {"result"}
+        if self.signal_id is ABSENT:
+            self.signal_id = None
+        elif self.signal_id is None:
+            self._meibel_nulls |= {"signal_id"}
+        if self.timestamp is ABSENT:
+            self.timestamp = None
+        elif self.timestamp is None:
+            self._meibel_nulls |= {"timestamp"}
+        if self.tool_id is ABSENT:
+            self.tool_id = None
+        elif self.tool_id is None:
+            self._meibel_nulls |= {"tool_id"}
+        if self.tool_name is ABSENT:
+            self.tool_name = None
+        elif self.tool_name is None:
+            self._meibel_nulls |= {"tool_name"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.session_message_item_arguments_type_0 import (
@@ -52,50 +95,6 @@ class SessionMessageItem(SessionMessageItemExtras):
 
         type_ = self.type_
 
-        arguments: dict[str, Any] | None | Unset
-        if isinstance(self.arguments, Unset):
-            arguments = UNSET
-        elif isinstance(self.arguments, SessionMessageItemArgumentsType0):
-            arguments = self.arguments.to_dict()
-        else:
-            arguments = self.arguments
-
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
-
-        result: Any | None | Unset
-        if isinstance(self.result, Unset):
-            result = UNSET
-        else:
-            result = self.result
-
-        signal_id: None | str | Unset
-        if isinstance(self.signal_id, Unset):
-            signal_id = UNSET
-        else:
-            signal_id = self.signal_id
-
-        timestamp: None | str | Unset
-        if isinstance(self.timestamp, Unset):
-            timestamp = UNSET
-        else:
-            timestamp = self.timestamp
-
-        tool_id: None | str | Unset
-        if isinstance(self.tool_id, Unset):
-            tool_id = UNSET
-        else:
-            tool_id = self.tool_id
-
-        tool_name: None | str | Unset
-        if isinstance(self.tool_name, Unset):
-            tool_name = UNSET
-        else:
-            tool_name = self.tool_name
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -103,20 +102,37 @@ class SessionMessageItem(SessionMessageItemExtras):
                 "type": type_,
             }
         )
-        if arguments is not UNSET:
-            field_dict["arguments"] = arguments
-        if message is not UNSET:
-            field_dict["message"] = message
-        if result is not UNSET:
-            field_dict["result"] = result
-        if signal_id is not UNSET:
-            field_dict["signal_id"] = signal_id
-        if timestamp is not UNSET:
-            field_dict["timestamp"] = timestamp
-        if tool_id is not UNSET:
-            field_dict["tool_id"] = tool_id
-        if tool_name is not UNSET:
-            field_dict["tool_name"] = tool_name
+        if self.arguments is not None:
+            if isinstance(self.arguments, SessionMessageItemArgumentsType0):
+                field_dict["arguments"] = self.arguments.to_dict()
+            else:
+                field_dict["arguments"] = self.arguments
+        elif "arguments" in self._meibel_nulls:
+            field_dict["arguments"] = None
+        if self.message is not None:
+            field_dict["message"] = self.message
+        elif "message" in self._meibel_nulls:
+            field_dict["message"] = None
+        if self.result is not None:
+            field_dict["result"] = self.result
+        elif "result" in self._meibel_nulls:
+            field_dict["result"] = None
+        if self.signal_id is not None:
+            field_dict["signal_id"] = self.signal_id
+        elif "signal_id" in self._meibel_nulls:
+            field_dict["signal_id"] = None
+        if self.timestamp is not None:
+            field_dict["timestamp"] = self.timestamp
+        elif "timestamp" in self._meibel_nulls:
+            field_dict["timestamp"] = None
+        if self.tool_id is not None:
+            field_dict["tool_id"] = self.tool_id
+        elif "tool_id" in self._meibel_nulls:
+            field_dict["tool_id"] = None
+        if self.tool_name is not None:
+            field_dict["tool_name"] = self.tool_name
+        elif "tool_name" in self._meibel_nulls:
+            field_dict["tool_name"] = None
 
         return field_dict
 
@@ -129,76 +145,34 @@ class SessionMessageItem(SessionMessageItemExtras):
         d = dict(src_dict)
         type_ = d.pop("type")
 
-        def _parse_arguments(data: object) -> None | SessionMessageItemArgumentsType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                arguments_type_0 = SessionMessageItemArgumentsType0.from_dict(data)
+        _arguments = d.pop("arguments", ABSENT)
+        arguments: None | SessionMessageItemArgumentsType0 = _arguments
+        if _arguments is not None and _arguments is not ABSENT:
 
-                return arguments_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | SessionMessageItemArgumentsType0 | Unset, data)
+            def _parse_arguments(data: object) -> None | SessionMessageItemArgumentsType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    arguments_type_0 = SessionMessageItemArgumentsType0.from_dict(data)
 
-        arguments = _parse_arguments(d.pop("arguments", UNSET))
+                    return arguments_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | SessionMessageItemArgumentsType0, data)
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            arguments = _parse_arguments(_arguments)
 
-        message = _parse_message(d.pop("message", UNSET))
+        message = d.pop("message", ABSENT)
 
-        def _parse_result(data: object) -> Any | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(Any | None | Unset, data)
+        result = d.pop("result", ABSENT)
 
-        result = _parse_result(d.pop("result", UNSET))
+        signal_id = d.pop("signal_id", ABSENT)
 
-        def _parse_signal_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        timestamp = d.pop("timestamp", ABSENT)
 
-        signal_id = _parse_signal_id(d.pop("signal_id", UNSET))
+        tool_id = d.pop("tool_id", ABSENT)
 
-        def _parse_timestamp(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        timestamp = _parse_timestamp(d.pop("timestamp", UNSET))
-
-        def _parse_tool_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tool_id = _parse_tool_id(d.pop("tool_id", UNSET))
-
-        def _parse_tool_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tool_name = _parse_tool_name(d.pop("tool_name", UNSET))
+        tool_name = d.pop("tool_name", ABSENT)
 
         session_message_item = cls(
             type_=type_,

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.session_message_item import SessionMessageItem
@@ -17,20 +17,39 @@ T = TypeVar("T", bound="SessionMessagesResponse")
 
 
 @_attrs_define
-class SessionMessagesResponse:
+class SessionMessagesResponse(ModelBase):
     """
     Attributes:
         messages (list[SessionMessageItem]):
-        agent_id (None | str | Unset):
-        agent_name (None | str | Unset):
-        version (None | str | Unset):
+        agent_id (None | str):
+        agent_name (None | str):
+        version (None | str):
     """
 
     messages: list[SessionMessageItem]
-    agent_id: None | str | Unset = UNSET
-    agent_name: None | str | Unset = UNSET
-    version: None | str | Unset = UNSET
+    agent_id: None | str = ABSENT
+    agent_name: None | str = ABSENT
+    version: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("messages",)
+    _meibel_optional = ("agent_id", "agent_name", "version")
+
+    def __attrs_post_init__(self) -> None:
+        if self.agent_id is ABSENT:
+            self.agent_id = None
+        elif self.agent_id is None:
+            self._meibel_nulls |= {"agent_id"}
+        if self.agent_name is ABSENT:
+            self.agent_name = None
+        elif self.agent_name is None:
+            self._meibel_nulls |= {"agent_name"}
+        if self.version is ABSENT:
+            self.version = None
+        elif self.version is None:
+            self._meibel_nulls |= {"version"}
 
     def __iter__(self) -> Iterator[SessionMessageItem]:
         """Iterate over `messages`."""
@@ -44,29 +63,16 @@ class SessionMessagesResponse:
         """A response is true even when its list is empty."""
         return True
 
+    @property
+    def items(self) -> list[SessionMessageItem]:
+        """`messages`."""
+        return self.messages
+
     def to_dict(self) -> dict[str, Any]:
         messages = []
         for messages_item_data in self.messages:
             messages_item = messages_item_data.to_dict()
             messages.append(messages_item)
-
-        agent_id: None | str | Unset
-        if isinstance(self.agent_id, Unset):
-            agent_id = UNSET
-        else:
-            agent_id = self.agent_id
-
-        agent_name: None | str | Unset
-        if isinstance(self.agent_name, Unset):
-            agent_name = UNSET
-        else:
-            agent_name = self.agent_name
-
-        version: None | str | Unset
-        if isinstance(self.version, Unset):
-            version = UNSET
-        else:
-            version = self.version
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -75,12 +81,18 @@ class SessionMessagesResponse:
                 "messages": messages,
             }
         )
-        if agent_id is not UNSET:
-            field_dict["agent_id"] = agent_id
-        if agent_name is not UNSET:
-            field_dict["agent_name"] = agent_name
-        if version is not UNSET:
-            field_dict["version"] = version
+        if self.agent_id is not None:
+            field_dict["agent_id"] = self.agent_id
+        elif "agent_id" in self._meibel_nulls:
+            field_dict["agent_id"] = None
+        if self.agent_name is not None:
+            field_dict["agent_name"] = self.agent_name
+        elif "agent_name" in self._meibel_nulls:
+            field_dict["agent_name"] = None
+        if self.version is not None:
+            field_dict["version"] = self.version
+        elif "version" in self._meibel_nulls:
+            field_dict["version"] = None
 
         return field_dict
 
@@ -96,32 +108,11 @@ class SessionMessagesResponse:
 
             messages.append(messages_item)
 
-        def _parse_agent_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        agent_id = d.pop("agent_id", ABSENT)
 
-        agent_id = _parse_agent_id(d.pop("agent_id", UNSET))
+        agent_name = d.pop("agent_name", ABSENT)
 
-        def _parse_agent_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        agent_name = _parse_agent_name(d.pop("agent_name", UNSET))
-
-        def _parse_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        version = _parse_version(d.pop("version", UNSET))
+        version = d.pop("version", ABSENT)
 
         session_messages_response = cls(
             messages=messages,

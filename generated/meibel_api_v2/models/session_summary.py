@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.session_summary_result_item import SessionSummaryResultItem
@@ -19,30 +19,73 @@ T = TypeVar("T", bound="SessionSummary")
 
 
 @_attrs_define
-class SessionSummary:
+class SessionSummary(ModelBase):
     """
     Attributes:
         session_id (str):
         start_time (datetime.datetime):
         status (str):
-        agent_name (None | str | Unset):
-        agent_version (None | str | Unset):
-        end_time (datetime.datetime | None | Unset):
-        messages_count (int | Unset):
-        result (list[SessionSummaryResultItem] | Unset):
-        token_usage (None | SessionSummaryTokenUsageType0 | Unset):
+        agent_name (None | str):
+        agent_version (None | str):
+        end_time (datetime.datetime | None):
+        messages_count (int | None):
+        result (list[SessionSummaryResultItem] | None):
+        token_usage (None | SessionSummaryTokenUsageType0):
     """
 
     session_id: str
     start_time: datetime.datetime
     status: str
-    agent_name: None | str | Unset = UNSET
-    agent_version: None | str | Unset = UNSET
-    end_time: datetime.datetime | None | Unset = UNSET
-    messages_count: int | Unset = UNSET
-    result: list[SessionSummaryResultItem] | Unset = UNSET
-    token_usage: None | SessionSummaryTokenUsageType0 | Unset = UNSET
+    agent_name: None | str = ABSENT
+    agent_version: None | str = ABSENT
+    end_time: datetime.datetime | None = ABSENT
+    messages_count: int | None = ABSENT
+    result: list[SessionSummaryResultItem] | None = ABSENT
+    token_usage: None | SessionSummaryTokenUsageType0 = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("session_id", "start_time", "status")
+    _meibel_optional = (
+        "agent_name",
+        "agent_version",
+        "end_time",
+        "messages_count",
+        "result",
+        "token_usage",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.agent_name is ABSENT:
+            self.agent_name = None
+        elif self.agent_name is None:
+            self._meibel_nulls |= {"agent_name"}
+        if self.agent_version is ABSENT:
+            self.agent_version = None
+        elif self.agent_version is None:
+            self._meibel_nulls |= {"agent_version"}
+        if self.end_time is ABSENT:
+            self.end_time = None
+        elif self.end_time is None:
+            self._meibel_nulls |= {"end_time"}
+        if self.messages_count is ABSENT:
+            self.messages_count = None
+        elif self.messages_count is None:
+            self._meibel_nulls |= {"messages_count"}
+        if self.result is ABSENT:
+            self.result = None
+        elif self.result is None:
+            self._meibel_nulls |= {"result"}
+        if self.token_usage is ABSENT:
+            self.token_usage = None
+        elif self.token_usage is None:
+            self._meibel_nulls |= {"token_usage"}
+
+    @property
+    def items(self) -> list[SessionSummaryResultItem]:
+        """`result`, or an empty list when it is None."""
+        return self.result if self.result is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.session_summary_token_usage_type_0 import (
@@ -55,43 +98,6 @@ class SessionSummary:
 
         status = self.status
 
-        agent_name: None | str | Unset
-        if isinstance(self.agent_name, Unset):
-            agent_name = UNSET
-        else:
-            agent_name = self.agent_name
-
-        agent_version: None | str | Unset
-        if isinstance(self.agent_version, Unset):
-            agent_version = UNSET
-        else:
-            agent_version = self.agent_version
-
-        end_time: None | str | Unset
-        if isinstance(self.end_time, Unset):
-            end_time = UNSET
-        elif isinstance(self.end_time, datetime.datetime):
-            end_time = self.end_time.isoformat()
-        else:
-            end_time = self.end_time
-
-        messages_count = self.messages_count
-
-        result: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.result, Unset):
-            result = []
-            for result_item_data in self.result:
-                result_item = result_item_data.to_dict()
-                result.append(result_item)
-
-        token_usage: dict[str, Any] | None | Unset
-        if isinstance(self.token_usage, Unset):
-            token_usage = UNSET
-        elif isinstance(self.token_usage, SessionSummaryTokenUsageType0):
-            token_usage = self.token_usage.to_dict()
-        else:
-            token_usage = self.token_usage
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -101,18 +107,36 @@ class SessionSummary:
                 "status": status,
             }
         )
-        if agent_name is not UNSET:
-            field_dict["agent_name"] = agent_name
-        if agent_version is not UNSET:
-            field_dict["agent_version"] = agent_version
-        if end_time is not UNSET:
-            field_dict["end_time"] = end_time
-        if messages_count is not UNSET:
-            field_dict["messages_count"] = messages_count
-        if result is not UNSET:
+        if self.agent_name is not None:
+            field_dict["agent_name"] = self.agent_name
+        elif "agent_name" in self._meibel_nulls:
+            field_dict["agent_name"] = None
+        if self.agent_version is not None:
+            field_dict["agent_version"] = self.agent_version
+        elif "agent_version" in self._meibel_nulls:
+            field_dict["agent_version"] = None
+        if self.end_time is not None:
+            if isinstance(self.end_time, datetime.datetime):
+                field_dict["end_time"] = self.end_time.isoformat()
+            else:
+                field_dict["end_time"] = self.end_time
+        elif "end_time" in self._meibel_nulls:
+            field_dict["end_time"] = None
+        if self.messages_count is not None:
+            field_dict["messages_count"] = self.messages_count
+        if self.result is not None:
+            result = []
+            for result_item_data in self.result:
+                result_item = result_item_data.to_dict()
+                result.append(result_item)
             field_dict["result"] = result
-        if token_usage is not UNSET:
-            field_dict["token_usage"] = token_usage
+        if self.token_usage is not None:
+            if isinstance(self.token_usage, SessionSummaryTokenUsageType0):
+                field_dict["token_usage"] = self.token_usage.to_dict()
+            else:
+                field_dict["token_usage"] = self.token_usage
+        elif "token_usage" in self._meibel_nulls:
+            field_dict["token_usage"] = None
 
         return field_dict
 
@@ -130,68 +154,54 @@ class SessionSummary:
 
         status = d.pop("status")
 
-        def _parse_agent_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        agent_name = d.pop("agent_name", ABSENT)
 
-        agent_name = _parse_agent_name(d.pop("agent_name", UNSET))
+        agent_version = d.pop("agent_version", ABSENT)
 
-        def _parse_agent_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _end_time = d.pop("end_time", ABSENT)
+        end_time: datetime.datetime | None = _end_time
+        if _end_time is not None and _end_time is not ABSENT:
 
-        agent_version = _parse_agent_version(d.pop("agent_version", UNSET))
+            def _parse_end_time(data: object) -> datetime.datetime | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    end_time_type_0 = datetime.datetime.fromisoformat(data)
 
-        def _parse_end_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_time_type_0 = datetime.datetime.fromisoformat(data)
+                    return end_time_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(datetime.datetime | None, data)
 
-                return end_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+            end_time = _parse_end_time(_end_time)
 
-        end_time = _parse_end_time(d.pop("end_time", UNSET))
+        messages_count = d.pop("messages_count", ABSENT)
 
-        messages_count = d.pop("messages_count", UNSET)
-
-        _result = d.pop("result", UNSET)
-        result: list[SessionSummaryResultItem] | Unset = UNSET
-        if _result is not UNSET:
+        _result = d.pop("result", ABSENT)
+        result: list[SessionSummaryResultItem] | None = _result
+        if _result is not None and _result is not ABSENT:
             result = []
             for result_item_data in _result:
                 result_item = SessionSummaryResultItem.from_dict(result_item_data)
 
                 result.append(result_item)
 
-        def _parse_token_usage(data: object) -> None | SessionSummaryTokenUsageType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                token_usage_type_0 = SessionSummaryTokenUsageType0.from_dict(data)
+        _token_usage = d.pop("token_usage", ABSENT)
+        token_usage: None | SessionSummaryTokenUsageType0 = _token_usage
+        if _token_usage is not None and _token_usage is not ABSENT:
 
-                return token_usage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | SessionSummaryTokenUsageType0 | Unset, data)
+            def _parse_token_usage(data: object) -> None | SessionSummaryTokenUsageType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    token_usage_type_0 = SessionSummaryTokenUsageType0.from_dict(data)
 
-        token_usage = _parse_token_usage(d.pop("token_usage", UNSET))
+                    return token_usage_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | SessionSummaryTokenUsageType0, data)
+
+            token_usage = _parse_token_usage(_token_usage)
 
         session_summary = cls(
             session_id=session_id,

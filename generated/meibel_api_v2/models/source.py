@@ -2,61 +2,60 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="Source")
 
 
 @_attrs_define
-class Source:
+class Source(ModelBase):
     """A source/citation in the response.
 
     Attributes:
         title (str):
-        data_element_id (None | str | Unset):
-        relevance_score (float | int | None | Unset):
-        snippet (None | str | Unset):
-        url (None | str | Unset):
+        data_element_id (None | str):
+        relevance_score (float | int | None):
+        snippet (None | str):
+        url (None | str):
     """
 
     title: str
-    data_element_id: None | str | Unset = UNSET
-    relevance_score: float | int | None | Unset = UNSET
-    snippet: None | str | Unset = UNSET
-    url: None | str | Unset = UNSET
+    data_element_id: None | str = ABSENT
+    relevance_score: float | int | None = ABSENT
+    snippet: None | str = ABSENT
+    url: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("title",)
+    _meibel_optional = ("data_element_id", "relevance_score", "snippet", "url")
+
+    def __attrs_post_init__(self) -> None:
+        if self.data_element_id is ABSENT:
+            self.data_element_id = None
+        elif self.data_element_id is None:
+            self._meibel_nulls |= {"data_element_id"}
+        if self.relevance_score is ABSENT:
+            self.relevance_score = None
+        elif self.relevance_score is None:
+            self._meibel_nulls |= {"relevance_score"}
+        if self.snippet is ABSENT:
+            self.snippet = None
+        elif self.snippet is None:
+            self._meibel_nulls |= {"snippet"}
+        if self.url is ABSENT:
+            self.url = None
+        elif self.url is None:
+            self._meibel_nulls |= {"url"}
 
     def to_dict(self) -> dict[str, Any]:
         title = self.title
-
-        data_element_id: None | str | Unset
-        if isinstance(self.data_element_id, Unset):
-            data_element_id = UNSET
-        else:
-            data_element_id = self.data_element_id
-
-        relevance_score: float | int | None | Unset
-        if isinstance(self.relevance_score, Unset):
-            relevance_score = UNSET
-        else:
-            relevance_score = self.relevance_score
-
-        snippet: None | str | Unset
-        if isinstance(self.snippet, Unset):
-            snippet = UNSET
-        else:
-            snippet = self.snippet
-
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -65,14 +64,22 @@ class Source:
                 "title": title,
             }
         )
-        if data_element_id is not UNSET:
-            field_dict["data_element_id"] = data_element_id
-        if relevance_score is not UNSET:
-            field_dict["relevance_score"] = relevance_score
-        if snippet is not UNSET:
-            field_dict["snippet"] = snippet
-        if url is not UNSET:
-            field_dict["url"] = url
+        if self.data_element_id is not None:
+            field_dict["data_element_id"] = self.data_element_id
+        elif "data_element_id" in self._meibel_nulls:
+            field_dict["data_element_id"] = None
+        if self.relevance_score is not None:
+            field_dict["relevance_score"] = self.relevance_score
+        elif "relevance_score" in self._meibel_nulls:
+            field_dict["relevance_score"] = None
+        if self.snippet is not None:
+            field_dict["snippet"] = self.snippet
+        elif "snippet" in self._meibel_nulls:
+            field_dict["snippet"] = None
+        if self.url is not None:
+            field_dict["url"] = self.url
+        elif "url" in self._meibel_nulls:
+            field_dict["url"] = None
 
         return field_dict
 
@@ -81,41 +88,13 @@ class Source:
         d = dict(src_dict)
         title = d.pop("title")
 
-        def _parse_data_element_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        data_element_id = d.pop("data_element_id", ABSENT)
 
-        data_element_id = _parse_data_element_id(d.pop("data_element_id", UNSET))
+        relevance_score = d.pop("relevance_score", ABSENT)
 
-        def _parse_relevance_score(data: object) -> float | int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | int | None | Unset, data)
+        snippet = d.pop("snippet", ABSENT)
 
-        relevance_score = _parse_relevance_score(d.pop("relevance_score", UNSET))
-
-        def _parse_snippet(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        snippet = _parse_snippet(d.pop("snippet", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("url", UNSET))
+        url = d.pop("url", ABSENT)
 
         source = cls(
             title=title,

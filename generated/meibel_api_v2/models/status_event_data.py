@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="StatusEventData")
 
 
 @_attrs_define
-class StatusEventData:
+class StatusEventData(ModelBase):
     """
     Attributes:
         content (str):
@@ -27,6 +29,8 @@ class StatusEventData:
     timestamp: str
     type_: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("content", "disposition", "sequence", "timestamp", "type_")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         content = self.content

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="StreamDocumentTraceResponse200")
 
 
 @_attrs_define
-class StreamDocumentTraceResponse200:
+class StreamDocumentTraceResponse200(ModelBase):
     """Server-Sent Events stream of parsing progress. Event payload schemas are not published in the available sources; the
     vendor SDKs type the events as LayoutDetectedEvent | TableExtractedEvent | OcrPageEvent | CompletedEvent |
     ErrorEvent.
@@ -19,6 +21,8 @@ class StreamDocumentTraceResponse200:
     """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ()
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
 

@@ -7,17 +7,21 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="StreamDownloadProgressResponse200")
 
 
 @_attrs_define
-class StreamDownloadProgressResponse200:
+class StreamDownloadProgressResponse200(ModelBase):
     """Server-Sent Events stream of download-job progress. Event payload schemas are not published in the available
     sources; the vendor SDKs type the events as ConnectedEvent | ProgressEvent | StreamCompleteEvent | ErrorEvent.
 
     """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ()
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
 

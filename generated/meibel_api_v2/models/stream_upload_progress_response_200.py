@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="StreamUploadProgressResponse200")
 
 
 @_attrs_define
-class StreamUploadProgressResponse200:
+class StreamUploadProgressResponse200(ModelBase):
     """Server-Sent Events stream of upload progress until `stream_complete`. Event payload schemas are not published in the
     available sources; the vendor SDKs type the events as ConnectedEvent | ProgressEvent | StreamCompleteEvent |
     ErrorEvent.
@@ -19,6 +21,8 @@ class StreamUploadProgressResponse200:
     """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ()
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
 

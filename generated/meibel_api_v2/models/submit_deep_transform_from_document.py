@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.submit_deep_transform_from_document_schema import (
@@ -19,48 +19,49 @@ T = TypeVar("T", bound="SubmitDeepTransformFromDocument")
 
 
 @_attrs_define
-class SubmitDeepTransformFromDocument:
+class SubmitDeepTransformFromDocument(ModelBase):
     """Reuse an already-parsed document instead of re-parsing an upload.
 
     Attributes:
         document_job_id (str): A document job id returned by POST /documents. Reuses that parse so the document is not
             parsed again. The document must belong to the calling customer.
         schema (SubmitDeepTransformFromDocumentSchema): JSON Schema of the entities to extract
-        guidance (None | str | Unset): Optional domain guidance for the extraction
-        max_pages (int | None | Unset): Optional cap on the number of pages to process
-        root_name (None | str | Unset): Name of the root entity in the schema. Optional: when omitted it is resolved
-            from the schema's `title` or inferred during extraction.
+        guidance (None | str): Optional domain guidance for the extraction
+        max_pages (int | None): Optional cap on the number of pages to process
+        root_name (None | str): Name of the root entity in the schema. Optional: when omitted it is resolved from the
+            schema's `title` or inferred during extraction.
     """
 
     document_job_id: str
     schema: SubmitDeepTransformFromDocumentSchema
-    guidance: None | str | Unset = UNSET
-    max_pages: int | None | Unset = UNSET
-    root_name: None | str | Unset = UNSET
+    guidance: None | str = ABSENT
+    max_pages: int | None = ABSENT
+    root_name: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("document_job_id", "schema")
+    _meibel_optional = ("guidance", "max_pages", "root_name")
+
+    def __attrs_post_init__(self) -> None:
+        if self.guidance is ABSENT:
+            self.guidance = None
+        elif self.guidance is None:
+            self._meibel_nulls |= {"guidance"}
+        if self.max_pages is ABSENT:
+            self.max_pages = None
+        elif self.max_pages is None:
+            self._meibel_nulls |= {"max_pages"}
+        if self.root_name is ABSENT:
+            self.root_name = None
+        elif self.root_name is None:
+            self._meibel_nulls |= {"root_name"}
 
     def to_dict(self) -> dict[str, Any]:
         document_job_id = self.document_job_id
 
         schema = self.schema.to_dict()
-
-        guidance: None | str | Unset
-        if isinstance(self.guidance, Unset):
-            guidance = UNSET
-        else:
-            guidance = self.guidance
-
-        max_pages: int | None | Unset
-        if isinstance(self.max_pages, Unset):
-            max_pages = UNSET
-        else:
-            max_pages = self.max_pages
-
-        root_name: None | str | Unset
-        if isinstance(self.root_name, Unset):
-            root_name = UNSET
-        else:
-            root_name = self.root_name
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -70,12 +71,18 @@ class SubmitDeepTransformFromDocument:
                 "schema": schema,
             }
         )
-        if guidance is not UNSET:
-            field_dict["guidance"] = guidance
-        if max_pages is not UNSET:
-            field_dict["max_pages"] = max_pages
-        if root_name is not UNSET:
-            field_dict["root_name"] = root_name
+        if self.guidance is not None:
+            field_dict["guidance"] = self.guidance
+        elif "guidance" in self._meibel_nulls:
+            field_dict["guidance"] = None
+        if self.max_pages is not None:
+            field_dict["max_pages"] = self.max_pages
+        elif "max_pages" in self._meibel_nulls:
+            field_dict["max_pages"] = None
+        if self.root_name is not None:
+            field_dict["root_name"] = self.root_name
+        elif "root_name" in self._meibel_nulls:
+            field_dict["root_name"] = None
 
         return field_dict
 
@@ -90,32 +97,11 @@ class SubmitDeepTransformFromDocument:
 
         schema = SubmitDeepTransformFromDocumentSchema.from_dict(d.pop("schema"))
 
-        def _parse_guidance(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        guidance = d.pop("guidance", ABSENT)
 
-        guidance = _parse_guidance(d.pop("guidance", UNSET))
+        max_pages = d.pop("max_pages", ABSENT)
 
-        def _parse_max_pages(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_pages = _parse_max_pages(d.pop("max_pages", UNSET))
-
-        def _parse_root_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        root_name = _parse_root_name(d.pop("root_name", UNSET))
+        root_name = d.pop("root_name", ABSENT)
 
         submit_deep_transform_from_document = cls(
             document_job_id=document_job_id,

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="SubmitDeepTransformResponse")
 
 
 @_attrs_define
-class SubmitDeepTransformResponse:
+class SubmitDeepTransformResponse(ModelBase):
     """
     Attributes:
         job_id (str): Poll status via GET /documents/deep-transform/{job_id}
@@ -19,6 +21,8 @@ class SubmitDeepTransformResponse:
 
     job_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("job_id",)
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         job_id = self.job_id

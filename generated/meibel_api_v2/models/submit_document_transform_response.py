@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="SubmitDocumentTransformResponse")
 
 
 @_attrs_define
-class SubmitDocumentTransformResponse:
+class SubmitDocumentTransformResponse(ModelBase):
     """
     Attributes:
         execution_id (str): Poll via client.sessions.get(execution_id)
@@ -19,6 +21,8 @@ class SubmitDocumentTransformResponse:
 
     execution_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("execution_id",)
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         execution_id = self.execution_id

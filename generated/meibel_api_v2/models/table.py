@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.bounding_box import BoundingBox
@@ -18,20 +18,31 @@ T = TypeVar("T", bound="Table")
 
 
 @_attrs_define
-class Table:
+class Table(ModelBase):
     """
     Attributes:
         cells (list[TableCell]):
         cols (int):
         rows (int):
-        bbox (BoundingBox | None | Unset):
+        bbox (BoundingBox | None):
     """
 
     cells: list[TableCell]
     cols: int
     rows: int
-    bbox: BoundingBox | None | Unset = UNSET
+    bbox: BoundingBox | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("cells", "cols", "rows")
+    _meibel_optional = ("bbox",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.bbox is ABSENT:
+            self.bbox = None
+        elif self.bbox is None:
+            self._meibel_nulls |= {"bbox"}
 
     def __iter__(self) -> Iterator[TableCell]:
         """Iterate over `cells`."""
@@ -45,6 +56,11 @@ class Table:
         """A response is true even when its list is empty."""
         return True
 
+    @property
+    def items(self) -> list[TableCell]:
+        """`cells`."""
+        return self.cells
+
     def to_dict(self) -> dict[str, Any]:
         from ..models.bounding_box import BoundingBox
 
@@ -57,14 +73,6 @@ class Table:
 
         rows = self.rows
 
-        bbox: dict[str, Any] | None | Unset
-        if isinstance(self.bbox, Unset):
-            bbox = UNSET
-        elif isinstance(self.bbox, BoundingBox):
-            bbox = self.bbox.to_dict()
-        else:
-            bbox = self.bbox
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -74,8 +82,13 @@ class Table:
                 "rows": rows,
             }
         )
-        if bbox is not UNSET:
-            field_dict["bbox"] = bbox
+        if self.bbox is not None:
+            if isinstance(self.bbox, BoundingBox):
+                field_dict["bbox"] = self.bbox.to_dict()
+            else:
+                field_dict["bbox"] = self.bbox
+        elif "bbox" in self._meibel_nulls:
+            field_dict["bbox"] = None
 
         return field_dict
 
@@ -96,22 +109,22 @@ class Table:
 
         rows = d.pop("rows")
 
-        def _parse_bbox(data: object) -> BoundingBox | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bbox_type_0 = BoundingBox.from_dict(data)
+        _bbox = d.pop("bbox", ABSENT)
+        bbox: BoundingBox | None = _bbox
+        if _bbox is not None and _bbox is not ABSENT:
 
-                return bbox_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BoundingBox | None | Unset, data)
+            def _parse_bbox(data: object) -> BoundingBox | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    bbox_type_0 = BoundingBox.from_dict(data)
 
-        bbox = _parse_bbox(d.pop("bbox", UNSET))
+                    return bbox_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(BoundingBox | None, data)
+
+            bbox = _parse_bbox(_bbox)
 
         table = cls(
             cells=cells,

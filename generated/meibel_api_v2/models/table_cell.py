@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.bounding_box import BoundingBox
@@ -17,24 +17,43 @@ T = TypeVar("T", bound="TableCell")
 
 
 @_attrs_define
-class TableCell:
+class TableCell(ModelBase):
     """
     Attributes:
         col (int):
         row (int):
         text (str):
-        bbox (BoundingBox | None | Unset):
-        col_span (int | Unset):
-        row_span (int | Unset):
+        bbox (BoundingBox | None):
+        col_span (int | None):
+        row_span (int | None):
     """
 
     col: int
     row: int
     text: str
-    bbox: BoundingBox | None | Unset = UNSET
-    col_span: int | Unset = UNSET
-    row_span: int | Unset = UNSET
+    bbox: BoundingBox | None = ABSENT
+    col_span: int | None = ABSENT
+    row_span: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("col", "row", "text")
+    _meibel_optional = ("bbox", "col_span", "row_span")
+
+    def __attrs_post_init__(self) -> None:
+        if self.bbox is ABSENT:
+            self.bbox = None
+        elif self.bbox is None:
+            self._meibel_nulls |= {"bbox"}
+        if self.col_span is ABSENT:
+            self.col_span = None
+        elif self.col_span is None:
+            self._meibel_nulls |= {"col_span"}
+        if self.row_span is ABSENT:
+            self.row_span = None
+        elif self.row_span is None:
+            self._meibel_nulls |= {"row_span"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.bounding_box import BoundingBox
@@ -45,18 +64,6 @@ class TableCell:
 
         text = self.text
 
-        bbox: dict[str, Any] | None | Unset
-        if isinstance(self.bbox, Unset):
-            bbox = UNSET
-        elif isinstance(self.bbox, BoundingBox):
-            bbox = self.bbox.to_dict()
-        else:
-            bbox = self.bbox
-
-        col_span = self.col_span
-
-        row_span = self.row_span
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -66,12 +73,17 @@ class TableCell:
                 "text": text,
             }
         )
-        if bbox is not UNSET:
-            field_dict["bbox"] = bbox
-        if col_span is not UNSET:
-            field_dict["col_span"] = col_span
-        if row_span is not UNSET:
-            field_dict["row_span"] = row_span
+        if self.bbox is not None:
+            if isinstance(self.bbox, BoundingBox):
+                field_dict["bbox"] = self.bbox.to_dict()
+            else:
+                field_dict["bbox"] = self.bbox
+        elif "bbox" in self._meibel_nulls:
+            field_dict["bbox"] = None
+        if self.col_span is not None:
+            field_dict["col_span"] = self.col_span
+        if self.row_span is not None:
+            field_dict["row_span"] = self.row_span
 
         return field_dict
 
@@ -86,26 +98,26 @@ class TableCell:
 
         text = d.pop("text")
 
-        def _parse_bbox(data: object) -> BoundingBox | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                bbox_type_0 = BoundingBox.from_dict(data)
+        _bbox = d.pop("bbox", ABSENT)
+        bbox: BoundingBox | None = _bbox
+        if _bbox is not None and _bbox is not ABSENT:
 
-                return bbox_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(BoundingBox | None | Unset, data)
+            def _parse_bbox(data: object) -> BoundingBox | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    bbox_type_0 = BoundingBox.from_dict(data)
 
-        bbox = _parse_bbox(d.pop("bbox", UNSET))
+                    return bbox_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(BoundingBox | None, data)
 
-        col_span = d.pop("col_span", UNSET)
+            bbox = _parse_bbox(_bbox)
 
-        row_span = d.pop("row_span", UNSET)
+        col_span = d.pop("col_span", ABSENT)
+
+        row_span = d.pop("row_span", ABSENT)
 
         table_cell = cls(
             col=col,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.tag_column_update_item import TagColumnUpdateItem
@@ -17,40 +17,42 @@ T = TypeVar("T", bound="TableDescriptionUpdate")
 
 
 @_attrs_define
-class TableDescriptionUpdate:
+class TableDescriptionUpdate(ModelBase):
     """A nested table-update entry used inside UpdateDatasourceRequest.tables.
 
     Attributes:
         table_name (str): Name of the table to update
-        columns (list[TagColumnUpdateItem] | None | Unset): Optional list of column-description updates for this table
-        description (None | str | Unset): Updated description for the table (omit to leave unchanged)
+        columns (list[TagColumnUpdateItem] | None): Optional list of column-description updates for this table
+        description (None | str): Updated description for the table (omit to leave unchanged)
     """
 
     table_name: str
-    columns: list[TagColumnUpdateItem] | None | Unset = UNSET
-    description: None | str | Unset = UNSET
+    columns: list[TagColumnUpdateItem] | None = ABSENT
+    description: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("table_name",)
+    _meibel_optional = ("columns", "description")
+
+    def __attrs_post_init__(self) -> None:
+        if self.columns is ABSENT:
+            self.columns = None
+        elif self.columns is None:
+            self._meibel_nulls |= {"columns"}
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+
+    @property
+    def items(self) -> list[TagColumnUpdateItem]:
+        """`columns`, or an empty list when it is None."""
+        return self.columns if self.columns is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         table_name = self.table_name
-
-        columns: list[dict[str, Any]] | None | Unset
-        if isinstance(self.columns, Unset):
-            columns = UNSET
-        elif isinstance(self.columns, list):
-            columns = []
-            for columns_type_0_item_data in self.columns:
-                columns_type_0_item = columns_type_0_item_data.to_dict()
-                columns.append(columns_type_0_item)
-
-        else:
-            columns = self.columns
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -59,10 +61,21 @@ class TableDescriptionUpdate:
                 "table_name": table_name,
             }
         )
-        if columns is not UNSET:
-            field_dict["columns"] = columns
-        if description is not UNSET:
-            field_dict["description"] = description
+        if self.columns is not None:
+            if isinstance(self.columns, list):
+                field_dict["columns"] = []
+                for columns_type_0_item_data in self.columns:
+                    columns_type_0_item = columns_type_0_item_data.to_dict()
+                    field_dict["columns"].append(columns_type_0_item)
+
+            else:
+                field_dict["columns"] = self.columns
+        elif "columns" in self._meibel_nulls:
+            field_dict["columns"] = None
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
 
         return field_dict
 
@@ -73,36 +86,31 @@ class TableDescriptionUpdate:
         d = dict(src_dict)
         table_name = d.pop("table_name")
 
-        def _parse_columns(data: object) -> list[TagColumnUpdateItem] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                columns_type_0 = []
-                _columns_type_0 = data
-                for columns_type_0_item_data in _columns_type_0:
-                    columns_type_0_item = TagColumnUpdateItem.from_dict(columns_type_0_item_data)
+        _columns = d.pop("columns", ABSENT)
+        columns: list[TagColumnUpdateItem] | None = _columns
+        if _columns is not None and _columns is not ABSENT:
 
-                    columns_type_0.append(columns_type_0_item)
+            def _parse_columns(data: object) -> list[TagColumnUpdateItem] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    columns_type_0 = []
+                    _columns_type_0 = data
+                    for columns_type_0_item_data in _columns_type_0:
+                        columns_type_0_item = TagColumnUpdateItem.from_dict(
+                            columns_type_0_item_data
+                        )
 
-                return columns_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TagColumnUpdateItem] | None | Unset, data)
+                        columns_type_0.append(columns_type_0_item)
 
-        columns = _parse_columns(d.pop("columns", UNSET))
+                    return columns_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[TagColumnUpdateItem] | None, data)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            columns = _parse_columns(_columns)
 
-        description = _parse_description(d.pop("description", UNSET))
+        description = d.pop("description", ABSENT)
 
         table_description_update = cls(
             table_name=table_name,

@@ -2,41 +2,46 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="TableSummaryResponse")
 
 
 @_attrs_define
-class TableSummaryResponse:
+class TableSummaryResponse(ModelBase):
     """Summary of a single table discovered on a structured datasource.
 
     Attributes:
         column_count (int): Number of columns on the table
         name (str): Table name
-        description (None | str | Unset): Human-authored description of the table
+        description (None | str): Human-authored description of the table
     """
 
     column_count: int
     name: str
-    description: None | str | Unset = UNSET
+    description: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("column_count", "name")
+    _meibel_optional = ("description",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
 
     def to_dict(self) -> dict[str, Any]:
         column_count = self.column_count
 
         name = self.name
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -46,8 +51,10 @@ class TableSummaryResponse:
                 "name": name,
             }
         )
-        if description is not UNSET:
-            field_dict["description"] = description
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
 
         return field_dict
 
@@ -58,14 +65,7 @@ class TableSummaryResponse:
 
         name = d.pop("name")
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
+        description = d.pop("description", ABSENT)
 
         table_summary_response = cls(
             column_count=column_count,

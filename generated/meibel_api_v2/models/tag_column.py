@@ -2,45 +2,48 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="TagColumn")
 
 
 @_attrs_define
-class TagColumn:
+class TagColumn(ModelBase):
     """A column on a structured-datasource table, with its description.
 
     Attributes:
         column_name (str): Column name as defined in the source table
-        description (None | str | Unset): Human-authored description of what this column represents
-        type_ (None | str | Unset): SQL data type of the column (e.g. 'varchar', 'integer')
+        description (None | str): Human-authored description of what this column represents
+        type_ (None | str): SQL data type of the column (e.g. 'varchar', 'integer')
     """
 
     column_name: str
-    description: None | str | Unset = UNSET
-    type_: None | str | Unset = UNSET
+    description: None | str = ABSENT
+    type_: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("column_name",)
+    _meibel_optional = ("description", "type_")
+
+    def __attrs_post_init__(self) -> None:
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.type_ is ABSENT:
+            self.type_ = None
+        elif self.type_ is None:
+            self._meibel_nulls |= {"type_"}
 
     def to_dict(self) -> dict[str, Any]:
         column_name = self.column_name
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -49,10 +52,14 @@ class TagColumn:
                 "column_name": column_name,
             }
         )
-        if description is not UNSET:
-            field_dict["description"] = description
-        if type_ is not UNSET:
-            field_dict["type"] = type_
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.type_ is not None:
+            field_dict["type"] = self.type_
+        elif "type_" in self._meibel_nulls:
+            field_dict["type"] = None
 
         return field_dict
 
@@ -61,23 +68,9 @@ class TagColumn:
         d = dict(src_dict)
         column_name = d.pop("column_name")
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description = d.pop("description", ABSENT)
 
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
+        type_ = d.pop("type", ABSENT)
 
         tag_column = cls(
             column_name=column_name,

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="TagColumnUpdateItem")
 
 
 @_attrs_define
-class TagColumnUpdateItem:
+class TagColumnUpdateItem(ModelBase):
     """A single column-description update entry within an UpdateTagColumnsRequest.
 
     Attributes:
@@ -22,6 +24,8 @@ class TagColumnUpdateItem:
     column_name: str
     description: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("column_name", "description")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         column_name = self.column_name

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.tag_constraints_filter_type_0 import TagConstraintsFilterType0
@@ -20,25 +20,44 @@ T = TypeVar("T", bound="TagConstraints")
 
 
 @_attrs_define
-class TagConstraints:
+class TagConstraints(ModelBase):
     """Constraints for TAG (SQL/database) queries within a datasource.  Controls which tables and rows the agent can
     access, and which columns are redacted from query output.  Filters use MongoDB-style constraint dicts. Plain values
     are automatically normalized to ``{"$eq": value}`` on construction.  Supported operators:   - Comparison: ``$eq``,
     ``$ne``, ``$gt``, ``$gte``, ``$lt``, ``$lte``   - Set: ``$in``, ``$nin``   - Logical: ``$and``, ``$or``, ``$not``
 
         Attributes:
-            filter_ (None | TagConstraintsFilterType0 | Unset): Optional override for the tool's parameters schema
-            hidden_columns (None | TagConstraintsHiddenColumnsType0 | Unset): Per-table column names to redact from query
-                output. Keyed by table name; values are lists of column names. Columns remain usable in WHERE/JOIN — only the
-                final result values are stripped.
-            hidden_tables (list[str] | None | Unset): Table names whose columns are fully redacted from query output. Tables
-                remain queryable in WHERE/JOIN — only SELECT output is stripped.
+            filter_ (None | TagConstraintsFilterType0): Optional override for the tool's parameters schema
+            hidden_columns (None | TagConstraintsHiddenColumnsType0): Per-table column names to redact from query output.
+                Keyed by table name; values are lists of column names. Columns remain usable in WHERE/JOIN — only the final
+                result values are stripped.
+            hidden_tables (list[str] | None): Table names whose columns are fully redacted from query output. Tables remain
+                queryable in WHERE/JOIN — only SELECT output is stripped.
     """
 
-    filter_: None | TagConstraintsFilterType0 | Unset = UNSET
-    hidden_columns: None | TagConstraintsHiddenColumnsType0 | Unset = UNSET
-    hidden_tables: list[str] | None | Unset = UNSET
+    filter_: None | TagConstraintsFilterType0 = ABSENT
+    hidden_columns: None | TagConstraintsHiddenColumnsType0 = ABSENT
+    hidden_tables: list[str] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("filter_", "hidden_columns", "hidden_tables")
+
+    def __attrs_post_init__(self) -> None:
+        if self.filter_ is ABSENT:
+            self.filter_ = None
+        elif self.filter_ is None:
+            self._meibel_nulls |= {"filter_"}
+        if self.hidden_columns is ABSENT:
+            self.hidden_columns = None
+        elif self.hidden_columns is None:
+            self._meibel_nulls |= {"hidden_columns"}
+        if self.hidden_tables is ABSENT:
+            self.hidden_tables = None
+        elif self.hidden_tables is None:
+            self._meibel_nulls |= {"hidden_tables"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.tag_constraints_filter_type_0 import TagConstraintsFilterType0
@@ -46,40 +65,31 @@ class TagConstraints:
             TagConstraintsHiddenColumnsType0,
         )
 
-        filter_: dict[str, Any] | None | Unset
-        if isinstance(self.filter_, Unset):
-            filter_ = UNSET
-        elif isinstance(self.filter_, TagConstraintsFilterType0):
-            filter_ = self.filter_.to_dict()
-        else:
-            filter_ = self.filter_
-
-        hidden_columns: dict[str, Any] | None | Unset
-        if isinstance(self.hidden_columns, Unset):
-            hidden_columns = UNSET
-        elif isinstance(self.hidden_columns, TagConstraintsHiddenColumnsType0):
-            hidden_columns = self.hidden_columns.to_dict()
-        else:
-            hidden_columns = self.hidden_columns
-
-        hidden_tables: list[str] | None | Unset
-        if isinstance(self.hidden_tables, Unset):
-            hidden_tables = UNSET
-        elif isinstance(self.hidden_tables, list):
-            hidden_tables = self.hidden_tables
-
-        else:
-            hidden_tables = self.hidden_tables
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if filter_ is not UNSET:
-            field_dict["filter"] = filter_
-        if hidden_columns is not UNSET:
-            field_dict["hidden_columns"] = hidden_columns
-        if hidden_tables is not UNSET:
-            field_dict["hidden_tables"] = hidden_tables
+        if self.filter_ is not None:
+            if isinstance(self.filter_, TagConstraintsFilterType0):
+                field_dict["filter"] = self.filter_.to_dict()
+            else:
+                field_dict["filter"] = self.filter_
+        elif "filter_" in self._meibel_nulls:
+            field_dict["filter"] = None
+        if self.hidden_columns is not None:
+            if isinstance(self.hidden_columns, TagConstraintsHiddenColumnsType0):
+                field_dict["hidden_columns"] = self.hidden_columns.to_dict()
+            else:
+                field_dict["hidden_columns"] = self.hidden_columns
+        elif "hidden_columns" in self._meibel_nulls:
+            field_dict["hidden_columns"] = None
+        if self.hidden_tables is not None:
+            if isinstance(self.hidden_tables, list):
+                field_dict["hidden_tables"] = self.hidden_tables
+
+            else:
+                field_dict["hidden_tables"] = self.hidden_tables
+        elif "hidden_tables" in self._meibel_nulls:
+            field_dict["hidden_tables"] = None
 
         return field_dict
 
@@ -91,57 +101,56 @@ class TagConstraints:
         )
 
         d = dict(src_dict)
+        _filter_ = d.pop("filter", ABSENT)
+        filter_: None | TagConstraintsFilterType0 = _filter_
+        if _filter_ is not None and _filter_ is not ABSENT:
 
-        def _parse_filter_(data: object) -> None | TagConstraintsFilterType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                filter_type_0 = TagConstraintsFilterType0.from_dict(data)
+            def _parse_filter_(data: object) -> None | TagConstraintsFilterType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    filter_type_0 = TagConstraintsFilterType0.from_dict(data)
 
-                return filter_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TagConstraintsFilterType0 | Unset, data)
+                    return filter_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | TagConstraintsFilterType0, data)
 
-        filter_ = _parse_filter_(d.pop("filter", UNSET))
+            filter_ = _parse_filter_(_filter_)
 
-        def _parse_hidden_columns(data: object) -> None | TagConstraintsHiddenColumnsType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                hidden_columns_type_0 = TagConstraintsHiddenColumnsType0.from_dict(data)
+        _hidden_columns = d.pop("hidden_columns", ABSENT)
+        hidden_columns: None | TagConstraintsHiddenColumnsType0 = _hidden_columns
+        if _hidden_columns is not None and _hidden_columns is not ABSENT:
 
-                return hidden_columns_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TagConstraintsHiddenColumnsType0 | Unset, data)
+            def _parse_hidden_columns(data: object) -> None | TagConstraintsHiddenColumnsType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    hidden_columns_type_0 = TagConstraintsHiddenColumnsType0.from_dict(data)
 
-        hidden_columns = _parse_hidden_columns(d.pop("hidden_columns", UNSET))
+                    return hidden_columns_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | TagConstraintsHiddenColumnsType0, data)
 
-        def _parse_hidden_tables(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                hidden_tables_type_0 = cast(list[str], data)
+            hidden_columns = _parse_hidden_columns(_hidden_columns)
 
-                return hidden_tables_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+        _hidden_tables = d.pop("hidden_tables", ABSENT)
+        hidden_tables: list[str] | None = _hidden_tables
+        if _hidden_tables is not None and _hidden_tables is not ABSENT:
 
-        hidden_tables = _parse_hidden_tables(d.pop("hidden_tables", UNSET))
+            def _parse_hidden_tables(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    hidden_tables_type_0 = cast(list[str], data)
+
+                    return hidden_tables_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
+
+            hidden_tables = _parse_hidden_tables(_hidden_tables)
 
         tag_constraints = cls(
             filter_=filter_,

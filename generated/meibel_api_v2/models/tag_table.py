@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.tag_column import TagColumn
@@ -17,41 +17,43 @@ T = TypeVar("T", bound="TagTable")
 
 
 @_attrs_define
-class TagTable:
+class TagTable(ModelBase):
     """A table on a structured datasource, with its description and optionally its columns.
 
     Attributes:
         table_name (str): Table name as defined on the datasource
-        columns (list[TagColumn] | None | Unset): Columns on the table — only populated when explicitly requested via
+        columns (list[TagColumn] | None): Columns on the table — only populated when explicitly requested via
             include_columns
-        description (None | str | Unset): Human-authored description of what this table represents
+        description (None | str): Human-authored description of what this table represents
     """
 
     table_name: str
-    columns: list[TagColumn] | None | Unset = UNSET
-    description: None | str | Unset = UNSET
+    columns: list[TagColumn] | None = ABSENT
+    description: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("table_name",)
+    _meibel_optional = ("columns", "description")
+
+    def __attrs_post_init__(self) -> None:
+        if self.columns is ABSENT:
+            self.columns = None
+        elif self.columns is None:
+            self._meibel_nulls |= {"columns"}
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+
+    @property
+    def items(self) -> list[TagColumn]:
+        """`columns`, or an empty list when it is None."""
+        return self.columns if self.columns is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         table_name = self.table_name
-
-        columns: list[dict[str, Any]] | None | Unset
-        if isinstance(self.columns, Unset):
-            columns = UNSET
-        elif isinstance(self.columns, list):
-            columns = []
-            for columns_type_0_item_data in self.columns:
-                columns_type_0_item = columns_type_0_item_data.to_dict()
-                columns.append(columns_type_0_item)
-
-        else:
-            columns = self.columns
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -60,10 +62,21 @@ class TagTable:
                 "table_name": table_name,
             }
         )
-        if columns is not UNSET:
-            field_dict["columns"] = columns
-        if description is not UNSET:
-            field_dict["description"] = description
+        if self.columns is not None:
+            if isinstance(self.columns, list):
+                field_dict["columns"] = []
+                for columns_type_0_item_data in self.columns:
+                    columns_type_0_item = columns_type_0_item_data.to_dict()
+                    field_dict["columns"].append(columns_type_0_item)
+
+            else:
+                field_dict["columns"] = self.columns
+        elif "columns" in self._meibel_nulls:
+            field_dict["columns"] = None
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
 
         return field_dict
 
@@ -74,36 +87,29 @@ class TagTable:
         d = dict(src_dict)
         table_name = d.pop("table_name")
 
-        def _parse_columns(data: object) -> list[TagColumn] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                columns_type_0 = []
-                _columns_type_0 = data
-                for columns_type_0_item_data in _columns_type_0:
-                    columns_type_0_item = TagColumn.from_dict(columns_type_0_item_data)
+        _columns = d.pop("columns", ABSENT)
+        columns: list[TagColumn] | None = _columns
+        if _columns is not None and _columns is not ABSENT:
 
-                    columns_type_0.append(columns_type_0_item)
+            def _parse_columns(data: object) -> list[TagColumn] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    columns_type_0 = []
+                    _columns_type_0 = data
+                    for columns_type_0_item_data in _columns_type_0:
+                        columns_type_0_item = TagColumn.from_dict(columns_type_0_item_data)
 
-                return columns_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TagColumn] | None | Unset, data)
+                        columns_type_0.append(columns_type_0_item)
 
-        columns = _parse_columns(d.pop("columns", UNSET))
+                    return columns_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[TagColumn] | None, data)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            columns = _parse_columns(_columns)
 
-        description = _parse_description(d.pop("description", UNSET))
+        description = d.pop("description", ABSENT)
 
         tag_table = cls(
             table_name=table_name,

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="TagTableUpdateItem")
 
 
 @_attrs_define
-class TagTableUpdateItem:
+class TagTableUpdateItem(ModelBase):
     """A single table-description update entry within an UpdateTagTablesRequest.
 
     Attributes:
@@ -22,6 +24,8 @@ class TagTableUpdateItem:
     description: str
     table_name: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("description", "table_name")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         description = self.description

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.tool_activity_arguments import ToolActivityArguments
@@ -18,7 +18,7 @@ T = TypeVar("T", bound="ToolActivity")
 
 
 @_attrs_define
-class ToolActivity:
+class ToolActivity(ModelBase):
     """Record of a tool call and its result.
 
     Attributes:
@@ -26,15 +26,26 @@ class ToolActivity:
         timestamp (str):
         tool_id (str):
         tool_name (str):
-        result (None | ToolActivityResultType0 | Unset): Optional override for the tool's parameters schema
+        result (None | ToolActivityResultType0): Optional override for the tool's parameters schema
     """
 
     arguments: ToolActivityArguments
     timestamp: str
     tool_id: str
     tool_name: str
-    result: None | ToolActivityResultType0 | Unset = UNSET
+    result: None | ToolActivityResultType0 = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("arguments", "timestamp", "tool_id", "tool_name")
+    _meibel_optional = ("result",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.result is ABSENT:
+            self.result = None
+        elif self.result is None:
+            self._meibel_nulls |= {"result"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.tool_activity_result_type_0 import ToolActivityResultType0
@@ -47,14 +58,6 @@ class ToolActivity:
 
         tool_name = self.tool_name
 
-        result: dict[str, Any] | None | Unset
-        if isinstance(self.result, Unset):
-            result = UNSET
-        elif isinstance(self.result, ToolActivityResultType0):
-            result = self.result.to_dict()
-        else:
-            result = self.result
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -65,8 +68,13 @@ class ToolActivity:
                 "tool_name": tool_name,
             }
         )
-        if result is not UNSET:
-            field_dict["result"] = result
+        if self.result is not None:
+            if isinstance(self.result, ToolActivityResultType0):
+                field_dict["result"] = self.result.to_dict()
+            else:
+                field_dict["result"] = self.result
+        elif "result" in self._meibel_nulls:
+            field_dict["result"] = None
 
         return field_dict
 
@@ -84,22 +92,22 @@ class ToolActivity:
 
         tool_name = d.pop("tool_name")
 
-        def _parse_result(data: object) -> None | ToolActivityResultType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                result_type_0 = ToolActivityResultType0.from_dict(data)
+        _result = d.pop("result", ABSENT)
+        result: None | ToolActivityResultType0 = _result
+        if _result is not None and _result is not ABSENT:
 
-                return result_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ToolActivityResultType0 | Unset, data)
+            def _parse_result(data: object) -> None | ToolActivityResultType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    result_type_0 = ToolActivityResultType0.from_dict(data)
 
-        result = _parse_result(d.pop("result", UNSET))
+                    return result_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | ToolActivityResultType0, data)
+
+            result = _parse_result(_result)
 
         tool_activity = cls(
             arguments=arguments,

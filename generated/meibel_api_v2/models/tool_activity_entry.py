@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.tool_call_info import ToolCallInfo
     from ..models.tool_result_info import ToolResultInfo
@@ -16,7 +18,7 @@ T = TypeVar("T", bound="ToolActivityEntry")
 
 
 @_attrs_define
-class ToolActivityEntry:
+class ToolActivityEntry(ModelBase):
     """ToolActivityEntry
 
     Attributes:
@@ -29,6 +31,8 @@ class ToolActivityEntry:
     tool_id: str
     tool_result: None | ToolResultInfo
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("tool_call", "tool_id", "tool_result")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.tool_call_info import ToolCallInfo

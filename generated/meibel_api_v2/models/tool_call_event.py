@@ -14,6 +14,8 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.tool_call_event_data import ToolCallEventData
 
@@ -22,7 +24,7 @@ T = TypeVar("T", bound="ToolCallEvent")
 
 
 @_attrs_define
-class ToolCallEvent:
+class ToolCallEvent(ModelBase):
     """A server-sent event indicating the agent is calling a tool
 
     Attributes:
@@ -33,6 +35,8 @@ class ToolCallEvent:
     data: ToolCallEventData
     event: Literal["tool_call"]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("data", "event")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.tool_call_event_data_arguments import ToolCallEventDataArguments
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ToolCallEventData")
 
 
 @_attrs_define
-class ToolCallEventData:
+class ToolCallEventData(ModelBase):
     """
     Attributes:
         arguments (ToolCallEventDataArguments):
@@ -35,6 +37,16 @@ class ToolCallEventData:
     tool_name: str
     type_: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = (
+        "arguments",
+        "disposition",
+        "sequence",
+        "timestamp",
+        "tool_id",
+        "tool_name",
+        "type_",
+    )
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         arguments = self.arguments.to_dict()

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.tool_call_info_arguments_type_0 import ToolCallInfoArgumentsType0
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ToolCallInfo")
 
 
 @_attrs_define
-class ToolCallInfo:
+class ToolCallInfo(ModelBase):
     """ToolCallInfo
 
     Attributes:
@@ -30,6 +32,8 @@ class ToolCallInfo:
     timestamp: None | str
     tool_name: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("arguments", "sequence", "timestamp", "tool_name")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.tool_call_info_arguments_type_0 import ToolCallInfoArgumentsType0

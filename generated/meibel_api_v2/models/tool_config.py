@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.tool_config_variables_type_0 import ToolConfigVariablesType0
@@ -17,7 +17,7 @@ T = TypeVar("T", bound="ToolConfig")
 
 
 @_attrs_define
-class ToolConfig:
+class ToolConfig(ModelBase):
     """Access controls for a single tool instance.  Tools can be entirely disabled, or have their parameters constrained to
     specific values or ranges. Keyed by tool instance name in ``ExecutionPolicy.tools``.  Variable constraints use the
     same MongoDB-style operators as datasource filters. Plain values are automatically normalized to ``{"$eq": value}``
@@ -26,39 +26,47 @@ class ToolConfig:
     ``$gt``, ``$gte``, ``$lt``, ``$lte``   - Set: ``$in``, ``$nin``   - Logical: ``$and``, ``$or``, ``$not``
 
         Attributes:
-            disabled (bool | None | Unset): When true, the tool is removed from the agent's toolkit for this session. The
-                agent will not be able to invoke it.
-            variables (None | ToolConfigVariablesType0 | Unset): Optional override for the tool's parameters schema
+            disabled (bool | None): When true, the tool is removed from the agent's toolkit for this session. The agent will
+                not be able to invoke it.
+            variables (None | ToolConfigVariablesType0): Optional override for the tool's parameters schema
     """
 
-    disabled: bool | None | Unset = UNSET
-    variables: None | ToolConfigVariablesType0 | Unset = UNSET
+    disabled: bool | None = ABSENT
+    variables: None | ToolConfigVariablesType0 = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("disabled", "variables")
+
+    def __attrs_post_init__(self) -> None:
+        if self.disabled is ABSENT:
+            self.disabled = None
+        elif self.disabled is None:
+            self._meibel_nulls |= {"disabled"}
+        if self.variables is ABSENT:
+            self.variables = None
+        elif self.variables is None:
+            self._meibel_nulls |= {"variables"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.tool_config_variables_type_0 import ToolConfigVariablesType0
 
-        disabled: bool | None | Unset
-        if isinstance(self.disabled, Unset):
-            disabled = UNSET
-        else:
-            disabled = self.disabled
-
-        variables: dict[str, Any] | None | Unset
-        if isinstance(self.variables, Unset):
-            variables = UNSET
-        elif isinstance(self.variables, ToolConfigVariablesType0):
-            variables = self.variables.to_dict()
-        else:
-            variables = self.variables
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if disabled is not UNSET:
-            field_dict["disabled"] = disabled
-        if variables is not UNSET:
-            field_dict["variables"] = variables
+        if self.disabled is not None:
+            field_dict["disabled"] = self.disabled
+        elif "disabled" in self._meibel_nulls:
+            field_dict["disabled"] = None
+        if self.variables is not None:
+            if isinstance(self.variables, ToolConfigVariablesType0):
+                field_dict["variables"] = self.variables.to_dict()
+            else:
+                field_dict["variables"] = self.variables
+        elif "variables" in self._meibel_nulls:
+            field_dict["variables"] = None
 
         return field_dict
 
@@ -67,32 +75,24 @@ class ToolConfig:
         from ..models.tool_config_variables_type_0 import ToolConfigVariablesType0
 
         d = dict(src_dict)
+        disabled = d.pop("disabled", ABSENT)
 
-        def _parse_disabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _variables = d.pop("variables", ABSENT)
+        variables: None | ToolConfigVariablesType0 = _variables
+        if _variables is not None and _variables is not ABSENT:
 
-        disabled = _parse_disabled(d.pop("disabled", UNSET))
+            def _parse_variables(data: object) -> None | ToolConfigVariablesType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    variables_type_0 = ToolConfigVariablesType0.from_dict(data)
 
-        def _parse_variables(data: object) -> None | ToolConfigVariablesType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                variables_type_0 = ToolConfigVariablesType0.from_dict(data)
+                    return variables_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | ToolConfigVariablesType0, data)
 
-                return variables_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | ToolConfigVariablesType0 | Unset, data)
-
-        variables = _parse_variables(d.pop("variables", UNSET))
+            variables = _parse_variables(_variables)
 
         tool_config = cls(
             disabled=disabled,

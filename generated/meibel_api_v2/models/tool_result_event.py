@@ -14,6 +14,8 @@ from typing import (
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.tool_result_event_data import ToolResultEventData
 
@@ -22,7 +24,7 @@ T = TypeVar("T", bound="ToolResultEvent")
 
 
 @_attrs_define
-class ToolResultEvent:
+class ToolResultEvent(ModelBase):
     """A server-sent event containing the result of a tool call
 
     Attributes:
@@ -33,6 +35,8 @@ class ToolResultEvent:
     data: ToolResultEventData
     event: Literal["tool_result"]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("data", "event")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.data.to_dict()

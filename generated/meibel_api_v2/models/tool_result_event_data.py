@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.tool_result_event_data_result import ToolResultEventDataResult
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="ToolResultEventData")
 
 
 @_attrs_define
-class ToolResultEventData:
+class ToolResultEventData(ModelBase):
     """
     Attributes:
         disposition (str):
@@ -33,6 +35,8 @@ class ToolResultEventData:
     tool_id: str
     type_: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("disposition", "result", "sequence", "timestamp", "tool_id", "type_")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         disposition = self.disposition

@@ -7,27 +7,38 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="ToolResultInfo")
 
 
 @_attrs_define
-class ToolResultInfo:
+class ToolResultInfo(ModelBase):
     """ToolResultInfo
 
     Attributes:
         sequence (None | str):
         timestamp (None | str):
         tool_name (None | str):
-        result (None | str | Unset):
+        result (None | str):
     """
 
     sequence: None | str
     timestamp: None | str
     tool_name: None | str
-    result: None | str | Unset = UNSET
+    result: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("sequence", "timestamp", "tool_name")
+    _meibel_optional = ("result",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.result is ABSENT:
+            self.result = None
+        elif self.result is None:
+            self._meibel_nulls |= {"result"}
 
     def to_dict(self) -> dict[str, Any]:
         sequence: None | str
@@ -39,12 +50,6 @@ class ToolResultInfo:
         tool_name: None | str
         tool_name = self.tool_name
 
-        result: None | str | Unset
-        if isinstance(self.result, Unset):
-            result = UNSET
-        else:
-            result = self.result
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -54,8 +59,10 @@ class ToolResultInfo:
                 "tool_name": tool_name,
             }
         )
-        if result is not UNSET:
-            field_dict["result"] = result
+        if self.result is not None:
+            field_dict["result"] = self.result
+        elif "result" in self._meibel_nulls:
+            field_dict["result"] = None
 
         return field_dict
 
@@ -84,14 +91,7 @@ class ToolResultInfo:
 
         tool_name = _parse_tool_name(d.pop("tool_name"))
 
-        def _parse_result(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        result = _parse_result(d.pop("result", UNSET))
+        result = d.pop("result", ABSENT)
 
         tool_result_info = cls(
             sequence=sequence,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.transform_document_response_data import TransformDocumentResponseData
@@ -20,18 +20,29 @@ T = TypeVar("T", bound="TransformDocumentResponse")
 
 
 @_attrs_define
-class TransformDocumentResponse:
+class TransformDocumentResponse(ModelBase):
     """
     Attributes:
         data (TransformDocumentResponseData): Extracted artifact data
         execution_id (str): Execution ID for debugging/tracing
-        token_usage (None | TransformDocumentResponseTokenUsageType0 | Unset): LLM token consumption
+        token_usage (None | TransformDocumentResponseTokenUsageType0): LLM token consumption
     """
 
     data: TransformDocumentResponseData
     execution_id: str
-    token_usage: None | TransformDocumentResponseTokenUsageType0 | Unset = UNSET
+    token_usage: None | TransformDocumentResponseTokenUsageType0 = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("data", "execution_id")
+    _meibel_optional = ("token_usage",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.token_usage is ABSENT:
+            self.token_usage = None
+        elif self.token_usage is None:
+            self._meibel_nulls |= {"token_usage"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.transform_document_response_token_usage_type_0 import (
@@ -42,14 +53,6 @@ class TransformDocumentResponse:
 
         execution_id = self.execution_id
 
-        token_usage: dict[str, Any] | None | Unset
-        if isinstance(self.token_usage, Unset):
-            token_usage = UNSET
-        elif isinstance(self.token_usage, TransformDocumentResponseTokenUsageType0):
-            token_usage = self.token_usage.to_dict()
-        else:
-            token_usage = self.token_usage
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -58,8 +61,13 @@ class TransformDocumentResponse:
                 "execution_id": execution_id,
             }
         )
-        if token_usage is not UNSET:
-            field_dict["token_usage"] = token_usage
+        if self.token_usage is not None:
+            if isinstance(self.token_usage, TransformDocumentResponseTokenUsageType0):
+                field_dict["token_usage"] = self.token_usage.to_dict()
+            else:
+                field_dict["token_usage"] = self.token_usage
+        elif "token_usage" in self._meibel_nulls:
+            field_dict["token_usage"] = None
 
         return field_dict
 
@@ -77,24 +85,22 @@ class TransformDocumentResponse:
 
         execution_id = d.pop("execution_id")
 
-        def _parse_token_usage(
-            data: object,
-        ) -> None | TransformDocumentResponseTokenUsageType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                token_usage_type_0 = TransformDocumentResponseTokenUsageType0.from_dict(data)
+        _token_usage = d.pop("token_usage", ABSENT)
+        token_usage: None | TransformDocumentResponseTokenUsageType0 = _token_usage
+        if _token_usage is not None and _token_usage is not ABSENT:
 
-                return token_usage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TransformDocumentResponseTokenUsageType0 | Unset, data)
+            def _parse_token_usage(data: object) -> None | TransformDocumentResponseTokenUsageType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    token_usage_type_0 = TransformDocumentResponseTokenUsageType0.from_dict(data)
 
-        token_usage = _parse_token_usage(d.pop("token_usage", UNSET))
+                    return token_usage_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | TransformDocumentResponseTokenUsageType0, data)
+
+            token_usage = _parse_token_usage(_token_usage)
 
         transform_document_response = cls(
             data=data,

@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="TriggerIngestResponse")
 
 
 @_attrs_define
-class TriggerIngestResponse:
+class TriggerIngestResponse(ModelBase):
     """Acknowledgement that ingest was kicked off for a datasource.
 
     Attributes:
@@ -22,6 +24,8 @@ class TriggerIngestResponse:
     datasource_id: str
     message: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("datasource_id", "message")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         datasource_id = self.datasource_id

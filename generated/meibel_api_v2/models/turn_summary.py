@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.turn_summary_module_scores_type_0 import TurnSummaryModuleScoresType0
@@ -20,25 +20,63 @@ T = TypeVar("T", bound="TurnSummary")
 
 
 @_attrs_define
-class TurnSummary:
+class TurnSummary(ModelBase):
     """Per-turn score aggregation.
 
     Attributes:
-        aggregate_score (float | int | None | Unset): Average score across this turn's completed jobs.
-        job_ids (list[str] | None | Unset): Job IDs for this turn.
-        module_scores (None | TurnSummaryModuleScoresType0 | Unset): Average score per module for this turn.
-        n_jobs_per_module (None | TurnSummaryNJobsPerModuleType0 | Unset): Job count per module for this turn.
-        status (None | str | Unset): Overall status for this turn's jobs.
-        turn (int | None | Unset): Agent turn number, or null for jobs without a turn assignment.
+        aggregate_score (float | int | None): Average score across this turn's completed jobs.
+        job_ids (list[str] | None): Job IDs for this turn.
+        module_scores (None | TurnSummaryModuleScoresType0): Average score per module for this turn.
+        n_jobs_per_module (None | TurnSummaryNJobsPerModuleType0): Job count per module for this turn.
+        status (None | str): Overall status for this turn's jobs.
+        turn (int | None): Agent turn number, or null for jobs without a turn assignment.
     """
 
-    aggregate_score: float | int | None | Unset = UNSET
-    job_ids: list[str] | None | Unset = UNSET
-    module_scores: None | TurnSummaryModuleScoresType0 | Unset = UNSET
-    n_jobs_per_module: None | TurnSummaryNJobsPerModuleType0 | Unset = UNSET
-    status: None | str | Unset = UNSET
-    turn: int | None | Unset = UNSET
+    aggregate_score: float | int | None = ABSENT
+    job_ids: list[str] | None = ABSENT
+    module_scores: None | TurnSummaryModuleScoresType0 = ABSENT
+    n_jobs_per_module: None | TurnSummaryNJobsPerModuleType0 = ABSENT
+    status: None | str = ABSENT
+    turn: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = (
+        "aggregate_score",
+        "job_ids",
+        "module_scores",
+        "n_jobs_per_module",
+        "status",
+        "turn",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.aggregate_score is ABSENT:
+            self.aggregate_score = None
+        elif self.aggregate_score is None:
+            self._meibel_nulls |= {"aggregate_score"}
+        if self.job_ids is ABSENT:
+            self.job_ids = None
+        elif self.job_ids is None:
+            self._meibel_nulls |= {"job_ids"}
+        if self.module_scores is ABSENT:
+            self.module_scores = None
+        elif self.module_scores is None:
+            self._meibel_nulls |= {"module_scores"}
+        if self.n_jobs_per_module is ABSENT:
+            self.n_jobs_per_module = None
+        elif self.n_jobs_per_module is None:
+            self._meibel_nulls |= {"n_jobs_per_module"}
+        if self.status is ABSENT:
+            self.status = None
+        elif self.status is None:
+            self._meibel_nulls |= {"status"}
+        if self.turn is ABSENT:
+            self.turn = None
+        elif self.turn is None:
+            self._meibel_nulls |= {"turn"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.turn_summary_module_scores_type_0 import (
@@ -48,64 +86,43 @@ class TurnSummary:
             TurnSummaryNJobsPerModuleType0,
         )
 
-        aggregate_score: float | int | None | Unset
-        if isinstance(self.aggregate_score, Unset):
-            aggregate_score = UNSET
-        else:
-            aggregate_score = self.aggregate_score
-
-        job_ids: list[str] | None | Unset
-        if isinstance(self.job_ids, Unset):
-            job_ids = UNSET
-        elif isinstance(self.job_ids, list):
-            job_ids = self.job_ids
-
-        else:
-            job_ids = self.job_ids
-
-        module_scores: dict[str, Any] | None | Unset
-        if isinstance(self.module_scores, Unset):
-            module_scores = UNSET
-        elif isinstance(self.module_scores, TurnSummaryModuleScoresType0):
-            module_scores = self.module_scores.to_dict()
-        else:
-            module_scores = self.module_scores
-
-        n_jobs_per_module: dict[str, Any] | None | Unset
-        if isinstance(self.n_jobs_per_module, Unset):
-            n_jobs_per_module = UNSET
-        elif isinstance(self.n_jobs_per_module, TurnSummaryNJobsPerModuleType0):
-            n_jobs_per_module = self.n_jobs_per_module.to_dict()
-        else:
-            n_jobs_per_module = self.n_jobs_per_module
-
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        else:
-            status = self.status
-
-        turn: int | None | Unset
-        if isinstance(self.turn, Unset):
-            turn = UNSET
-        else:
-            turn = self.turn
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if aggregate_score is not UNSET:
-            field_dict["aggregate_score"] = aggregate_score
-        if job_ids is not UNSET:
-            field_dict["job_ids"] = job_ids
-        if module_scores is not UNSET:
-            field_dict["module_scores"] = module_scores
-        if n_jobs_per_module is not UNSET:
-            field_dict["n_jobs_per_module"] = n_jobs_per_module
-        if status is not UNSET:
-            field_dict["status"] = status
-        if turn is not UNSET:
-            field_dict["turn"] = turn
+        if self.aggregate_score is not None:
+            field_dict["aggregate_score"] = self.aggregate_score
+        elif "aggregate_score" in self._meibel_nulls:
+            field_dict["aggregate_score"] = None
+        if self.job_ids is not None:
+            if isinstance(self.job_ids, list):
+                field_dict["job_ids"] = self.job_ids
+
+            else:
+                field_dict["job_ids"] = self.job_ids
+        elif "job_ids" in self._meibel_nulls:
+            field_dict["job_ids"] = None
+        if self.module_scores is not None:
+            if isinstance(self.module_scores, TurnSummaryModuleScoresType0):
+                field_dict["module_scores"] = self.module_scores.to_dict()
+            else:
+                field_dict["module_scores"] = self.module_scores
+        elif "module_scores" in self._meibel_nulls:
+            field_dict["module_scores"] = None
+        if self.n_jobs_per_module is not None:
+            if isinstance(self.n_jobs_per_module, TurnSummaryNJobsPerModuleType0):
+                field_dict["n_jobs_per_module"] = self.n_jobs_per_module.to_dict()
+            else:
+                field_dict["n_jobs_per_module"] = self.n_jobs_per_module
+        elif "n_jobs_per_module" in self._meibel_nulls:
+            field_dict["n_jobs_per_module"] = None
+        if self.status is not None:
+            field_dict["status"] = self.status
+        elif "status" in self._meibel_nulls:
+            field_dict["status"] = None
+        if self.turn is not None:
+            field_dict["turn"] = self.turn
+        elif "turn" in self._meibel_nulls:
+            field_dict["turn"] = None
 
         return field_dict
 
@@ -119,84 +136,62 @@ class TurnSummary:
         )
 
         d = dict(src_dict)
+        aggregate_score = d.pop("aggregate_score", ABSENT)
 
-        def _parse_aggregate_score(data: object) -> float | int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | int | None | Unset, data)
+        _job_ids = d.pop("job_ids", ABSENT)
+        job_ids: list[str] | None = _job_ids
+        if _job_ids is not None and _job_ids is not ABSENT:
 
-        aggregate_score = _parse_aggregate_score(d.pop("aggregate_score", UNSET))
+            def _parse_job_ids(data: object) -> list[str] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    job_ids_type_0 = cast(list[str], data)
 
-        def _parse_job_ids(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                job_ids_type_0 = cast(list[str], data)
+                    return job_ids_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[str] | None, data)
 
-                return job_ids_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
+            job_ids = _parse_job_ids(_job_ids)
 
-        job_ids = _parse_job_ids(d.pop("job_ids", UNSET))
+        _module_scores = d.pop("module_scores", ABSENT)
+        module_scores: None | TurnSummaryModuleScoresType0 = _module_scores
+        if _module_scores is not None and _module_scores is not ABSENT:
 
-        def _parse_module_scores(data: object) -> None | TurnSummaryModuleScoresType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                module_scores_type_0 = TurnSummaryModuleScoresType0.from_dict(data)
+            def _parse_module_scores(data: object) -> None | TurnSummaryModuleScoresType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    module_scores_type_0 = TurnSummaryModuleScoresType0.from_dict(data)
 
-                return module_scores_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TurnSummaryModuleScoresType0 | Unset, data)
+                    return module_scores_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | TurnSummaryModuleScoresType0, data)
 
-        module_scores = _parse_module_scores(d.pop("module_scores", UNSET))
+            module_scores = _parse_module_scores(_module_scores)
 
-        def _parse_n_jobs_per_module(data: object) -> None | TurnSummaryNJobsPerModuleType0 | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                n_jobs_per_module_type_0 = TurnSummaryNJobsPerModuleType0.from_dict(data)
+        _n_jobs_per_module = d.pop("n_jobs_per_module", ABSENT)
+        n_jobs_per_module: None | TurnSummaryNJobsPerModuleType0 = _n_jobs_per_module
+        if _n_jobs_per_module is not None and _n_jobs_per_module is not ABSENT:
 
-                return n_jobs_per_module_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TurnSummaryNJobsPerModuleType0 | Unset, data)
+            def _parse_n_jobs_per_module(data: object) -> None | TurnSummaryNJobsPerModuleType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    n_jobs_per_module_type_0 = TurnSummaryNJobsPerModuleType0.from_dict(data)
 
-        n_jobs_per_module = _parse_n_jobs_per_module(d.pop("n_jobs_per_module", UNSET))
+                    return n_jobs_per_module_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | TurnSummaryNJobsPerModuleType0, data)
 
-        def _parse_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            n_jobs_per_module = _parse_n_jobs_per_module(_n_jobs_per_module)
 
-        status = _parse_status(d.pop("status", UNSET))
+        status = d.pop("status", ABSENT)
 
-        def _parse_turn(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        turn = _parse_turn(d.pop("turn", UNSET))
+        turn = d.pop("turn", ABSENT)
 
         turn_summary = cls(
             aggregate_score=aggregate_score,

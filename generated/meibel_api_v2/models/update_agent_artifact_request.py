@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 
 from ..models.artifact_storage_strategy import ArtifactStorageStrategy
 from ..models.artifact_type import ArtifactType
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.update_agent_artifact_request_schema_def_type_0 import (
@@ -21,100 +21,117 @@ T = TypeVar("T", bound="UpdateAgentArtifactRequest")
 
 
 @_attrs_define
-class UpdateAgentArtifactRequest:
+class UpdateAgentArtifactRequest(ModelBase):
     """Request model for updating an agent artifact. Name is intentionally excluded as it serves as the stable identifier
     for a version chain and cannot be changed.
 
         Attributes:
-            description (None | str | Unset): Description of the artifact
-            display_name (None | str | Unset): Human-readable name of the artifact
-            max_size_bytes (int | None | Unset): Maximum artifact size in bytes
-            required (bool | None | Unset): Whether agent must produce this artifact
-            schema_def (None | Unset | UpdateAgentArtifactRequestSchemaDefType0): Optional override for the tool's
-                parameters schema
-            storage_strategy (ArtifactStorageStrategy | None | Unset): Storage strategy
-            type_ (ArtifactType | None | Unset): Artifact type
+            description (None | str): Description of the artifact
+            display_name (None | str): Human-readable name of the artifact
+            max_size_bytes (int | None): Maximum artifact size in bytes
+            required (bool | None): Whether agent must produce this artifact
+            schema_def (None | UpdateAgentArtifactRequestSchemaDefType0): Optional override for the tool's parameters schema
+            storage_strategy (ArtifactStorageStrategy | None): Storage strategy
+            type_ (ArtifactType | None): Artifact type
     """
 
-    description: None | str | Unset = UNSET
-    display_name: None | str | Unset = UNSET
-    max_size_bytes: int | None | Unset = UNSET
-    required: bool | None | Unset = UNSET
-    schema_def: None | Unset | UpdateAgentArtifactRequestSchemaDefType0 = UNSET
-    storage_strategy: ArtifactStorageStrategy | None | Unset = UNSET
-    type_: ArtifactType | None | Unset = UNSET
+    description: None | str = ABSENT
+    display_name: None | str = ABSENT
+    max_size_bytes: int | None = ABSENT
+    required: bool | None = ABSENT
+    schema_def: None | UpdateAgentArtifactRequestSchemaDefType0 = ABSENT
+    storage_strategy: ArtifactStorageStrategy | None = ABSENT
+    type_: ArtifactType | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = (
+        "description",
+        "display_name",
+        "max_size_bytes",
+        "required",
+        "schema_def",
+        "storage_strategy",
+        "type_",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.display_name is ABSENT:
+            self.display_name = None
+        elif self.display_name is None:
+            self._meibel_nulls |= {"display_name"}
+        if self.max_size_bytes is ABSENT:
+            self.max_size_bytes = None
+        elif self.max_size_bytes is None:
+            self._meibel_nulls |= {"max_size_bytes"}
+        if self.required is ABSENT:
+            self.required = None
+        elif self.required is None:
+            self._meibel_nulls |= {"required"}
+        if self.schema_def is ABSENT:
+            self.schema_def = None
+        elif self.schema_def is None:
+            self._meibel_nulls |= {"schema_def"}
+        if self.storage_strategy is ABSENT:
+            self.storage_strategy = None
+        elif self.storage_strategy is None:
+            self._meibel_nulls |= {"storage_strategy"}
+        if self.type_ is ABSENT:
+            self.type_ = None
+        elif self.type_ is None:
+            self._meibel_nulls |= {"type_"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.update_agent_artifact_request_schema_def_type_0 import (
             UpdateAgentArtifactRequestSchemaDefType0,
         )
 
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        display_name: None | str | Unset
-        if isinstance(self.display_name, Unset):
-            display_name = UNSET
-        else:
-            display_name = self.display_name
-
-        max_size_bytes: int | None | Unset
-        if isinstance(self.max_size_bytes, Unset):
-            max_size_bytes = UNSET
-        else:
-            max_size_bytes = self.max_size_bytes
-
-        required: bool | None | Unset
-        if isinstance(self.required, Unset):
-            required = UNSET
-        else:
-            required = self.required
-
-        schema_def: dict[str, Any] | None | Unset
-        if isinstance(self.schema_def, Unset):
-            schema_def = UNSET
-        elif isinstance(self.schema_def, UpdateAgentArtifactRequestSchemaDefType0):
-            schema_def = self.schema_def.to_dict()
-        else:
-            schema_def = self.schema_def
-
-        storage_strategy: None | str | Unset
-        if isinstance(self.storage_strategy, Unset):
-            storage_strategy = UNSET
-        elif isinstance(self.storage_strategy, ArtifactStorageStrategy):
-            storage_strategy = self.storage_strategy.value
-        else:
-            storage_strategy = self.storage_strategy
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, ArtifactType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if description is not UNSET:
-            field_dict["description"] = description
-        if display_name is not UNSET:
-            field_dict["display_name"] = display_name
-        if max_size_bytes is not UNSET:
-            field_dict["max_size_bytes"] = max_size_bytes
-        if required is not UNSET:
-            field_dict["required"] = required
-        if schema_def is not UNSET:
-            field_dict["schema_def"] = schema_def
-        if storage_strategy is not UNSET:
-            field_dict["storage_strategy"] = storage_strategy
-        if type_ is not UNSET:
-            field_dict["type"] = type_
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.display_name is not None:
+            field_dict["display_name"] = self.display_name
+        elif "display_name" in self._meibel_nulls:
+            field_dict["display_name"] = None
+        if self.max_size_bytes is not None:
+            field_dict["max_size_bytes"] = self.max_size_bytes
+        elif "max_size_bytes" in self._meibel_nulls:
+            field_dict["max_size_bytes"] = None
+        if self.required is not None:
+            field_dict["required"] = self.required
+        elif "required" in self._meibel_nulls:
+            field_dict["required"] = None
+        if self.schema_def is not None:
+            if isinstance(self.schema_def, UpdateAgentArtifactRequestSchemaDefType0):
+                field_dict["schema_def"] = self.schema_def.to_dict()
+            else:
+                field_dict["schema_def"] = self.schema_def
+        elif "schema_def" in self._meibel_nulls:
+            field_dict["schema_def"] = None
+        if self.storage_strategy is not None:
+            if isinstance(self.storage_strategy, ArtifactStorageStrategy):
+                field_dict["storage_strategy"] = self.storage_strategy.value
+            else:
+                field_dict["storage_strategy"] = self.storage_strategy
+        elif "storage_strategy" in self._meibel_nulls:
+            field_dict["storage_strategy"] = None
+        if self.type_ is not None:
+            if isinstance(self.type_, ArtifactType):
+                field_dict["type"] = self.type_.value
+            else:
+                field_dict["type"] = self.type_
+        elif "type_" in self._meibel_nulls:
+            field_dict["type"] = None
 
         return field_dict
 
@@ -125,95 +142,64 @@ class UpdateAgentArtifactRequest:
         )
 
         d = dict(src_dict)
+        description = d.pop("description", ABSENT)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        display_name = d.pop("display_name", ABSENT)
 
-        description = _parse_description(d.pop("description", UNSET))
+        max_size_bytes = d.pop("max_size_bytes", ABSENT)
 
-        def _parse_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        required = d.pop("required", ABSENT)
 
-        display_name = _parse_display_name(d.pop("display_name", UNSET))
+        _schema_def = d.pop("schema_def", ABSENT)
+        schema_def: None | UpdateAgentArtifactRequestSchemaDefType0 = _schema_def
+        if _schema_def is not None and _schema_def is not ABSENT:
 
-        def _parse_max_size_bytes(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+            def _parse_schema_def(data: object) -> None | UpdateAgentArtifactRequestSchemaDefType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    schema_def_type_0 = UpdateAgentArtifactRequestSchemaDefType0.from_dict(data)
 
-        max_size_bytes = _parse_max_size_bytes(d.pop("max_size_bytes", UNSET))
+                    return schema_def_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | UpdateAgentArtifactRequestSchemaDefType0, data)
 
-        def _parse_required(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+            schema_def = _parse_schema_def(_schema_def)
 
-        required = _parse_required(d.pop("required", UNSET))
+        _storage_strategy = d.pop("storage_strategy", ABSENT)
+        storage_strategy: ArtifactStorageStrategy | None = _storage_strategy
+        if _storage_strategy is not None and _storage_strategy is not ABSENT:
 
-        def _parse_schema_def(
-            data: object,
-        ) -> None | Unset | UpdateAgentArtifactRequestSchemaDefType0:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                schema_def_type_0 = UpdateAgentArtifactRequestSchemaDefType0.from_dict(data)
+            def _parse_storage_strategy(data: object) -> ArtifactStorageStrategy | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    storage_strategy_type_0 = ArtifactStorageStrategy(data)
 
-                return schema_def_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UpdateAgentArtifactRequestSchemaDefType0, data)
+                    return storage_strategy_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ArtifactStorageStrategy | None, data)
 
-        schema_def = _parse_schema_def(d.pop("schema_def", UNSET))
+            storage_strategy = _parse_storage_strategy(_storage_strategy)
 
-        def _parse_storage_strategy(data: object) -> ArtifactStorageStrategy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                storage_strategy_type_0 = ArtifactStorageStrategy(data)
+        _type_ = d.pop("type", ABSENT)
+        type_: ArtifactType | None = _type_
+        if _type_ is not None and _type_ is not ABSENT:
 
-                return storage_strategy_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ArtifactStorageStrategy | None | Unset, data)
+            def _parse_type_(data: object) -> ArtifactType | None:
+                try:
+                    if not isinstance(data, str):
+                        raise TypeError()
+                    type_type_0 = ArtifactType(data)
 
-        storage_strategy = _parse_storage_strategy(d.pop("storage_strategy", UNSET))
+                    return type_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ArtifactType | None, data)
 
-        def _parse_type_(data: object) -> ArtifactType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                type_type_0 = ArtifactType(data)
-
-                return type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ArtifactType | None | Unset, data)
-
-        type_ = _parse_type_(d.pop("type", UNSET))
+            type_ = _parse_type_(_type_)
 
         update_agent_artifact_request = cls(
             description=description,

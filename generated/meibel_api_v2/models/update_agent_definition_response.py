@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="UpdateAgentDefinitionResponse")
 
 
 @_attrs_define
-class UpdateAgentDefinitionResponse:
+class UpdateAgentDefinitionResponse(ModelBase):
     """Response model for updating an agent definition.
 
     Attributes:
@@ -24,6 +26,8 @@ class UpdateAgentDefinitionResponse:
     id: str
     version: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("catalog_urn", "id", "version")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         catalog_urn = self.catalog_urn

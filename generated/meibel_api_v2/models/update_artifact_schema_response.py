@@ -7,11 +7,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 T = TypeVar("T", bound="UpdateArtifactSchemaResponse")
 
 
 @_attrs_define
-class UpdateArtifactSchemaResponse:
+class UpdateArtifactSchemaResponse(ModelBase):
     """
     Attributes:
         id (str):
@@ -21,6 +23,8 @@ class UpdateArtifactSchemaResponse:
     id: str
     version: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("id", "version")
+    _meibel_optional = ()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.update_data_element_request_metadata_type_0 import (
@@ -19,55 +19,63 @@ T = TypeVar("T", bound="UpdateDataElementRequest")
 
 
 @_attrs_define
-class UpdateDataElementRequest:
+class UpdateDataElementRequest(ModelBase):
     """Body for updating a data element. Omit a field to leave it unchanged.
 
     Attributes:
-        description (None | str | Unset): Updated description
-        metadata (None | Unset | UpdateDataElementRequestMetadataType0): Metadata key-value pairs — replaces all
-            existing metadata
-        name (None | str | Unset): Updated name
+        description (None | str): Updated description
+        metadata (None | UpdateDataElementRequestMetadataType0): Metadata key-value pairs — replaces all existing
+            metadata
+        name (None | str): Updated name
     """
 
-    description: None | str | Unset = UNSET
-    metadata: None | Unset | UpdateDataElementRequestMetadataType0 = UNSET
-    name: None | str | Unset = UNSET
+    description: None | str = ABSENT
+    metadata: None | UpdateDataElementRequestMetadataType0 = ABSENT
+    name: None | str = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("description", "metadata", "name")
+
+    def __attrs_post_init__(self) -> None:
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.metadata is ABSENT:
+            self.metadata = None
+        elif self.metadata is None:
+            self._meibel_nulls |= {"metadata"}
+        if self.name is ABSENT:
+            self.name = None
+        elif self.name is None:
+            self._meibel_nulls |= {"name"}
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.update_data_element_request_metadata_type_0 import (
             UpdateDataElementRequestMetadataType0,
         )
 
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        metadata: dict[str, Any] | None | Unset
-        if isinstance(self.metadata, Unset):
-            metadata = UNSET
-        elif isinstance(self.metadata, UpdateDataElementRequestMetadataType0):
-            metadata = self.metadata.to_dict()
-        else:
-            metadata = self.metadata
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if description is not UNSET:
-            field_dict["description"] = description
-        if metadata is not UNSET:
-            field_dict["metadata"] = metadata
-        if name is not UNSET:
-            field_dict["name"] = name
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.metadata is not None:
+            if isinstance(self.metadata, UpdateDataElementRequestMetadataType0):
+                field_dict["metadata"] = self.metadata.to_dict()
+            else:
+                field_dict["metadata"] = self.metadata
+        elif "metadata" in self._meibel_nulls:
+            field_dict["metadata"] = None
+        if self.name is not None:
+            field_dict["name"] = self.name
+        elif "name" in self._meibel_nulls:
+            field_dict["name"] = None
 
         return field_dict
 
@@ -78,41 +86,26 @@ class UpdateDataElementRequest:
         )
 
         d = dict(src_dict)
+        description = d.pop("description", ABSENT)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _metadata = d.pop("metadata", ABSENT)
+        metadata: None | UpdateDataElementRequestMetadataType0 = _metadata
+        if _metadata is not None and _metadata is not ABSENT:
 
-        description = _parse_description(d.pop("description", UNSET))
+            def _parse_metadata(data: object) -> None | UpdateDataElementRequestMetadataType0:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    metadata_type_0 = UpdateDataElementRequestMetadataType0.from_dict(data)
 
-        def _parse_metadata(data: object) -> None | Unset | UpdateDataElementRequestMetadataType0:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_type_0 = UpdateDataElementRequestMetadataType0.from_dict(data)
+                    return metadata_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(None | UpdateDataElementRequestMetadataType0, data)
 
-                return metadata_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UpdateDataElementRequestMetadataType0, data)
+            metadata = _parse_metadata(_metadata)
 
-        metadata = _parse_metadata(d.pop("metadata", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
+        name = d.pop("name", ABSENT)
 
         update_data_element_request = cls(
             description=description,

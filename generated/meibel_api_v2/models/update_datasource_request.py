@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.connector_config import ConnectorConfig
@@ -19,83 +19,98 @@ T = TypeVar("T", bound="UpdateDatasourceRequest")
 
 
 @_attrs_define
-class UpdateDatasourceRequest:
+class UpdateDatasourceRequest(ModelBase):
     """Body for updating a datasource. Omit a field to leave it unchanged.
 
     Attributes:
-        connector (ConnectorConfig | None | Unset): Updated connection configuration
-        description (None | str | Unset): Updated description
-        metadata_config (MetadataConfigRequest | None | Unset): Metadata extraction config — if changed, re-extraction
-            triggers automatically
-        name (None | str | Unset): Updated datasource name
-        tables (list[TableDescriptionUpdate] | None | Unset): Table and column descriptions to update (structured
-            datasources only)
+        connector (ConnectorConfig | None): Updated connection configuration
+        description (None | str): Updated description
+        metadata_config (MetadataConfigRequest | None): Metadata extraction config — if changed, re-extraction triggers
+            automatically
+        name (None | str): Updated datasource name
+        tables (list[TableDescriptionUpdate] | None): Table and column descriptions to update (structured datasources
+            only)
     """
 
-    connector: ConnectorConfig | None | Unset = UNSET
-    description: None | str | Unset = UNSET
-    metadata_config: MetadataConfigRequest | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    tables: list[TableDescriptionUpdate] | None | Unset = UNSET
+    connector: ConnectorConfig | None = ABSENT
+    description: None | str = ABSENT
+    metadata_config: MetadataConfigRequest | None = ABSENT
+    name: None | str = ABSENT
+    tables: list[TableDescriptionUpdate] | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ()
+    _meibel_optional = ("connector", "description", "metadata_config", "name", "tables")
+
+    def __attrs_post_init__(self) -> None:
+        if self.connector is ABSENT:
+            self.connector = None
+        elif self.connector is None:
+            self._meibel_nulls |= {"connector"}
+        if self.description is ABSENT:
+            self.description = None
+        elif self.description is None:
+            self._meibel_nulls |= {"description"}
+        if self.metadata_config is ABSENT:
+            self.metadata_config = None
+        elif self.metadata_config is None:
+            self._meibel_nulls |= {"metadata_config"}
+        if self.name is ABSENT:
+            self.name = None
+        elif self.name is None:
+            self._meibel_nulls |= {"name"}
+        if self.tables is ABSENT:
+            self.tables = None
+        elif self.tables is None:
+            self._meibel_nulls |= {"tables"}
+
+    @property
+    def items(self) -> list[TableDescriptionUpdate]:
+        """`tables`, or an empty list when it is None."""
+        return self.tables if self.tables is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.connector_config import ConnectorConfig
         from ..models.metadata_config_request import MetadataConfigRequest
 
-        connector: dict[str, Any] | None | Unset
-        if isinstance(self.connector, Unset):
-            connector = UNSET
-        elif isinstance(self.connector, ConnectorConfig):
-            connector = self.connector.to_dict()
-        else:
-            connector = self.connector
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        metadata_config: dict[str, Any] | None | Unset
-        if isinstance(self.metadata_config, Unset):
-            metadata_config = UNSET
-        elif isinstance(self.metadata_config, MetadataConfigRequest):
-            metadata_config = self.metadata_config.to_dict()
-        else:
-            metadata_config = self.metadata_config
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        tables: list[dict[str, Any]] | None | Unset
-        if isinstance(self.tables, Unset):
-            tables = UNSET
-        elif isinstance(self.tables, list):
-            tables = []
-            for tables_type_0_item_data in self.tables:
-                tables_type_0_item = tables_type_0_item_data.to_dict()
-                tables.append(tables_type_0_item)
-
-        else:
-            tables = self.tables
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if connector is not UNSET:
-            field_dict["connector"] = connector
-        if description is not UNSET:
-            field_dict["description"] = description
-        if metadata_config is not UNSET:
-            field_dict["metadata_config"] = metadata_config
-        if name is not UNSET:
-            field_dict["name"] = name
-        if tables is not UNSET:
-            field_dict["tables"] = tables
+        if self.connector is not None:
+            if isinstance(self.connector, ConnectorConfig):
+                field_dict["connector"] = self.connector.to_dict()
+            else:
+                field_dict["connector"] = self.connector
+        elif "connector" in self._meibel_nulls:
+            field_dict["connector"] = None
+        if self.description is not None:
+            field_dict["description"] = self.description
+        elif "description" in self._meibel_nulls:
+            field_dict["description"] = None
+        if self.metadata_config is not None:
+            if isinstance(self.metadata_config, MetadataConfigRequest):
+                field_dict["metadata_config"] = self.metadata_config.to_dict()
+            else:
+                field_dict["metadata_config"] = self.metadata_config
+        elif "metadata_config" in self._meibel_nulls:
+            field_dict["metadata_config"] = None
+        if self.name is not None:
+            field_dict["name"] = self.name
+        elif "name" in self._meibel_nulls:
+            field_dict["name"] = None
+        if self.tables is not None:
+            if isinstance(self.tables, list):
+                field_dict["tables"] = []
+                for tables_type_0_item_data in self.tables:
+                    tables_type_0_item = tables_type_0_item_data.to_dict()
+                    field_dict["tables"].append(tables_type_0_item)
+
+            else:
+                field_dict["tables"] = self.tables
+        elif "tables" in self._meibel_nulls:
+            field_dict["tables"] = None
 
         return field_dict
 
@@ -106,80 +121,67 @@ class UpdateDatasourceRequest:
         from ..models.table_description_update import TableDescriptionUpdate
 
         d = dict(src_dict)
+        _connector = d.pop("connector", ABSENT)
+        connector: ConnectorConfig | None = _connector
+        if _connector is not None and _connector is not ABSENT:
 
-        def _parse_connector(data: object) -> ConnectorConfig | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                connector_type_0 = ConnectorConfig.from_dict(data)
+            def _parse_connector(data: object) -> ConnectorConfig | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    connector_type_0 = ConnectorConfig.from_dict(data)
 
-                return connector_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ConnectorConfig | None | Unset, data)
+                    return connector_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(ConnectorConfig | None, data)
 
-        connector = _parse_connector(d.pop("connector", UNSET))
+            connector = _parse_connector(_connector)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description = d.pop("description", ABSENT)
 
-        description = _parse_description(d.pop("description", UNSET))
+        _metadata_config = d.pop("metadata_config", ABSENT)
+        metadata_config: MetadataConfigRequest | None = _metadata_config
+        if _metadata_config is not None and _metadata_config is not ABSENT:
 
-        def _parse_metadata_config(data: object) -> MetadataConfigRequest | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_config_type_0 = MetadataConfigRequest.from_dict(data)
+            def _parse_metadata_config(data: object) -> MetadataConfigRequest | None:
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    metadata_config_type_0 = MetadataConfigRequest.from_dict(data)
 
-                return metadata_config_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MetadataConfigRequest | None | Unset, data)
+                    return metadata_config_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(MetadataConfigRequest | None, data)
 
-        metadata_config = _parse_metadata_config(d.pop("metadata_config", UNSET))
+            metadata_config = _parse_metadata_config(_metadata_config)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.pop("name", ABSENT)
 
-        name = _parse_name(d.pop("name", UNSET))
+        _tables = d.pop("tables", ABSENT)
+        tables: list[TableDescriptionUpdate] | None = _tables
+        if _tables is not None and _tables is not ABSENT:
 
-        def _parse_tables(data: object) -> list[TableDescriptionUpdate] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                tables_type_0 = []
-                _tables_type_0 = data
-                for tables_type_0_item_data in _tables_type_0:
-                    tables_type_0_item = TableDescriptionUpdate.from_dict(tables_type_0_item_data)
+            def _parse_tables(data: object) -> list[TableDescriptionUpdate] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    tables_type_0 = []
+                    _tables_type_0 = data
+                    for tables_type_0_item_data in _tables_type_0:
+                        tables_type_0_item = TableDescriptionUpdate.from_dict(
+                            tables_type_0_item_data
+                        )
 
-                    tables_type_0.append(tables_type_0_item)
+                        tables_type_0.append(tables_type_0_item)
 
-                return tables_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[TableDescriptionUpdate] | None | Unset, data)
+                    return tables_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[TableDescriptionUpdate] | None, data)
 
-        tables = _parse_tables(d.pop("tables", UNSET))
+            tables = _parse_tables(_tables)
 
         update_datasource_request = cls(
             connector=connector,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.tag_column_update_item import TagColumnUpdateItem
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="UpdateTagColumnsRequest")
 
 
 @_attrs_define
-class UpdateTagColumnsRequest:
+class UpdateTagColumnsRequest(ModelBase):
     """Bulk update of column descriptions on a single table.
 
     Attributes:
@@ -24,6 +26,8 @@ class UpdateTagColumnsRequest:
 
     columns: list[TagColumnUpdateItem]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("columns",)
+    _meibel_optional = ()
 
     def __iter__(self) -> Iterator[TagColumnUpdateItem]:
         """Iterate over `columns`."""
@@ -36,6 +40,11 @@ class UpdateTagColumnsRequest:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[TagColumnUpdateItem]:
+        """`columns`."""
+        return self.columns
 
     def to_dict(self) -> dict[str, Any]:
         columns = []

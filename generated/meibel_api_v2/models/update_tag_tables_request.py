@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import ModelBase
+
 if TYPE_CHECKING:
     from ..models.tag_table_update_item import TagTableUpdateItem
 
@@ -15,7 +17,7 @@ T = TypeVar("T", bound="UpdateTagTablesRequest")
 
 
 @_attrs_define
-class UpdateTagTablesRequest:
+class UpdateTagTablesRequest(ModelBase):
     """Bulk update of table descriptions on a datasource.
 
     Attributes:
@@ -24,6 +26,8 @@ class UpdateTagTablesRequest:
 
     tables: list[TagTableUpdateItem]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_required = ("tables",)
+    _meibel_optional = ()
 
     def __iter__(self) -> Iterator[TagTableUpdateItem]:
         """Iterate over `tables`."""
@@ -36,6 +40,11 @@ class UpdateTagTablesRequest:
     def __bool__(self) -> bool:
         """A response is true even when its list is empty."""
         return True
+
+    @property
+    def items(self) -> list[TagTableUpdateItem]:
+        """`tables`."""
+        return self.tables
 
     def to_dict(self) -> dict[str, Any]:
         tables = []

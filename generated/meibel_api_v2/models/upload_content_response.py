@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="UploadContentResponse")
 
 
 @_attrs_define
-class UploadContentResponse:
+class UploadContentResponse(ModelBase):
     """Result of an async upload — files are accepted and streamed asynchronously.
 
     Attributes:
@@ -22,8 +22,8 @@ class UploadContentResponse:
         sse_url (str): Server-sent-events URL to stream upload progress until 'stream_complete'
         success (bool): True if the upload was accepted for processing
         upload_id (str): Identifier for this upload batch — use with the SSE stream to track progress
-        estimated_files (int | None | Unset): Number of files the server expects to process for this upload
-        estimated_size (int | None | Unset): Total estimated size of the upload in bytes
+        estimated_files (int | None): Number of files the server expects to process for this upload
+        estimated_size (int | None): Total estimated size of the upload in bytes
     """
 
     datasource_id: str
@@ -31,9 +31,24 @@ class UploadContentResponse:
     sse_url: str
     success: bool
     upload_id: str
-    estimated_files: int | None | Unset = UNSET
-    estimated_size: int | None | Unset = UNSET
+    estimated_files: int | None = ABSENT
+    estimated_size: int | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("datasource_id", "message", "sse_url", "success", "upload_id")
+    _meibel_optional = ("estimated_files", "estimated_size")
+
+    def __attrs_post_init__(self) -> None:
+        if self.estimated_files is ABSENT:
+            self.estimated_files = None
+        elif self.estimated_files is None:
+            self._meibel_nulls |= {"estimated_files"}
+        if self.estimated_size is ABSENT:
+            self.estimated_size = None
+        elif self.estimated_size is None:
+            self._meibel_nulls |= {"estimated_size"}
 
     def to_dict(self) -> dict[str, Any]:
         datasource_id = self.datasource_id
@@ -46,18 +61,6 @@ class UploadContentResponse:
 
         upload_id = self.upload_id
 
-        estimated_files: int | None | Unset
-        if isinstance(self.estimated_files, Unset):
-            estimated_files = UNSET
-        else:
-            estimated_files = self.estimated_files
-
-        estimated_size: int | None | Unset
-        if isinstance(self.estimated_size, Unset):
-            estimated_size = UNSET
-        else:
-            estimated_size = self.estimated_size
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -69,10 +72,14 @@ class UploadContentResponse:
                 "upload_id": upload_id,
             }
         )
-        if estimated_files is not UNSET:
-            field_dict["estimated_files"] = estimated_files
-        if estimated_size is not UNSET:
-            field_dict["estimated_size"] = estimated_size
+        if self.estimated_files is not None:
+            field_dict["estimated_files"] = self.estimated_files
+        elif "estimated_files" in self._meibel_nulls:
+            field_dict["estimated_files"] = None
+        if self.estimated_size is not None:
+            field_dict["estimated_size"] = self.estimated_size
+        elif "estimated_size" in self._meibel_nulls:
+            field_dict["estimated_size"] = None
 
         return field_dict
 
@@ -89,23 +96,9 @@ class UploadContentResponse:
 
         upload_id = d.pop("upload_id")
 
-        def _parse_estimated_files(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        estimated_files = d.pop("estimated_files", ABSENT)
 
-        estimated_files = _parse_estimated_files(d.pop("estimated_files", UNSET))
-
-        def _parse_estimated_size(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        estimated_size = _parse_estimated_size(d.pop("estimated_size", UNSET))
+        estimated_size = d.pop("estimated_size", ABSENT)
 
         upload_content_response = cls(
             datasource_id=datasource_id,

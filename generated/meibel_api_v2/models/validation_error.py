@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.validation_error_context import ValidationErrorContext
@@ -17,22 +17,37 @@ T = TypeVar("T", bound="ValidationError")
 
 
 @_attrs_define
-class ValidationError:
+class ValidationError(ModelBase):
     """
     Attributes:
         loc (list[int | str]):
         msg (str):
         type_ (str):
-        ctx (ValidationErrorContext | Unset):
-        input_ (Any | Unset):
+        ctx (ValidationErrorContext | None):
+        input_ (Any | None):
     """
 
     loc: list[int | str]
     msg: str
     type_: str
-    ctx: ValidationErrorContext | Unset = UNSET
-    input_: Any | Unset = UNSET
+    ctx: ValidationErrorContext | None = ABSENT
+    input_: Any | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("loc", "msg", "type_")
+    _meibel_optional = ("ctx", "input_")
+
+    def __attrs_post_init__(self) -> None:
+        if self.ctx is ABSENT:
+            self.ctx = None
+        elif self.ctx is None:
+            self._meibel_nulls |= {"ctx"}
+        if self.input_ is ABSENT:
+            self.input_ = None
+        elif self.input_ is None:
+            self._meibel_nulls |= {"input_"}
 
     def to_dict(self) -> dict[str, Any]:
         loc = []
@@ -45,12 +60,6 @@ class ValidationError:
 
         type_ = self.type_
 
-        ctx: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.ctx, Unset):
-            ctx = self.ctx.to_dict()
-
-        input_ = self.input_
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -60,10 +69,10 @@ class ValidationError:
                 "type": type_,
             }
         )
-        if ctx is not UNSET:
-            field_dict["ctx"] = ctx
-        if input_ is not UNSET:
-            field_dict["input"] = input_
+        if self.ctx is not None:
+            field_dict["ctx"] = self.ctx.to_dict()
+        if self.input_ is not None:
+            field_dict["input"] = self.input_
 
         return field_dict
 
@@ -87,14 +96,12 @@ class ValidationError:
 
         type_ = d.pop("type")
 
-        _ctx = d.pop("ctx", UNSET)
-        ctx: ValidationErrorContext | Unset
-        if isinstance(_ctx, Unset):
-            ctx = UNSET
-        else:
+        _ctx = d.pop("ctx", ABSENT)
+        ctx: ValidationErrorContext | None = _ctx
+        if _ctx is not None and _ctx is not ABSENT:
             ctx = ValidationErrorContext.from_dict(_ctx)
 
-        input_ = d.pop("input", UNSET)
+        input_ = d.pop("input", ABSENT)
 
         validation_error = cls(
             loc=loc,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 if TYPE_CHECKING:
     from ..models.web_domain import WebDomain
@@ -17,37 +17,43 @@ T = TypeVar("T", bound="WebCrawlConnector")
 
 
 @_attrs_define
-class WebCrawlConnector:
+class WebCrawlConnector(ModelBase):
     """Connect to a website for crawling.
 
     Attributes:
         base_url (str): Starting URL for the crawl
-        domains (list[WebDomain] | None | Unset): Per-domain include/exclude rules. If omitted, the crawler stays on the
+        domains (list[WebDomain] | None): Per-domain include/exclude rules. If omitted, the crawler stays on the
             base_url's domain
-        javascript_render (bool | Unset): Enable JavaScript rendering
+        javascript_render (bool | None): Enable JavaScript rendering
     """
 
     base_url: str
-    domains: list[WebDomain] | None | Unset = UNSET
-    javascript_render: bool | Unset = UNSET
+    domains: list[WebDomain] | None = ABSENT
+    javascript_render: bool | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("base_url",)
+    _meibel_optional = ("domains", "javascript_render")
+
+    def __attrs_post_init__(self) -> None:
+        if self.domains is ABSENT:
+            self.domains = None
+        elif self.domains is None:
+            self._meibel_nulls |= {"domains"}
+        if self.javascript_render is ABSENT:
+            self.javascript_render = None
+        elif self.javascript_render is None:
+            self._meibel_nulls |= {"javascript_render"}
+
+    @property
+    def items(self) -> list[WebDomain]:
+        """`domains`, or an empty list when it is None."""
+        return self.domains if self.domains is not None else []
 
     def to_dict(self) -> dict[str, Any]:
         base_url = self.base_url
-
-        domains: list[dict[str, Any]] | None | Unset
-        if isinstance(self.domains, Unset):
-            domains = UNSET
-        elif isinstance(self.domains, list):
-            domains = []
-            for domains_type_0_item_data in self.domains:
-                domains_type_0_item = domains_type_0_item_data.to_dict()
-                domains.append(domains_type_0_item)
-
-        else:
-            domains = self.domains
-
-        javascript_render = self.javascript_render
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -56,10 +62,19 @@ class WebCrawlConnector:
                 "base_url": base_url,
             }
         )
-        if domains is not UNSET:
-            field_dict["domains"] = domains
-        if javascript_render is not UNSET:
-            field_dict["javascript_render"] = javascript_render
+        if self.domains is not None:
+            if isinstance(self.domains, list):
+                field_dict["domains"] = []
+                for domains_type_0_item_data in self.domains:
+                    domains_type_0_item = domains_type_0_item_data.to_dict()
+                    field_dict["domains"].append(domains_type_0_item)
+
+            else:
+                field_dict["domains"] = self.domains
+        elif "domains" in self._meibel_nulls:
+            field_dict["domains"] = None
+        if self.javascript_render is not None:
+            field_dict["javascript_render"] = self.javascript_render
 
         return field_dict
 
@@ -70,29 +85,29 @@ class WebCrawlConnector:
         d = dict(src_dict)
         base_url = d.pop("base_url")
 
-        def _parse_domains(data: object) -> list[WebDomain] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                domains_type_0 = []
-                _domains_type_0 = data
-                for domains_type_0_item_data in _domains_type_0:
-                    domains_type_0_item = WebDomain.from_dict(domains_type_0_item_data)
+        _domains = d.pop("domains", ABSENT)
+        domains: list[WebDomain] | None = _domains
+        if _domains is not None and _domains is not ABSENT:
 
-                    domains_type_0.append(domains_type_0_item)
+            def _parse_domains(data: object) -> list[WebDomain] | None:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    domains_type_0 = []
+                    _domains_type_0 = data
+                    for domains_type_0_item_data in _domains_type_0:
+                        domains_type_0_item = WebDomain.from_dict(domains_type_0_item_data)
 
-                return domains_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[WebDomain] | None | Unset, data)
+                        domains_type_0.append(domains_type_0_item)
 
-        domains = _parse_domains(d.pop("domains", UNSET))
+                    return domains_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(list[WebDomain] | None, data)
 
-        javascript_render = d.pop("javascript_render", UNSET)
+            domains = _parse_domains(_domains)
+
+        javascript_render = d.pop("javascript_render", ABSENT)
 
         web_crawl_connector = cls(
             base_url=base_url,

@@ -7,32 +7,41 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import ABSENT, ModelBase
 
 T = TypeVar("T", bound="WebDomain")
 
 
 @_attrs_define
-class WebDomain:
+class WebDomain(ModelBase):
     """An allowed domain for a web-crawl datasource, with include/exclude URL patterns.
 
     Attributes:
         domain (str): Domain to crawl (e.g. example.com)
         include_pattern (str): Regex URL pattern to include
-        exclude_pattern (str | Unset): Regex URL pattern to exclude
+        exclude_pattern (str | None): Regex URL pattern to exclude
     """
 
     domain: str
     include_pattern: str
-    exclude_pattern: str | Unset = UNSET
+    exclude_pattern: str | None = ABSENT
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _meibel_nulls: frozenset[str] = _attrs_field(
+        init=False, repr=False, eq=False, default=frozenset()
+    )
+    _meibel_required = ("domain", "include_pattern")
+    _meibel_optional = ("exclude_pattern",)
+
+    def __attrs_post_init__(self) -> None:
+        if self.exclude_pattern is ABSENT:
+            self.exclude_pattern = None
+        elif self.exclude_pattern is None:
+            self._meibel_nulls |= {"exclude_pattern"}
 
     def to_dict(self) -> dict[str, Any]:
         domain = self.domain
 
         include_pattern = self.include_pattern
-
-        exclude_pattern = self.exclude_pattern
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -42,8 +51,8 @@ class WebDomain:
                 "include_pattern": include_pattern,
             }
         )
-        if exclude_pattern is not UNSET:
-            field_dict["exclude_pattern"] = exclude_pattern
+        if self.exclude_pattern is not None:
+            field_dict["exclude_pattern"] = self.exclude_pattern
 
         return field_dict
 
@@ -54,7 +63,7 @@ class WebDomain:
 
         include_pattern = d.pop("include_pattern")
 
-        exclude_pattern = d.pop("exclude_pattern", UNSET)
+        exclude_pattern = d.pop("exclude_pattern", ABSENT)
 
         web_domain = cls(
             domain=domain,
