@@ -35,7 +35,7 @@ if how == "ours":
     import meibel._download, meibel_api_v2.api.datasource_downloads.download_file  # before baseline
     client = MeibelClient(api_key="k", base_url=url + "/v2")
     def download():
-        with client.datasource_downloads.download_file("d", "j") as file:
+        with client.datasource_downloads.download_file("j", datasource_id="d") as file:
             return file.save(path)
 else:
     client = httpx2.Client(timeout=httpx2.Timeout(120.0, connect=10.0))

@@ -47,7 +47,14 @@ from ._exceptions import FileChangedError
 if TYPE_CHECKING:
     from ._download import ProgressCallback
 
-__all__ = ["FileContent", "FileInput", "MultipartBody", "normalize_files", "upload_progress"]
+__all__ = [
+    "FileContent",
+    "FileInput",
+    "MultipartBody",
+    "normalize_files",
+    "upload_progress",
+    "with_filename",
+]
 
 FileContent = bytes | IO[bytes]
 FileSource = FileContent | str | os.PathLike[str]
@@ -94,6 +101,22 @@ def normalize_files(
     if isinstance(value, str | bytes | tuple | os.PathLike) or hasattr(value, "read"):
         return [(field_name, value)]  # type: ignore[list-item]
     return [(field_name, item) for item in value]
+
+
+def with_filename(value: FileInput | Sequence[FileInput], filename: str) -> list[FileInput]:
+    """The one file of `value` (an input, or a list of one) sent under `filename`."""
+    files = normalize_files(value, "")
+    if len(files) != 1:
+        raise TypeError(
+            f"file_name= names one file, not {len(files)}: give each file its name in a "
+            "(filename, content) tuple"
+        )
+    _, file = files[0]
+    if not isinstance(file, tuple):
+        return [(filename, file)]
+    if len(file) == 3:
+        return [(filename, file[1], file[2])]
+    return [(filename, file[1])]
 
 
 def _quote(value: str) -> bytes:

@@ -10,6 +10,9 @@ It gives the generated resources what they need and nothing more:
   `extra_query=` (and, when it sends JSON, `extra_body=`; when it reads its whole answer,
   `deadline=`) and passes them on as one `RequestOptions`, or None when none was given (the
   common case, kept free);
+- the helpers the methods call to shape their arguments: `_body` (a JSON body from `body=` or
+  from its fields given as keyword arguments), `_path_default` (a parent id left to the client's
+  `path_defaults`), `_upload` (the `file=` alias of `files=`, and `file_name=`);
 - the wrappers behind `client.<namespace>.with_raw_response`: they run the plain method with a
   context flag set; the hooks read it once and return a RawResponse instead of the parsed value;
 - the names the generated signatures and models use (streams, pages, sessions, downloads, file
@@ -22,7 +25,16 @@ import functools
 import importlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeAlias, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    ParamSpec,
+    Protocol,
+    TypeAlias,
+    TypeVar,
+    overload,
+)
 
 from ._types import NOT_GIVEN, NotGiven
 
@@ -217,6 +229,11 @@ Files: TypeAlias = "Sequence[tuple[str, Any]] | None"
 class SyncClient(Protocol):
     """The hooks of MeibelClient that the generated methods call (meibel/_client.py)."""
 
+    @property
+    def path_defaults(self) -> Mapping[str, str]:
+        """Path parameters a call may omit (e.g. `datasource_id`), as the client was configured."""
+        ...
+
     def _request(
         self,
         operation: Operation,
@@ -254,6 +271,9 @@ class SyncClient(Protocol):
 
 class AsyncClient(Protocol):
     """The hooks of AsyncMeibelClient: the same, awaitable (but `_paginate`, which is lazy)."""
+
+    @property
+    def path_defaults(self) -> Mapping[str, str]: ...
 
     async def _request(
         self,
@@ -294,6 +314,33 @@ class AsyncClient(Protocol):
     ) -> Any: ...
 
 
+class _Omitted:
+    """The default of a body field's keyword argument: not given (None is a value to send)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "..."
+
+
+# Typed Any so that `name: str = _OMITTED` type-checks: a required field is still optional as a
+# keyword, since `body=` is the other way to send it.
+_OMITTED: Any = _Omitted()
+
+
+@functools.cache
+def _required_fields(model: type) -> tuple[str, ...]:
+    """The keyword arguments a model's constructor cannot do without."""
+    import inspect
+
+    return tuple(
+        name
+        for name, parameter in inspect.signature(model).parameters.items()
+        if parameter.default is parameter.empty
+        and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    )
+
+
 class _APIResource:
     __slots__ = (
         "_chat_stream",
@@ -304,6 +351,8 @@ class _APIResource:
         "_session",
         "_stream",
     )
+    # The default of the body fields' keyword arguments in the generated signatures.
+    _OMITTED: ClassVar[Any] = _OMITTED
 
     def __init__(self, client: SyncClient | AsyncClient) -> None:
         self._client = client
@@ -313,6 +362,71 @@ class _APIResource:
         self._stream = client._stream
         self._chat_stream = client._chat_stream
         self._download = client._download
+
+    @staticmethod
+    def _body(
+        method: str,
+        model: type,
+        body: Any,
+        fields: Mapping[str, Any],
+        *,
+        required: bool = True,
+        aliases: Mapping[str, str] | None = None,
+    ) -> Any:
+        """The JSON body of a call: `body`, or `model` built from the fields given as keywords.
+
+        `fields` maps each keyword to its argument (`_OMITTED` when not given); `aliases` maps a
+        vendor keyword to the field it names. None when there is no body and none is required.
+        """
+        given = {name: value for name, value in fields.items() if value is not _OMITTED}
+        if body is not None and given:
+            names = ", ".join(f"{name}=" for name in given)
+            raise TypeError(
+                f"{method}() got body= and the body's fields as keywords ({names}): pass one"
+            )
+        for alias, target in (aliases or {}).items():
+            if alias in given:
+                if target in given:
+                    raise TypeError(f"{method}() got {alias}= and {target}=: they are one field")
+                given[target] = given.pop(alias)
+        if body is not None or (not given and not required):
+            return body
+        missing = [name for name in _required_fields(model) if name not in given]
+        if missing:
+            spelled = {target: alias for alias, target in (aliases or {}).items()}
+            names = ", ".join(
+                f"{name}= (or {spelled[name]}=)" if name in spelled else f"{name}="
+                for name in missing
+            )
+            raise TypeError(f"{method}() missing the body field(s) {names}, or pass body=")
+        return model(**given)
+
+    def _path_default(self, method: str, name: str, value: str | None, environment: str) -> str:
+        """A path parameter's argument, or the client's default for it when it was omitted."""
+        if value is not None:
+            return value
+        default = self._client.path_defaults.get(name)
+        if default is None:
+            client = type(self._client).__name__
+            raise TypeError(
+                f"{method}() needs {name}: pass it, or set {client}({name}=...) or {environment}"
+            )
+        return default
+
+    @staticmethod
+    def _upload(method: str, files: Any, file_name: str | None, file: Any = None) -> Any:
+        """The one binary field's argument: `files=` or its alias `file=`, named `file_name`."""
+        if file is not None:
+            if files is not None:
+                raise TypeError(f"{method}() got files= and file=: pass one")
+            files = file
+        if file_name is None:
+            return files
+        if files is None:
+            raise TypeError(f"{method}() got file_name= but no file to send under that name")
+        from ._multipart import with_filename
+
+        return with_filename(files, file_name)
 
 
 class SyncAPIResource(_APIResource):

@@ -12,17 +12,30 @@ The templates print these plans (`plans.jinja`, rendered by `render`); nothing a
 - "none":        no body (204): the method returns None;
 - "plain":       anything else: the parsed success model.
 
+Beside the kind, a plan says how the method is called:
+
+- path parameters: the operation's own id (the path's last parameter) is positional; the parent ids
+  before it are keyword-only, so two ids cannot be swapped; a parent id named in
+  openapi/vendor-names.json `client_defaults` may be omitted (the client's option fills it);
+- a JSON body: its model's fields are also keyword arguments (`body_fields`, exclusive with
+  `body=`), under the vendor's documented names too (`field_aliases`); a field named like a
+  parameter or a per-call option is left to `body=` (`body_clashes`);
+- a multipart body: `file_name=` when it has one binary field, `file=` when that field is the list
+  `files`.
+
 Usage: python scripts/plan.py SPEC.json   (prints every plan, one line each)
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openapi_python_client.strings import PythonIdentifier
 from spec_checks import METHODS
 from spec_extras import call_shapes, snake
 
@@ -30,6 +43,13 @@ from meibel._needs import MODEL_MIXINS, NAMESPACE_MIXINS, SESSION_MODELS
 
 JSON = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent
+VENDOR_NAMES = ROOT / "openapi" / "vendor-names.json"
+# What every method takes besides its parameters: a body field of one of these names is left to
+# `body=` (meibel_resource.jinja prints the per-call options).
+RESERVED = frozenset(
+    {"self", "body", "timeout", "deadline", "extra_headers", "extra_query", "extra_body"}
+)
+_PATH_PARAMETER = re.compile(r"{([^}]+)}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,29 @@ class Plan:
     items: str | None = None  # the answer's field that lists the page's items
     sentinel: str | None = None  # the data that ends an event stream
     aliases: tuple[str, ...] = field(default=())
+    positional: tuple[str, ...] = ()  # path parameters taken by position: the operation's own id
+    keyword_only: tuple[str, ...] = ()  # parent ids, before the own id in a 2+ parameter path
+    client_defaults: tuple[tuple[str, str], ...] = ()  # (parameter, environment variable)
+    body_fields: tuple[str, ...] = ()  # the JSON body model's fields, also keyword arguments
+    field_aliases: tuple[tuple[str, str], ...] = ()  # (the vendor's keyword, body field)
+    body_clashes: tuple[str, ...] = ()  # body fields named like a parameter or option
+    file_name: bool = False  # multipart, one binary field: `file_name=` names the file sent
+    file_alias: bool = False  # multipart, the binary field is the list `files`: `file=` too
+
+
+class VendorNamesError(ValueError):
+    """openapi/vendor-names.json names a model, field or parameter the spec does not have."""
+
+
+def python_name(name: str) -> str:
+    """The generator's Python identifier for a parameter or field named `name`."""
+    return str(PythonIdentifier(name, prefix="field_"))
+
+
+def vendor_names() -> JSON:
+    """openapi/vendor-names.json: the vendor README's names (`fields`, `client_defaults`)."""
+    names: JSON = json.loads(VENDOR_NAMES.read_text(encoding="utf-8"))
+    return names
 
 
 def _deref(spec: JSON, schema: Any) -> Any:
@@ -118,10 +161,109 @@ def _body(operation: JSON) -> str:
     return "json" if "application/json" in content else "other"
 
 
+def _body_model(operation: JSON, media_type: str) -> str | None:
+    """The name of the model a body of `media_type` is: `$ref`, or an anyOf of one with null."""
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    schema = (content.get(media_type) or {}).get("schema") or {}
+    refs = [b for b in schema.get("anyOf", []) if "$ref" in b] if "anyOf" in schema else [schema]
+    others = [b for b in schema.get("anyOf", []) if "$ref" not in b and b.get("type") != "null"]
+    return _ref_name(refs[0]) if len(refs) == 1 and not others else None
+
+
+def _binary(spec: JSON, schema: Any) -> str | None:
+    """Whether a form field is a file ("one"), a list of files ("many") or neither (None)."""
+    schema = _deref(spec, schema)
+    if not isinstance(schema, dict):
+        return None
+    if schema.get("format") == "binary" or "contentMediaType" in schema:
+        return "one"
+    if schema.get("type") == "array" and _binary(spec, schema.get("items")) == "one":
+        return "many"
+    kinds = {_binary(spec, branch) for branch in schema.get("anyOf", [])} - {None}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _calling(spec: JSON, operation: JSON, path: str | None, vendor: JSON) -> JSON:
+    """How the method is called: path parameters, body fields as keywords, file arguments."""
+    parameters = [_deref(spec, p) for p in operation.get("parameters", [])]
+    declared = [p["name"] for p in parameters if p.get("in") == "path"]
+    order = [name for name in _PATH_PARAMETER.findall(path or "") if name in declared] or declared
+    # A parent id may be omitted when the client has a default for it: the path goes on past it
+    # (`/datasources/{datasource_id}/content`, not `/datasources/{datasource_id}`).
+    own = order[-1] if order and (not path or path.rstrip("/").endswith("}")) else None
+    defaults = vendor.get("client_defaults", {})
+    calling: JSON = {
+        "positional": tuple(python_name(name) for name in order[-1:]),
+        "keyword_only": tuple(python_name(name) for name in order[:-1]),
+        "client_defaults": tuple(
+            (python_name(name), defaults[name])
+            for name in order
+            if name in defaults and name != own
+        ),
+    }
+    taken = RESERVED | {python_name(p["name"]) for p in parameters}
+    form = _body_model(operation, "multipart/form-data")
+    if form is not None:
+        properties = _deref(spec, {"$ref": f"#/components/schemas/{form}"}).get("properties", {})
+        binary = {name: _binary(spec, value) for name, value in properties.items()}
+        files = [(name, kind) for name, kind in binary.items() if kind]
+        calling["file_name"] = len(files) == 1 and "file_name" not in taken
+        calling["file_alias"] = files == [("files", "many")] and "file" not in taken
+    model = _body_model(operation, "application/json")
+    if model is None:
+        return calling
+    schema = _deref(spec, {"$ref": f"#/components/schemas/{model}"})
+    fields = [python_name(name) for name in _fields(schema)]
+    calling["body_fields"] = tuple(name for name in fields if name not in taken)
+    calling["body_clashes"] = tuple(name for name in fields if name in taken)
+    aliases = vendor.get("fields", {}).get(model, {})
+    calling["field_aliases"] = tuple(
+        (alias, python_name(target))
+        for alias, target in aliases.items()
+        if python_name(target) in calling["body_fields"] and alias not in taken | set(fields)
+    )
+    return calling
+
+
+def check_vendor_names(spec: JSON, vendor: JSON) -> list[str]:
+    """What openapi/vendor-names.json `fields` and `client_defaults` name that the spec lacks."""
+    problems = []
+    schemas = spec.get("components", {}).get("schemas", {})
+    for model, aliases in vendor.get("fields", {}).items():
+        properties = schemas.get(model, {}).get("properties")
+        if properties is None:
+            problems.append(f"vendor-names.json fields: no model {model} in the spec")
+            continue
+        for alias, target in aliases.items():
+            if target not in properties:
+                problems.append(f"vendor-names.json fields: {model} has no field {target!r}")
+            elif alias in properties:
+                problems.append(f"vendor-names.json fields: {model} has a field {alias!r} already")
+    path_names = {
+        p.get("name")
+        for item in spec.get("paths", {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for p in operation.get("parameters", [])
+        if isinstance(p, dict) and p.get("in") == "path"
+    }
+    problems += [
+        f"vendor-names.json client_defaults: no path parameter {name!r}"
+        for name in vendor.get("client_defaults", {})
+        if name not in path_names
+    ]
+    return problems
+
+
 def plan_operation(
-    spec: JSON, operation: JSON, session_models: frozenset[str], aliases: tuple[str, ...] = ()
+    spec: JSON,
+    operation: JSON,
+    session_models: frozenset[str],
+    aliases: tuple[str, ...] = (),
+    path: str | None = None,
+    vendor: JSON | None = None,
 ) -> Plan:
-    """The plan of one operation."""
+    """The plan of one operation (at `path`; `vendor`: openapi/vendor-names.json's data)."""
     operation_id = operation["operationId"]
     namespace = snake(str((operation.get("tags") or ["default"])[0]))
     base = {
@@ -130,6 +272,7 @@ def plan_operation(
         "method": snake(operation_id),
         "body": _body(operation),
         "aliases": aliases,
+        **_calling(spec, operation, path, vendor or {}),
     }
     ok, content = _success(operation)
     if not content:
@@ -162,11 +305,15 @@ def plan_operation(
     return Plan(kind="plain", ok=ok, response=name, **base)
 
 
-def plans(spec: JSON) -> list[Plan]:
-    """Every operation's plan, in the spec's order."""
+def plans(spec: JSON, vendor: JSON | None = None) -> list[Plan]:
+    """Every operation's plan, in the spec's order (`vendor`: default openapi/vendor-names.json)."""
+    vendor = vendor_names() if vendor is None else vendor
+    problems = check_vendor_names(spec, vendor)
+    if problems:
+        raise VendorNamesError("; ".join(problems))
     shapes = call_shapes(spec)["METHOD_ALIASES"]
     found = []
-    for item in spec.get("paths", {}).values():
+    for path, item in spec.get("paths", {}).items():
         for method in METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
@@ -176,7 +323,11 @@ def plans(spec: JSON) -> list[Plan]:
             aliases = tuple(
                 sorted(a for a, t in shapes.get(namespace, {}).items() if t == canonical)
             )
-            found.append(plan_operation(spec, operation, frozenset(SESSION_MODELS), aliases))
+            found.append(
+                plan_operation(
+                    spec, operation, frozenset(SESSION_MODELS), aliases, path=path, vendor=vendor
+                )
+            )
     return found
 
 

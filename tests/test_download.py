@@ -187,7 +187,7 @@ def _files(directory: Path) -> list[str]:
 # The four operations that answer with a file: (call, method, request target).
 OPERATIONS: list[tuple[Callable[[Any], Any], str, str]] = [
     (
-        lambda c: c.datasource_downloads.download_file("ds_1", "job_1"),
+        lambda c: c.datasource_downloads.download_file("job_1", datasource_id="ds_1"),
         "GET",
         "/v2/datasources/ds_1/downloads/job_1/file",
     ),
@@ -204,7 +204,7 @@ OPERATIONS: list[tuple[Callable[[Any], Any], str, str]] = [
         "/v2/documents/job_2/result?format=json",
     ),
     (
-        lambda c: c.documents.download_deep_transform_artifact("job_3", "output.json"),
+        lambda c: c.documents.download_deep_transform_artifact("output.json", job_id="job_3"),
         "GET",
         "/v2/documents/deep-transform/job_3/artifact/output.json",
     ),
@@ -243,7 +243,7 @@ def test_save_to_a_path_writes_every_byte_and_leaves_no_temporary_file(
     server: FileServer, tmp_path: Path
 ) -> None:
     with _client(server) as client:
-        download = client.datasource_downloads.download_file("d", "j")
+        download = client.datasource_downloads.download_file("j", datasource_id="d")
         assert download.save(tmp_path / "export.csv") == len(CSV)
         assert download.closed  # released without `with`
     assert (tmp_path / "export.csv").read_bytes() == CSV
@@ -275,7 +275,7 @@ def test_save_into_a_directory_names_the_file_after_the_server(
     server.reply(headers=headers)
     (tmp_path / "out").mkdir()
     with _client(server) as client:
-        client.datasource_downloads.download_file("d", "j").save(tmp_path / "out")
+        client.datasource_downloads.download_file("j", datasource_id="d").save(tmp_path / "out")
     assert _files(tmp_path / "out") == [saved_as]
     assert (tmp_path / "out" / saved_as).read_bytes() == CSV
     assert _files(tmp_path) == ["out"]  # nothing written beside the directory
@@ -286,13 +286,15 @@ def test_a_filename_that_names_no_file_is_refused_before_the_body(
 ) -> None:
     server.reply(headers={"Content-Disposition": 'attachment; filename=".."'})
     with _pool_of_one(server) as client:
-        download = client.datasource_downloads.download_file("d", "j")
+        download = client.datasource_downloads.download_file("j", datasource_id="d")
         with pytest.raises(UnsafeFilenameError) as refused:
             download.save(tmp_path)
         assert refused.value.filename == ".."
         assert download.closed
         assert download.response.num_bytes_downloaded == 0
-        assert client.datasource_downloads.download_file("d", "j").read() == CSV  # pool freed
+        assert (
+            client.datasource_downloads.download_file("j", datasource_id="d").read() == CSV
+        )  # pool freed
     assert _files(tmp_path) == []
 
 
@@ -320,7 +322,7 @@ def test_save_to_a_file_object(server: FileServer) -> None:
     seen: list[tuple[int, int | None, str | None]] = []
     sink = io.BytesIO()
     with _client(server) as client:
-        download = client.datasource_downloads.download_file("d", "j")
+        download = client.datasource_downloads.download_file("j", datasource_id="d")
         written = download.save(sink, on_progress=lambda *args: seen.append(args))
     assert written == len(CSV)
     assert sink.getvalue() == CSV
@@ -336,7 +338,7 @@ def test_on_progress_counts_up_to_the_size(
     server.reply(body, chunked=chunked)
     seen: list[tuple[int, int | None, str | None]] = []
     with _client(server) as client:
-        download = client.datasource_downloads.download_file("d", "j")
+        download = client.datasource_downloads.download_file("j", datasource_id="d")
         download.save(tmp_path / "big.csv", on_progress=lambda *args: seen.append(args))
     done = [call[0] for call in seen]
     assert len(done) > 10
@@ -365,7 +367,10 @@ def test_read_text_and_json_keep_the_body(server: FileServer, tmp_path: Path) ->
 
 
 def test_iter_bytes_with_a_chunk_size(server: FileServer) -> None:
-    with _client(server) as client, client.datasource_downloads.download_file("d", "j") as d:
+    with (
+        _client(server) as client,
+        client.datasource_downloads.download_file("j", datasource_id="d") as d,
+    ):
         chunks = list(d.iter_bytes(chunk_size=1000))
         assert d.closed  # released at the end of the iteration
     assert b"".join(chunks) == CSV
@@ -375,18 +380,18 @@ def test_iter_bytes_with_a_chunk_size(server: FileServer) -> None:
 
 def test_a_body_is_read_once_and_the_error_says_how_to_keep_it(server: FileServer) -> None:
     with _client(server) as client:
-        download = client.datasource_downloads.download_file("d", "j")
+        download = client.datasource_downloads.download_file("j", datasource_id="d")
         assert b"".join(download.iter_bytes()) == CSV
         with pytest.raises(RuntimeError, match=r"already read by iter_bytes\(\).*read\(\) first"):
             download.read()
         with pytest.raises(RuntimeError, match="already read"):
             download.save(io.BytesIO())
 
-        unread = client.datasource_downloads.download_file("d", "j")
+        unread = client.datasource_downloads.download_file("j", datasource_id="d")
         unread.close()
         with pytest.raises(RuntimeError, match="closed before its body was read"):
             unread.iter_bytes()
-        with client.datasource_downloads.download_file("d", "j") as download:
+        with client.datasource_downloads.download_file("j", datasource_id="d") as download:
             with pytest.raises(ValueError, match="chunk_size"):
                 download.iter_bytes(chunk_size=0)
             assert download.read() == CSV  # nothing was claimed
@@ -397,18 +402,22 @@ async def test_async_iter_bytes_save_and_text(server: FileServer, tmp_path: Path
     server.reply(CSV * 20)
     seen: list[tuple[int, int | None, str | None]] = []
     async with _async_client(server) as client:
-        async with await client.datasource_downloads.download_file("d", "j") as download:
+        async with await client.datasource_downloads.download_file(
+            "j", datasource_id="d"
+        ) as download:
             chunks = [chunk async for chunk in download.iter_bytes()]
         assert b"".join(chunks) == CSV * 20
-        async with await client.datasource_downloads.download_file("d", "j") as download:
+        async with await client.datasource_downloads.download_file(
+            "j", datasource_id="d"
+        ) as download:
             sized = [chunk async for chunk in download.iter_bytes(chunk_size=4096)]
         assert b"".join(sized) == CSV
         assert {len(chunk) for chunk in sized[:-1]} == {4096}
-        download = await client.datasource_downloads.download_file("d", "j")
+        download = await client.datasource_downloads.download_file("j", datasource_id="d")
         written = await download.save(tmp_path / "a.csv", on_progress=lambda *a: seen.append(a))
         assert download.closed
         assert written == len(CSV)
-        download = await client.datasource_downloads.download_file("d", "j")
+        download = await client.datasource_downloads.download_file("j", datasource_id="d")
         assert (await download.text()).startswith("id,name\n")
         assert (await download.read()) == CSV  # kept
     assert (tmp_path / "a.csv").read_bytes() == CSV
@@ -423,7 +432,7 @@ def test_a_connection_cut_mid_body_raises_and_leaves_no_file(
     target = tmp_path / "export.bin"
     server.reply(body, cut_after=len(body) // 2)
     with _client(server) as client:
-        download = client.datasource_downloads.download_file("d", "j")
+        download = client.datasource_downloads.download_file("j", datasource_id="d")
         with pytest.raises(APIConnectionError) as cut:
             download.save(target)
         assert download.closed
@@ -437,7 +446,9 @@ def test_a_connection_cut_mid_body_raises_and_leaves_no_file(
     target.write_bytes(b"the previous export")
     server.reply(body, cut_after=len(body) // 2)
     with _client(server) as client, pytest.raises(APIConnectionError, match="524,288 of"):
-        client.datasource_downloads.download_file("d", "j").save(target, overwrite=True)
+        client.datasource_downloads.download_file("j", datasource_id="d").save(
+            target, overwrite=True
+        )
     assert target.read_bytes() == b"the previous export"
     assert _files(tmp_path) == ["export.bin"]
 
@@ -447,7 +458,7 @@ async def test_a_connection_cut_mid_body_async(server: FileServer, tmp_path: Pat
     body = bytes(range(256)) * 4096
     server.reply(body, cut_after=len(body) // 2)
     async with _async_client(server) as client:
-        download = await client.datasource_downloads.download_file("d", "j")
+        download = await client.datasource_downloads.download_file("j", datasource_id="d")
         with pytest.raises(APIConnectionError, match="after 524,288 of 1,048,576 bytes"):
             await download.save(tmp_path / "export.bin")
         assert download.closed
@@ -457,7 +468,9 @@ async def test_a_connection_cut_mid_body_async(server: FileServer, tmp_path: Pat
 def test_a_cut_body_of_unknown_length_says_so(server: FileServer, tmp_path: Path) -> None:
     server.reply(CSV, chunked=True, cut_after=5000)
     with _client(server) as client, pytest.raises(APIConnectionError) as cut:
-        client.datasource_downloads.download_file("d", "j").save(tmp_path / "export.csv")
+        client.datasource_downloads.download_file("j", datasource_id="d").save(
+            tmp_path / "export.csv"
+        )
     message = str(cut.value)
     assert (
         "failed after 5,000 bytes of the body were received (its length was not given)" in message
@@ -468,7 +481,7 @@ def test_a_cut_body_of_unknown_length_says_so(server: FileServer, tmp_path: Path
 def test_a_read_timeout_mid_body_is_an_api_timeout_error(server: FileServer) -> None:
     server.reply(CSV, cut_after=1000, stall=2.0)  # then silent for longer than the timeout
     with _client(server, timeout=0.3) as client:
-        download = client.datasource_downloads.download_file("d", "j")
+        download = client.datasource_downloads.download_file("j", datasource_id="d")
         with pytest.raises(APITimeoutError, match=r"timed out after 1,000 of [\d,]+ bytes") as e:
             download.read()
         assert isinstance(e.value.__cause__, httpx2.ReadTimeout)
@@ -481,7 +494,7 @@ def test_an_existing_file_is_refused_before_the_body_is_read(
     target = tmp_path / "export.csv"
     target.write_bytes(b"mine")
     with _pool_of_one(server) as client:
-        download = client.datasource_downloads.download_file("d", "j")
+        download = client.datasource_downloads.download_file("j", datasource_id="d")
         with pytest.raises(FileExistsError) as refused:
             download.save(target)
         assert refused.value.filename == str(target)
@@ -489,9 +502,11 @@ def test_an_existing_file_is_refused_before_the_body_is_read(
         assert download.closed
         server.reply(headers={"Content-Disposition": 'attachment; filename="export.csv"'})
         with pytest.raises(FileExistsError):  # in a directory, the same
-            client.datasource_downloads.download_file("d", "j").save(tmp_path)
+            client.datasource_downloads.download_file("j", datasource_id="d").save(tmp_path)
         assert target.read_bytes() == b"mine"
-        assert client.datasource_downloads.download_file("d", "j").save(target, overwrite=True)
+        assert client.datasource_downloads.download_file("j", datasource_id="d").save(
+            target, overwrite=True
+        )
     assert target.read_bytes() == CSV
     assert _files(tmp_path) == ["export.csv"]
 
@@ -501,7 +516,9 @@ def test_errors_before_the_body_are_retried_as_the_policy_says(server: FileServe
     with _client(server) as client:
         client._retry = RetryPolicy(initial_delay=0.01)
         server.reply(b'{"detail": "busy"}', status=500, headers=error)
-        assert client.datasource_downloads.download_file("d", "j").read() == CSV  # GET: retried
+        assert (
+            client.datasource_downloads.download_file("j", datasource_id="d").read() == CSV
+        )  # GET: retried
         assert len(server.requests) == 2
 
         # A POST that may have reached the server is sent once...
@@ -528,8 +545,8 @@ def test_every_way_of_reading_releases_the_connection(server: FileServer, tmp_pa
     with _pool_of_one(server, pool_timeout=1.0) as client:
         for _ in range(3):
             for way in ways:
-                way(client.datasource_downloads.download_file("d", "j"))
-            with client.datasource_downloads.download_file("d", "j") as download:
+                way(client.datasource_downloads.download_file("j", datasource_id="d"))
+            with client.datasource_downloads.download_file("j", datasource_id="d") as download:
                 next(iter(download.iter_bytes()))  # abandoned part-way, closed by `with`
     assert len(server.requests) == 24
     assert server.connections == 6  # a new one after each body left unread, else kept alive
@@ -538,7 +555,7 @@ def test_every_way_of_reading_releases_the_connection(server: FileServer, tmp_pa
 def test_with_raw_response_parses_to_a_download(server: FileServer) -> None:
     server.reply(headers={"Content-Type": "text/csv", "X-Request-ID": "req_1"})
     with _client(server) as client:
-        raw = client.datasource_downloads.with_raw_response.download_file("d", "j")
+        raw = client.datasource_downloads.with_raw_response.download_file("j", datasource_id="d")
         assert isinstance(raw, RawResponse)
         assert (raw.status_code, raw.request_id) == (200, "req_1")
         download = raw.parse()
@@ -567,7 +584,10 @@ def test_repr_shows_status_filename_and_type_but_no_header_value(server: FileSer
             "Location": "https://storage.example/q4.csv?X-Amz-Signature=s3cr3t",
         }
     )
-    with _client(server) as client, client.datasource_downloads.download_file("d", "j") as d:
+    with (
+        _client(server) as client,
+        client.datasource_downloads.download_file("j", datasource_id="d") as d,
+    ):
         assert repr(d) == "<Download [200] filename='q4.csv' content_type='text/csv'>"
         assert (d.status_code, d.filename, d.content_type) == (200, "q4.csv", "text/csv")
         assert d.headers["set-cookie"] == "session=s3cr3t"
@@ -576,11 +596,13 @@ def test_repr_shows_status_filename_and_type_but_no_header_value(server: FileSer
 
 def test_an_unclosed_download_collected_releases_its_connection(server: FileServer) -> None:
     with _pool_of_one(server, pool_timeout=1.0) as client:
-        download = client.datasource_downloads.download_file("d", "j")
+        download = client.datasource_downloads.download_file("j", datasource_id="d")
         with pytest.warns(ResourceWarning, match=r"unclosed <Download \[200\].*GET http://") as w:
             del download  # the last reference: collected at once
         assert "closed now" in str(w[0].message)
-        assert client.datasource_downloads.download_file("d", "j").read() == CSV  # a free slot
+        assert (
+            client.datasource_downloads.download_file("j", datasource_id="d").read() == CSV
+        )  # a free slot
 
 
 @pytest.mark.anyio
@@ -590,11 +612,13 @@ async def test_an_unclosed_async_download_collected_releases_its_connection(
     limits = httpx2.Limits(max_connections=1)
     http_client = httpx2.AsyncClient(limits=limits, timeout=httpx2.Timeout(10.0, pool=1.0))
     async with _async_client(server, http_client=http_client) as client:
-        download = await client.datasource_downloads.download_file("d", "j")
+        download = await client.datasource_downloads.download_file("j", datasource_id="d")
         with pytest.warns(ResourceWarning, match=r"unclosed <AsyncDownload \[200\]") as w:
             del download  # the last reference: collected at once
         assert "being released" in str(w[0].message)
-        again = await client.datasource_downloads.download_file("d", "j")  # a free slot
+        again = await client.datasource_downloads.download_file(
+            "j", datasource_id="d"
+        )  # a free slot
         assert await again.read() == CSV
     await http_client.aclose()
 
@@ -629,7 +653,7 @@ def test_a_large_download_is_saved_whole_in_bounded_memory(
 
         client = MeibelClient(api_key="k", base_url=sys.argv[1])
         baseline = rss_kib("VmRSS:")
-        with client.datasource_downloads.download_file("d", "j") as download:
+        with client.datasource_downloads.download_file("j", datasource_id="d") as download:
             written = download.save(sys.argv[2])
         print(json.dumps({"written": written, "growth_kib": rss_kib("VmHWM:") - baseline}))
         """

@@ -190,9 +190,13 @@ def test_download_jobs_stream_then_download() -> None:
     assert (job.status, job.status_url) == (
         "queued", f"/v2/datasources/{datasource}/downloads/{job.job_id}/progress"
     )  # fmt: skip
-    events = _events(client.datasource_downloads.stream_download_progress(datasource, job.job_id))
+    events = _events(
+        client.datasource_downloads.stream_download_progress(job.job_id, datasource_id=datasource)
+    )
     assert [kind for kind, _ in events] == ["connected", "progress", "stream_complete"]
-    manifest = client.datasource_downloads.download_file(datasource, job.job_id).text()
+    manifest = client.datasource_downloads.download_file(
+        job.job_id, datasource_id=datasource
+    ).text()
     assert manifest.splitlines()[1:] == [
         f"{upload.upload_id},{part.filename},{part.content_type},{len(part.data)}"
         for upload in fake.uploads
@@ -229,7 +233,9 @@ def test_failed_jobs_end_their_stream_with_an_error_event(kind: str, follow: str
         stream = client.file_upload.stream_upload_progress(upload.upload_id)
     elif follow == "download":
         job_id = client.datasource_downloads.create_download_job(datasource).job_id
-        stream = client.datasource_downloads.stream_download_progress(datasource, job_id)
+        stream = client.datasource_downloads.stream_download_progress(
+            job_id, datasource_id=datasource
+        )
     else:
         job_id = _start_document(client)
         stream = client.documents.stream_document_trace(job_id)
@@ -243,7 +249,7 @@ def test_failed_jobs_end_their_stream_with_an_error_event(kind: str, follow: str
     assert failure.value.body["status"] == "failed"
     if follow == "download":
         with pytest.raises(ConflictError, match="disk full"):
-            client.datasource_downloads.download_file(datasource, job_id)
+            client.datasource_downloads.download_file(job_id, datasource_id=datasource)
     if follow == "trace":
         assert client.documents.get_document_status(job_id).error == "disk full"
         with pytest.raises(ConflictError):

@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from plan import Plan, plan_operation, plans, render
+from plan import (
+    Plan,
+    VendorNamesError,
+    check_vendor_names,
+    plan_operation,
+    plans,
+    render,
+    vendor_names,
+)
 
 from meibel._needs import KINDS, SESSION_MODELS
 
@@ -169,3 +177,117 @@ def test_a_needed_operation_that_changes_kind_is_refused() -> None:
     [line] = problems(spec)
     assert "sendChatMessageStream is now planned as plain, not chat_stream" in line
     assert "meibel/_session.py" in line
+
+
+# -- how a method is called --------------------------------------------------------------------
+
+FORM = {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/Form"}}}
+BINARY = {"type": "string", "format": "binary"}
+
+
+def _calling(
+    path: str | None = None, vendor: dict[str, Any] | None = None, **operation: Any
+) -> Plan:
+    spec = {"components": {"schemas": {**MODELS, **operation.pop("schemas", {})}}}
+    op = {"operationId": "doThing", "tags": ["Things"], "responses": _json({}), **operation}
+    return plan_operation(spec, op, frozenset(), path=path, vendor=vendor)
+
+
+def _path(*names: str) -> list[dict[str, Any]]:
+    return [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in names
+    ]
+
+
+def test_the_own_id_is_positional_and_parent_ids_keyword_only_in_path_order() -> None:
+    plan = _calling("/a/{parent}/b/{child}/c/{own}", parameters=_path("own", "child", "parent"))
+    assert (plan.positional, plan.keyword_only) == (("own",), ("parent", "child"))
+    single = _calling("/a/{only}", parameters=_path("only"))
+    assert (single.positional, single.keyword_only) == (("only",), ())
+
+
+def test_a_client_default_applies_where_the_id_is_a_parent() -> None:
+    vendor = {"client_defaults": {"ds": "MEIBEL_DS"}}
+    nested = _calling("/ds/{ds}/items/{item}", vendor, parameters=_path("ds", "item"))
+    assert nested.client_defaults == (("ds", "MEIBEL_DS"),)
+    below = _calling("/ds/{ds}/content", vendor, parameters=_path("ds"))
+    assert below.client_defaults == (("ds", "MEIBEL_DS"),)
+    own = _calling("/ds/{ds}", vendor, parameters=_path("ds"))
+    assert own.client_defaults == ()
+
+
+def test_json_body_fields_become_keywords_but_not_over_a_parameter_or_an_option() -> None:
+    schemas = {
+        "Req": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {p: {"type": "string"} for p in ("limit", "timeout", "type", "name")},
+        }
+    }
+    body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Req"}}}}
+    plan = _calling(
+        "/things",
+        {"fields": {"Req": {"title": "name", "limit": "type"}}},
+        schemas=schemas,
+        requestBody=body,
+        parameters=_query("limit"),
+    )
+    assert plan.body_fields == ("name", "type_")
+    assert plan.body_clashes == ("limit", "timeout")
+    # The vendor's keyword for a field, unless it is itself taken.
+    assert plan.field_aliases == (("title", "name"),)
+
+
+def test_a_nullable_json_body_is_its_model() -> None:
+    schemas = {"Req": {"type": "object", "properties": {"prompt": {"type": "string"}}}}
+    nullable = {"anyOf": [{"$ref": "#/components/schemas/Req"}, {"type": "null"}]}
+    plan = _calling(
+        requestBody={"content": {"application/json": {"schema": nullable}}}, schemas=schemas
+    )
+    assert plan.body_fields == ("prompt",)
+
+
+@pytest.mark.parametrize(
+    ("properties", "file_name", "file_alias"),
+    [
+        ({"file": BINARY, "note": {"type": "string"}}, True, False),
+        ({"files": {"type": "array", "items": BINARY}}, True, True),
+        ({"files": {"anyOf": [{"type": "array", "items": BINARY}, {"type": "null"}]}}, True, True),
+        ({"front": BINARY, "back": BINARY}, False, False),
+    ],
+)
+def test_multipart_file_arguments(
+    properties: dict[str, Any], file_name: bool, file_alias: bool
+) -> None:
+    schemas = {"Form": {"type": "object", "properties": properties}}
+    plan = _calling(requestBody={"content": FORM}, schemas=schemas)
+    assert (plan.file_name, plan.file_alias) == (file_name, file_alias)
+
+
+def test_the_spec_calls() -> None:
+    by_id = {p.operation_id: p for p in plans(SPEC)}
+    download = by_id["downloadFile"]
+    assert (download.positional, download.keyword_only) == (("job_id",), ("datasource_id",))
+    assert download.client_defaults == (("datasource_id", "MEIBEL_DATASOURCE_ID"),)
+    assert by_id["getDatasource"].client_defaults == ()
+    assert by_id["sendChatMessage"].field_aliases == (("message", "user_message"),)
+    assert "name" in by_id["createDatasource"].body_fields
+    assert all(not p.body_clashes for p in by_id.values())
+    upload = by_id["uploadContent"]
+    assert (upload.file_name, upload.file_alias) == (True, True)
+
+
+def test_vendor_names_the_spec_lacks_are_refused() -> None:
+    vendor = {
+        "fields": {"Nope": {"a": "b"}, "ChatMessageRequest": {"text": "missing"}},
+        "client_defaults": {"tenant_id": "MEIBEL_TENANT"},
+    }
+    assert check_vendor_names(SPEC, vendor) == [
+        "vendor-names.json fields: no model Nope in the spec",
+        "vendor-names.json fields: ChatMessageRequest has no field 'missing'",
+        "vendor-names.json client_defaults: no path parameter 'tenant_id'",
+    ]
+    with pytest.raises(VendorNamesError, match="no model Nope"):
+        plans(SPEC, vendor)
+    assert check_vendor_names(SPEC, vendor_names()) == []

@@ -173,3 +173,35 @@ async def async_waiting_for_jobs(client: AsyncMeibelClient) -> None:
     assert_type(await client.ingest.wait("ds_1"), IngestStatusResponse)
     event = await client.file_upload.wait("up_1")
     assert_type(event.model, StreamUploadProgressResponse200 | None)
+
+
+def call_shapes(client: MeibelClient) -> None:
+    # A JSON body's fields as keywords, typed as the model declares them (or body=Model(...)).
+    created = client.datasources.create_datasource(name="x")
+    assert_type(created, DatasourceResponse)
+    assert_type(created.name, str)
+    reply = client.sessions.send_chat_message("s", message="Hello", include_thinking=True)
+    assert_type(reply, ChatMessageResponse)
+    # Parent ids by keyword; datasource_id may come from MeibelClient(datasource_id=...).
+    client.datasource_downloads.download_file("job_1", datasource_id="ds_1").save("out.csv")
+    uploaded = client.datasources.content.upload_content(file=b"a,b", file_name="data.csv")
+    assert_type(uploaded.upload_id, str)
+    # Optional parameters are `X | None`: None leaves them out.
+    page = client.agents.list_agents(limit=None, datasource_id=None)
+    assert_type(page, SyncPage[AgentListResponse, AgentSummary])
+
+
+def models_without_unset(client: MeibelClient) -> None:
+    # An optional field is `X | None`: None when it was not sent (meibel.is_set tells).
+    from meibel import is_set
+    from meibel.models import DatasourceListResponse, IngestMethodSummary
+
+    status = IngestStatusResponse.from_dict({"datasource_id": "d", "status": "running"})
+    assert_type(status.completed_at, str | None)
+    assert_type(status.methods, list[IngestMethodSummary] | None)
+    assert_type(is_set(status, "completed_at"), bool)
+    assert_type(status.fields_set, frozenset[str])
+    assert_type(status.items, list[IngestMethodSummary])
+    datasources = client.datasources.list_datasources()
+    assert_type(datasources, DatasourceListResponse)
+    assert_type(datasources.items, list[DatasourceResponse])

@@ -353,7 +353,7 @@ def parse(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
 
 
 def download(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
-    file = client.datasource_downloads.download_file(args.datasource, args.job)
+    file = client.datasource_downloads.download_file(args.job, datasource_id=args.datasource)
     target, written = _save(file, args.output, args.overwrite, out)
     document = {
         "path": str(target),
