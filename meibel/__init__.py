@@ -17,11 +17,13 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "ApiError",
     "AsyncDownload",
     "AsyncMeibelClient",
     "AsyncPage",
     "AsyncSession",
     "AuthenticationError",
+    "AuthorizationError",
     "BadRequestError",
     "ConflictError",
     "Download",
@@ -38,6 +40,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
+    "ServerError",
     "Session",
     "StreamError",
     "StreamEventError",
@@ -49,18 +52,22 @@ __all__ = [
     "UploadReport",
     "__api_version__",
     "__version__",
+    "is_set",
 ]
 
 if TYPE_CHECKING:
-    from ._client import AsyncMeibelClient, MeibelClient
+    from ._async_client import AsyncMeibelClient
+    from ._client import MeibelClient
     from ._download import AsyncDownload, Download
     from ._exceptions import (
         APIConnectionError,
         APIError,
+        ApiError,
         APIResponseValidationError,
         APIStatusError,
         APITimeoutError,
         AuthenticationError,
+        AuthorizationError,
         BadRequestError,
         ConflictError,
         EventTooLargeError,
@@ -73,6 +80,7 @@ if TYPE_CHECKING:
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
+        ServerError,
         StreamError,
         StreamEventError,
         StreamInterruptedError,
@@ -80,6 +88,7 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
         UnsafeFilenameError,
     )
+    from ._fields_set import is_set
     from ._folder_upload import UploadReport
     from ._pagination import AsyncPage, SyncPage
     from ._response import RawResponse
@@ -88,7 +97,7 @@ if TYPE_CHECKING:
 
 _MODULE_OF = {
     "MeibelClient": "._client",
-    "AsyncMeibelClient": "._client",
+    "AsyncMeibelClient": "._async_client",
     "SyncPage": "._pagination",
     "AsyncPage": "._pagination",
     "Session": "._session",
@@ -97,6 +106,7 @@ _MODULE_OF = {
     "Download": "._download",
     "AsyncDownload": "._download",
     "UploadReport": "._folder_upload",
+    "is_set": "._fields_set",
     "NOT_GIVEN": "._types",
     "NotGiven": "._types",
 }

@@ -26,6 +26,11 @@ MeibelError
     └── EventTooLargeError        one event outgrew max_event_size before it ended
 
 Messages name the request (method and URL) and the server's own detail, never the API key.
+
+The vendor SDK's names (`meibel` 2.0.7 on PyPI) are aliases where they mean the same error:
+ApiError = APIStatusError, AuthorizationError = PermissionDeniedError, ServerError =
+InternalServerError (AuthenticationError, NotFoundError and RateLimitError are ours too). Its
+ValidationError (400 and 422 alike) has none: catch BadRequestError and UnprocessableEntityError.
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "ApiError",
     "AuthenticationError",
+    "AuthorizationError",
     "BadRequestError",
     "ConflictError",
     "EventTooLargeError",
@@ -54,6 +61,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ServerError",
     "StreamError",
     "StreamEventError",
     "StreamInterruptedError",
@@ -242,6 +250,11 @@ class EventTooLargeError(StreamError):
         super().__init__(message)
         self.max_event_size = max_event_size
 
+
+# The vendor SDK's names for the same errors (see the module docstring).
+ApiError = APIStatusError
+AuthorizationError = PermissionDeniedError
+ServerError = InternalServerError
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,

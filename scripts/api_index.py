@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
+from functools import cached_property
 from pathlib import Path
 
 # Every method takes these keyword-only overrides; the header says so once.
@@ -47,6 +48,30 @@ def _resource_class(namespace: str) -> type:
     )
 
 
+def _members(cls: type, prefix: str) -> tuple[list[str], list[tuple[str, type]]]:
+    """One line per method, alias and sub-namespace of `cls`; the sub-namespace classes of its
+    own (defined beside it) to list after it."""
+    lines: list[str] = []
+    classes: list[tuple[str, type]] = []
+    module = importlib.import_module(cls.__module__)
+    for name, member in sorted(vars(cls).items()):
+        if name.startswith("_") or name == "with_raw_response":
+            continue
+        getter = member.fget if isinstance(member, property) else getattr(member, "func", None)
+        if isinstance(member, property | cached_property) and getter is not None:
+            lines.append(f"- `{name}`: {(getter.__doc__ or '').strip()}")
+            returned = getattr(module, str(inspect.signature(getter).return_annotation), None)
+            if isinstance(returned, type) and returned.__module__ == module.__name__:
+                classes.append((f"{prefix}.{name}", returned))
+        elif callable(member):
+            if member.__name__ != name:
+                lines.append(f"- `{name}` = `{member.__name__}` (the vendor SDK's name)")
+            else:
+                summary = (inspect.getdoc(member) or "").split("\n", 1)[0]
+                lines.append(f"- `{name}{_signature(member)}`: {summary}")
+    return lines, classes
+
+
 def render() -> str:
     api = importlib.import_module("meibel_api_v2.api")
     lines = [
@@ -57,25 +82,24 @@ def render() -> str:
         "Every method also takes keyword-only `timeout=`, `extra_headers=`, `extra_query=`,",
         "`extra_body=` when it sends JSON and `deadline=` when it reads its whole answer (not on",
         "streams and downloads); `client.<namespace>.with_raw_response.<method>` returns its",
-        "RawResponse.",
+        "RawResponse. Aliases and sub-namespaces are the vendor SDK's names for the same calls",
+        "(from the spec's code samples and openapi/vendor-names.json).",
         "",
     ]
     for namespace in sorted(n for n in vars(api.SyncResources) if not n.startswith("_")):
-        resource = _resource_class(namespace)
-        lines += [f"## `client.{namespace}`", ""]
-        for name, member in sorted(vars(resource).items()):
-            if name.startswith("_") or name == "with_raw_response":
-                continue
-            if isinstance(member, property):
-                target = member.fget.__doc__ or "" if member.fget else ""
-                lines.append(f"- `{name}`: {target.strip()}")
-            elif callable(member):
-                if member.__name__ != name:
-                    lines.append(f"- `{name}` = `{member.__name__}` (the vendor SDK's name)")
-                else:
-                    summary = (inspect.getdoc(member) or "").split("\n", 1)[0]
-                    lines.append(f"- `{name}{_signature(member)}`: {summary}")
-        lines.append("")
+        pending = [(f"client.{namespace}", _resource_class(namespace))]
+        while pending:
+            path, cls = pending.pop(0)
+            members, classes = _members(cls, path)
+            lines += [f"## `{path}`", ""]
+            if path.count(".") > 1:
+                base = cls.__mro__[1]
+                if base.__module__ != cls.__module__ and base.__name__ != "SyncAPIResource":
+                    namespace_of = base.__module__.rsplit(".", 1)[-1]
+                    lines.append(f"Every method of `client.{namespace_of}`, and:")
+                    lines.append("")
+            lines += [*members, ""]
+            pending += classes
     return "\n".join(lines)
 
 

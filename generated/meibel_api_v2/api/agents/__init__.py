@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from meibel._resource import (
@@ -15,6 +16,12 @@ from meibel._resource import (
 )
 
 from ...types import UNSET, Unset
+from ..sessions import (
+    AsyncSessions,
+    AsyncSessionsWithRawResponse,
+    Sessions,
+    SessionsWithRawResponse,
+)
 
 if TYPE_CHECKING:
     import datetime
@@ -45,12 +52,17 @@ if TYPE_CHECKING:
     from ...models.agent_detail_response_tools_item import AgentDetailResponseToolsItem
     from ...models.agent_list_response import AgentListResponse
     from ...models.agent_summary import AgentSummary
+    from ...models.agent_tool_definition import AgentToolDefinition
     from ...models.agent_version_list_response import AgentVersionListResponse
     from ...models.agent_version_summary import AgentVersionSummary
     from ...models.create_agent_definition_request import CreateAgentDefinitionRequest
     from ...models.create_agent_response import CreateAgentResponse
     from ...models.create_session_request import CreateSessionRequest
+    from ...models.create_session_request_initial_context_type_0 import (
+        CreateSessionRequestInitialContextType0,
+    )
     from ...models.create_session_response import CreateSessionResponse
+    from ...models.execution_policy import ExecutionPolicy
     from ...models.http_validation_error import HTTPValidationError
     from ...models.publish_agent_definition_request import PublishAgentDefinitionRequest
     from ...models.publish_agent_definition_response import (
@@ -61,7 +73,6 @@ if TYPE_CHECKING:
     from ...models.update_agent_definition_request import UpdateAgentDefinitionRequest
     from ...models.update_agent_definition_response import UpdateAgentDefinitionResponse
     from ...models.validation_error import ValidationError
-    from ..sessions import AsyncSessions, Sessions
 
 
 class Agents(SyncAPIResource):
@@ -75,13 +86,13 @@ class Agents(SyncAPIResource):
     def list_agents(
         self,
         *,
-        offset: int | Unset = 0,
-        limit: int | Unset = 20,
-        sort_by: str | Unset = "created_at",
-        sort_order: str | Unset = "desc",
-        published_only: bool | Unset = False,
-        datasource_id: None | str | Unset = UNSET,
-        artifact_schema_id: None | str | Unset = UNSET,
+        offset: int | None = 0,
+        limit: int | None = 20,
+        sort_by: str | None = "created_at",
+        sort_order: str | None = "desc",
+        published_only: bool | None = False,
+        datasource_id: str | None = None,
+        artifact_schema_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -93,13 +104,13 @@ class Agents(SyncAPIResource):
         return self._paginate(
             _operation,
             dict(
-                offset=offset,
-                limit=limit,
-                sort_by=sort_by,
-                sort_order=sort_order,
-                published_only=published_only,
-                datasource_id=datasource_id,
-                artifact_schema_id=artifact_schema_id,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
+                sort_by=UNSET if sort_by is None else sort_by,
+                sort_order=UNSET if sort_order is None else sort_order,
+                published_only=UNSET if published_only is None else published_only,
+                datasource_id=UNSET if datasource_id is None else datasource_id,
+                artifact_schema_id=UNSET if artifact_schema_id is None else artifact_schema_id,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -110,7 +121,23 @@ class Agents(SyncAPIResource):
     def create_agent(
         self,
         *,
-        body: CreateAgentDefinitionRequest,
+        body: CreateAgentDefinitionRequest | None = None,
+        display_name: str = SyncAPIResource._OMITTED,
+        instructions: str = SyncAPIResource._OMITTED,
+        artifacts: list[str] | None = SyncAPIResource._OMITTED,
+        confidence_configs: list[str] | None = SyncAPIResource._OMITTED,
+        datasources: list[str] | None = SyncAPIResource._OMITTED,
+        description: str | None = SyncAPIResource._OMITTED,
+        execution_policy: ExecutionPolicy | None = SyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = SyncAPIResource._OMITTED,
+        fallback_models: list[str] | None = SyncAPIResource._OMITTED,
+        icon: str | None = SyncAPIResource._OMITTED,
+        llm_model: str | None = SyncAPIResource._OMITTED,
+        max_tokens: int | None = SyncAPIResource._OMITTED,
+        tags: list[str] | None = SyncAPIResource._OMITTED,
+        temperature: float | None = SyncAPIResource._OMITTED,
+        tools: list[AgentToolDefinition] | None = SyncAPIResource._OMITTED,
+        type_: str | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -119,6 +146,30 @@ class Agents(SyncAPIResource):
     ) -> CreateAgentResponse:
         """Create Agent"""
         from . import create_agent as _operation
+
+        body = self._body(
+            "create_agent",
+            _operation.CreateAgentDefinitionRequest,
+            body,
+            dict(
+                display_name=display_name,
+                instructions=instructions,
+                artifacts=artifacts,
+                confidence_configs=confidence_configs,
+                datasources=datasources,
+                description=description,
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                fallback_models=fallback_models,
+                icon=icon,
+                llm_model=llm_model,
+                max_tokens=max_tokens,
+                tags=tags,
+                temperature=temperature,
+                tools=tools,
+                type_=type_,
+            ),
+        )
 
         return self._request(
             _operation,
@@ -135,7 +186,13 @@ class Agents(SyncAPIResource):
         self,
         name: str,
         *,
-        body: CreateSessionRequest | None | Unset = UNSET,
+        body: CreateSessionRequest | None = None,
+        execution_policy: ExecutionPolicy | None = SyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = SyncAPIResource._OMITTED,
+        initial_context: CreateSessionRequestInitialContextType0 | None = SyncAPIResource._OMITTED,
+        max_iterations_per_user_message: int | None = SyncAPIResource._OMITTED,
+        message_wait_timeout_seconds: int | None = SyncAPIResource._OMITTED,
+        prompt: str | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -152,11 +209,26 @@ class Agents(SyncAPIResource):
         """
         from . import create_session_by_name as _operation
 
+        body = self._body(
+            "create_session_by_name",
+            _operation.CreateSessionRequest,
+            body,
+            dict(
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                initial_context=initial_context,
+                max_iterations_per_user_message=max_iterations_per_user_message,
+                message_wait_timeout_seconds=message_wait_timeout_seconds,
+                prompt=prompt,
+            ),
+            required=False,
+        )
+
         return self._session(
             _operation,
             dict(
                 name=name,
-                body=body,
+                body=UNSET if body is None else body,
             ),
             ok=200,
             options=request_options(
@@ -189,7 +261,23 @@ class Agents(SyncAPIResource):
         self,
         agent_id: str,
         *,
-        body: UpdateAgentDefinitionRequest,
+        body: UpdateAgentDefinitionRequest | None = None,
+        artifacts: list[str] | None = SyncAPIResource._OMITTED,
+        confidence_configs: list[str] | None = SyncAPIResource._OMITTED,
+        datasources: list[str] | None = SyncAPIResource._OMITTED,
+        description: str | None = SyncAPIResource._OMITTED,
+        display_name: str | None = SyncAPIResource._OMITTED,
+        execution_policy: ExecutionPolicy | None = SyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = SyncAPIResource._OMITTED,
+        fallback_models: list[str] | None = SyncAPIResource._OMITTED,
+        icon: str | None = SyncAPIResource._OMITTED,
+        instructions: str | None = SyncAPIResource._OMITTED,
+        llm_model: str | None = SyncAPIResource._OMITTED,
+        max_tokens: int | None = SyncAPIResource._OMITTED,
+        tags: list[str] | None = SyncAPIResource._OMITTED,
+        temperature: float | None = SyncAPIResource._OMITTED,
+        tools: list[AgentToolDefinition] | None = SyncAPIResource._OMITTED,
+        type_: str | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -198,6 +286,30 @@ class Agents(SyncAPIResource):
     ) -> UpdateAgentDefinitionResponse:
         """Update Agent"""
         from . import update_agent as _operation
+
+        body = self._body(
+            "update_agent",
+            _operation.UpdateAgentDefinitionRequest,
+            body,
+            dict(
+                artifacts=artifacts,
+                confidence_configs=confidence_configs,
+                datasources=datasources,
+                description=description,
+                display_name=display_name,
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                fallback_models=fallback_models,
+                icon=icon,
+                instructions=instructions,
+                llm_model=llm_model,
+                max_tokens=max_tokens,
+                tags=tags,
+                temperature=temperature,
+                tools=tools,
+                type_=type_,
+            ),
+        )
 
         return self._request(
             _operation,
@@ -236,8 +348,9 @@ class Agents(SyncAPIResource):
         self,
         agent_id: str,
         *,
-        body: PublishAgentDefinitionRequest,
-        override_draft: bool | Unset = False,
+        body: PublishAgentDefinitionRequest | None = None,
+        commit_message: str = SyncAPIResource._OMITTED,
+        override_draft: bool | None = False,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -247,12 +360,21 @@ class Agents(SyncAPIResource):
         """Publish Agent"""
         from . import publish_agent as _operation
 
+        body = self._body(
+            "publish_agent",
+            _operation.PublishAgentDefinitionRequest,
+            body,
+            dict(
+                commit_message=commit_message,
+            ),
+        )
+
         return self._request(
             _operation,
             dict(
                 agent_id=agent_id,
                 body=body,
-                override_draft=override_draft,
+                override_draft=UNSET if override_draft is None else override_draft,
             ),
             ok=200,
             options=request_options(
@@ -264,11 +386,11 @@ class Agents(SyncAPIResource):
         self,
         agent_id: str,
         *,
-        offset: int | Unset = 0,
-        limit: int | Unset = 10,
-        sort_by: str | Unset = "start_time",
-        sort_order: str | Unset = "desc",
-        status: None | str | Unset = UNSET,
+        offset: int | None = 0,
+        limit: int | None = 10,
+        sort_by: str | None = "start_time",
+        sort_order: str | None = "desc",
+        status: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -281,11 +403,11 @@ class Agents(SyncAPIResource):
             _operation,
             dict(
                 agent_id=agent_id,
-                offset=offset,
-                limit=limit,
-                sort_by=sort_by,
-                sort_order=sort_order,
-                status=status,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
+                sort_by=UNSET if sort_by is None else sort_by,
+                sort_order=UNSET if sort_order is None else sort_order,
+                status=UNSET if status is None else status,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -297,7 +419,13 @@ class Agents(SyncAPIResource):
         self,
         agent_id: str,
         *,
-        body: CreateSessionRequest | None | Unset = UNSET,
+        body: CreateSessionRequest | None = None,
+        execution_policy: ExecutionPolicy | None = SyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = SyncAPIResource._OMITTED,
+        initial_context: CreateSessionRequestInitialContextType0 | None = SyncAPIResource._OMITTED,
+        max_iterations_per_user_message: int | None = SyncAPIResource._OMITTED,
+        message_wait_timeout_seconds: int | None = SyncAPIResource._OMITTED,
+        prompt: str | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -307,11 +435,26 @@ class Agents(SyncAPIResource):
         """Create Session"""
         from . import create_session as _operation
 
+        body = self._body(
+            "create_session",
+            _operation.CreateSessionRequest,
+            body,
+            dict(
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                initial_context=initial_context,
+                max_iterations_per_user_message=max_iterations_per_user_message,
+                message_wait_timeout_seconds=message_wait_timeout_seconds,
+                prompt=prompt,
+            ),
+            required=False,
+        )
+
         return self._session(
             _operation,
             dict(
                 agent_id=agent_id,
-                body=body,
+                body=UNSET if body is None else body,
             ),
             ok=200,
             options=request_options(
@@ -323,9 +466,9 @@ class Agents(SyncAPIResource):
         self,
         agent_id: str,
         *,
-        published: bool | None | Unset = UNSET,
-        offset: int | Unset = 0,
-        limit: int | None | Unset = UNSET,
+        published: bool | None = None,
+        offset: int | None = 0,
+        limit: int | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -338,9 +481,9 @@ class Agents(SyncAPIResource):
             _operation,
             dict(
                 agent_id=agent_id,
-                published=published,
-                offset=offset,
-                limit=limit,
+                published=UNSET if published is None else published,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -348,10 +491,10 @@ class Agents(SyncAPIResource):
             items="data",
         )
 
-    @property
-    def sessions(self) -> Sessions:
-        """`agents.sessions`, the vendor SDK's path to the `sessions` operations."""
-        return self._client.sessions
+    @cached_property
+    def sessions(self) -> AgentsSessions:
+        """`agents.sessions`, the vendor SDK's path: the `sessions` operations and `agents.create_session`."""
+        return AgentsSessions(self._client)
 
 
 class AsyncAgents(AsyncAPIResource):
@@ -365,13 +508,13 @@ class AsyncAgents(AsyncAPIResource):
     def list_agents(
         self,
         *,
-        offset: int | Unset = 0,
-        limit: int | Unset = 20,
-        sort_by: str | Unset = "created_at",
-        sort_order: str | Unset = "desc",
-        published_only: bool | Unset = False,
-        datasource_id: None | str | Unset = UNSET,
-        artifact_schema_id: None | str | Unset = UNSET,
+        offset: int | None = 0,
+        limit: int | None = 20,
+        sort_by: str | None = "created_at",
+        sort_order: str | None = "desc",
+        published_only: bool | None = False,
+        datasource_id: str | None = None,
+        artifact_schema_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -383,13 +526,13 @@ class AsyncAgents(AsyncAPIResource):
         return self._paginate(
             _operation,
             dict(
-                offset=offset,
-                limit=limit,
-                sort_by=sort_by,
-                sort_order=sort_order,
-                published_only=published_only,
-                datasource_id=datasource_id,
-                artifact_schema_id=artifact_schema_id,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
+                sort_by=UNSET if sort_by is None else sort_by,
+                sort_order=UNSET if sort_order is None else sort_order,
+                published_only=UNSET if published_only is None else published_only,
+                datasource_id=UNSET if datasource_id is None else datasource_id,
+                artifact_schema_id=UNSET if artifact_schema_id is None else artifact_schema_id,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -400,7 +543,23 @@ class AsyncAgents(AsyncAPIResource):
     async def create_agent(
         self,
         *,
-        body: CreateAgentDefinitionRequest,
+        body: CreateAgentDefinitionRequest | None = None,
+        display_name: str = AsyncAPIResource._OMITTED,
+        instructions: str = AsyncAPIResource._OMITTED,
+        artifacts: list[str] | None = AsyncAPIResource._OMITTED,
+        confidence_configs: list[str] | None = AsyncAPIResource._OMITTED,
+        datasources: list[str] | None = AsyncAPIResource._OMITTED,
+        description: str | None = AsyncAPIResource._OMITTED,
+        execution_policy: ExecutionPolicy | None = AsyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = AsyncAPIResource._OMITTED,
+        fallback_models: list[str] | None = AsyncAPIResource._OMITTED,
+        icon: str | None = AsyncAPIResource._OMITTED,
+        llm_model: str | None = AsyncAPIResource._OMITTED,
+        max_tokens: int | None = AsyncAPIResource._OMITTED,
+        tags: list[str] | None = AsyncAPIResource._OMITTED,
+        temperature: float | None = AsyncAPIResource._OMITTED,
+        tools: list[AgentToolDefinition] | None = AsyncAPIResource._OMITTED,
+        type_: str | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -409,6 +568,30 @@ class AsyncAgents(AsyncAPIResource):
     ) -> CreateAgentResponse:
         """Create Agent"""
         from . import create_agent as _operation
+
+        body = self._body(
+            "create_agent",
+            _operation.CreateAgentDefinitionRequest,
+            body,
+            dict(
+                display_name=display_name,
+                instructions=instructions,
+                artifacts=artifacts,
+                confidence_configs=confidence_configs,
+                datasources=datasources,
+                description=description,
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                fallback_models=fallback_models,
+                icon=icon,
+                llm_model=llm_model,
+                max_tokens=max_tokens,
+                tags=tags,
+                temperature=temperature,
+                tools=tools,
+                type_=type_,
+            ),
+        )
 
         return await self._request(
             _operation,
@@ -425,7 +608,13 @@ class AsyncAgents(AsyncAPIResource):
         self,
         name: str,
         *,
-        body: CreateSessionRequest | None | Unset = UNSET,
+        body: CreateSessionRequest | None = None,
+        execution_policy: ExecutionPolicy | None = AsyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = AsyncAPIResource._OMITTED,
+        initial_context: CreateSessionRequestInitialContextType0 | None = AsyncAPIResource._OMITTED,
+        max_iterations_per_user_message: int | None = AsyncAPIResource._OMITTED,
+        message_wait_timeout_seconds: int | None = AsyncAPIResource._OMITTED,
+        prompt: str | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -442,11 +631,26 @@ class AsyncAgents(AsyncAPIResource):
         """
         from . import create_session_by_name as _operation
 
+        body = self._body(
+            "create_session_by_name",
+            _operation.CreateSessionRequest,
+            body,
+            dict(
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                initial_context=initial_context,
+                max_iterations_per_user_message=max_iterations_per_user_message,
+                message_wait_timeout_seconds=message_wait_timeout_seconds,
+                prompt=prompt,
+            ),
+            required=False,
+        )
+
         return await self._session(
             _operation,
             dict(
                 name=name,
-                body=body,
+                body=UNSET if body is None else body,
             ),
             ok=200,
             options=request_options(
@@ -479,7 +683,23 @@ class AsyncAgents(AsyncAPIResource):
         self,
         agent_id: str,
         *,
-        body: UpdateAgentDefinitionRequest,
+        body: UpdateAgentDefinitionRequest | None = None,
+        artifacts: list[str] | None = AsyncAPIResource._OMITTED,
+        confidence_configs: list[str] | None = AsyncAPIResource._OMITTED,
+        datasources: list[str] | None = AsyncAPIResource._OMITTED,
+        description: str | None = AsyncAPIResource._OMITTED,
+        display_name: str | None = AsyncAPIResource._OMITTED,
+        execution_policy: ExecutionPolicy | None = AsyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = AsyncAPIResource._OMITTED,
+        fallback_models: list[str] | None = AsyncAPIResource._OMITTED,
+        icon: str | None = AsyncAPIResource._OMITTED,
+        instructions: str | None = AsyncAPIResource._OMITTED,
+        llm_model: str | None = AsyncAPIResource._OMITTED,
+        max_tokens: int | None = AsyncAPIResource._OMITTED,
+        tags: list[str] | None = AsyncAPIResource._OMITTED,
+        temperature: float | None = AsyncAPIResource._OMITTED,
+        tools: list[AgentToolDefinition] | None = AsyncAPIResource._OMITTED,
+        type_: str | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -488,6 +708,30 @@ class AsyncAgents(AsyncAPIResource):
     ) -> UpdateAgentDefinitionResponse:
         """Update Agent"""
         from . import update_agent as _operation
+
+        body = self._body(
+            "update_agent",
+            _operation.UpdateAgentDefinitionRequest,
+            body,
+            dict(
+                artifacts=artifacts,
+                confidence_configs=confidence_configs,
+                datasources=datasources,
+                description=description,
+                display_name=display_name,
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                fallback_models=fallback_models,
+                icon=icon,
+                instructions=instructions,
+                llm_model=llm_model,
+                max_tokens=max_tokens,
+                tags=tags,
+                temperature=temperature,
+                tools=tools,
+                type_=type_,
+            ),
+        )
 
         return await self._request(
             _operation,
@@ -526,8 +770,9 @@ class AsyncAgents(AsyncAPIResource):
         self,
         agent_id: str,
         *,
-        body: PublishAgentDefinitionRequest,
-        override_draft: bool | Unset = False,
+        body: PublishAgentDefinitionRequest | None = None,
+        commit_message: str = AsyncAPIResource._OMITTED,
+        override_draft: bool | None = False,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -537,12 +782,21 @@ class AsyncAgents(AsyncAPIResource):
         """Publish Agent"""
         from . import publish_agent as _operation
 
+        body = self._body(
+            "publish_agent",
+            _operation.PublishAgentDefinitionRequest,
+            body,
+            dict(
+                commit_message=commit_message,
+            ),
+        )
+
         return await self._request(
             _operation,
             dict(
                 agent_id=agent_id,
                 body=body,
-                override_draft=override_draft,
+                override_draft=UNSET if override_draft is None else override_draft,
             ),
             ok=200,
             options=request_options(
@@ -554,11 +808,11 @@ class AsyncAgents(AsyncAPIResource):
         self,
         agent_id: str,
         *,
-        offset: int | Unset = 0,
-        limit: int | Unset = 10,
-        sort_by: str | Unset = "start_time",
-        sort_order: str | Unset = "desc",
-        status: None | str | Unset = UNSET,
+        offset: int | None = 0,
+        limit: int | None = 10,
+        sort_by: str | None = "start_time",
+        sort_order: str | None = "desc",
+        status: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -571,11 +825,11 @@ class AsyncAgents(AsyncAPIResource):
             _operation,
             dict(
                 agent_id=agent_id,
-                offset=offset,
-                limit=limit,
-                sort_by=sort_by,
-                sort_order=sort_order,
-                status=status,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
+                sort_by=UNSET if sort_by is None else sort_by,
+                sort_order=UNSET if sort_order is None else sort_order,
+                status=UNSET if status is None else status,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -587,7 +841,13 @@ class AsyncAgents(AsyncAPIResource):
         self,
         agent_id: str,
         *,
-        body: CreateSessionRequest | None | Unset = UNSET,
+        body: CreateSessionRequest | None = None,
+        execution_policy: ExecutionPolicy | None = AsyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = AsyncAPIResource._OMITTED,
+        initial_context: CreateSessionRequestInitialContextType0 | None = AsyncAPIResource._OMITTED,
+        max_iterations_per_user_message: int | None = AsyncAPIResource._OMITTED,
+        message_wait_timeout_seconds: int | None = AsyncAPIResource._OMITTED,
+        prompt: str | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -597,11 +857,26 @@ class AsyncAgents(AsyncAPIResource):
         """Create Session"""
         from . import create_session as _operation
 
+        body = self._body(
+            "create_session",
+            _operation.CreateSessionRequest,
+            body,
+            dict(
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                initial_context=initial_context,
+                max_iterations_per_user_message=max_iterations_per_user_message,
+                message_wait_timeout_seconds=message_wait_timeout_seconds,
+                prompt=prompt,
+            ),
+            required=False,
+        )
+
         return await self._session(
             _operation,
             dict(
                 agent_id=agent_id,
-                body=body,
+                body=UNSET if body is None else body,
             ),
             ok=200,
             options=request_options(
@@ -613,9 +888,9 @@ class AsyncAgents(AsyncAPIResource):
         self,
         agent_id: str,
         *,
-        published: bool | None | Unset = UNSET,
-        offset: int | Unset = 0,
-        limit: int | None | Unset = UNSET,
+        published: bool | None = None,
+        offset: int | None = 0,
+        limit: int | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -628,9 +903,9 @@ class AsyncAgents(AsyncAPIResource):
             _operation,
             dict(
                 agent_id=agent_id,
-                published=published,
-                offset=offset,
-                limit=limit,
+                published=UNSET if published is None else published,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -638,10 +913,122 @@ class AsyncAgents(AsyncAPIResource):
             items="data",
         )
 
+    @cached_property
+    def sessions(self) -> AsyncAgentsSessions:
+        """`agents.sessions`, the vendor SDK's path: the `sessions` operations and `agents.create_session`."""
+        return AsyncAgentsSessions(self._client)
+
+
+class AgentsSessions(Sessions):
+    """`agents.sessions` (synchronous), the vendor SDK's path: the `sessions` operations and `agents.create_session`."""
+
     @property
-    def sessions(self) -> AsyncSessions:
-        """`agents.sessions`, the vendor SDK's path to the `sessions` operations."""
-        return self._client.sessions
+    def with_raw_response(self) -> AgentsSessionsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AgentsSessionsWithRawResponse(self)
+
+    def create_session(
+        self,
+        agent_id: str,
+        *,
+        body: CreateSessionRequest | None = None,
+        execution_policy: ExecutionPolicy | None = SyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = SyncAPIResource._OMITTED,
+        initial_context: CreateSessionRequestInitialContextType0 | None = SyncAPIResource._OMITTED,
+        max_iterations_per_user_message: int | None = SyncAPIResource._OMITTED,
+        message_wait_timeout_seconds: int | None = SyncAPIResource._OMITTED,
+        prompt: str | None = SyncAPIResource._OMITTED,
+        timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+    ) -> Session[CreateSessionResponse]:
+        """Create Session"""
+        from . import create_session as _operation
+
+        body = self._body(
+            "create_session",
+            _operation.CreateSessionRequest,
+            body,
+            dict(
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                initial_context=initial_context,
+                max_iterations_per_user_message=max_iterations_per_user_message,
+                message_wait_timeout_seconds=message_wait_timeout_seconds,
+                prompt=prompt,
+            ),
+            required=False,
+        )
+
+        return self._session(
+            _operation,
+            dict(
+                agent_id=agent_id,
+                body=UNSET if body is None else body,
+            ),
+            ok=200,
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
+        )
+
+
+class AsyncAgentsSessions(AsyncSessions):
+    """`agents.sessions` (asynchronous), the vendor SDK's path: the `sessions` operations and `agents.create_session`."""
+
+    @property
+    def with_raw_response(self) -> AsyncAgentsSessionsWithRawResponse:
+        """The same methods, each returning a RawResponse (status, headers, `parse()`)."""
+        return AsyncAgentsSessionsWithRawResponse(self)
+
+    async def create_session(
+        self,
+        agent_id: str,
+        *,
+        body: CreateSessionRequest | None = None,
+        execution_policy: ExecutionPolicy | None = AsyncAPIResource._OMITTED,
+        execution_policy_ids: list[str] | None = AsyncAPIResource._OMITTED,
+        initial_context: CreateSessionRequestInitialContextType0 | None = AsyncAPIResource._OMITTED,
+        max_iterations_per_user_message: int | None = AsyncAPIResource._OMITTED,
+        message_wait_timeout_seconds: int | None = AsyncAPIResource._OMITTED,
+        prompt: str | None = AsyncAPIResource._OMITTED,
+        timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+    ) -> AsyncSession[CreateSessionResponse]:
+        """Create Session"""
+        from . import create_session as _operation
+
+        body = self._body(
+            "create_session",
+            _operation.CreateSessionRequest,
+            body,
+            dict(
+                execution_policy=execution_policy,
+                execution_policy_ids=execution_policy_ids,
+                initial_context=initial_context,
+                max_iterations_per_user_message=max_iterations_per_user_message,
+                message_wait_timeout_seconds=message_wait_timeout_seconds,
+                prompt=prompt,
+            ),
+            required=False,
+        )
+
+        return await self._session(
+            _operation,
+            dict(
+                agent_id=agent_id,
+                body=UNSET if body is None else body,
+            ),
+            ok=200,
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
+        )
 
 
 class AgentsWithRawResponse:
@@ -674,3 +1061,19 @@ class AsyncAgentsWithRawResponse:
         self.list_sessions = async_raw_response_method(resource.list_sessions)
         self.create_session = async_raw_response_method(resource.create_session)
         self.list_agent_versions = async_raw_response_method(resource.list_agent_versions)
+
+
+class AgentsSessionsWithRawResponse(SessionsWithRawResponse):
+    """`agents.sessions` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AgentsSessions) -> None:
+        super().__init__(resource)
+        self.create_session = raw_response_method(resource.create_session)
+
+
+class AsyncAgentsSessionsWithRawResponse(AsyncSessionsWithRawResponse):
+    """`agents.sessions` methods returning the RawResponse of their call."""
+
+    def __init__(self, resource: AsyncAgentsSessions) -> None:
+        super().__init__(resource)
+        self.create_session = async_raw_response_method(resource.create_session)

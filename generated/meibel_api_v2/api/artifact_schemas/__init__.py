@@ -44,10 +44,18 @@ if TYPE_CHECKING:
     from ...models.artifact_schema_list_response import ArtifactSchemaListResponse
     from ...models.artifact_schema_response import ArtifactSchemaResponse
     from ...models.artifact_schema_summary import ArtifactSchemaSummary
+    from ...models.artifact_storage_strategy import ArtifactStorageStrategy
+    from ...models.artifact_type import ArtifactType
     from ...models.create_agent_artifact_request import CreateAgentArtifactRequest
+    from ...models.create_agent_artifact_request_schema_def import (
+        CreateAgentArtifactRequestSchemaDef,
+    )
     from ...models.create_artifact_schema_response import CreateArtifactSchemaResponse
     from ...models.http_validation_error import HTTPValidationError
     from ...models.update_agent_artifact_request import UpdateAgentArtifactRequest
+    from ...models.update_agent_artifact_request_schema_def_type_0 import (
+        UpdateAgentArtifactRequestSchemaDefType0,
+    )
     from ...models.update_artifact_schema_response import UpdateArtifactSchemaResponse
     from ...models.validation_error import ValidationError
 
@@ -63,10 +71,10 @@ class ArtifactSchemas(SyncAPIResource):
     def list_artifact_schemas(
         self,
         *,
-        offset: int | Unset = 0,
-        limit: int | None | Unset = UNSET,
-        sort_by: None | str | Unset = UNSET,
-        sort_order: None | str | Unset = UNSET,
+        offset: int | None = 0,
+        limit: int | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -78,10 +86,10 @@ class ArtifactSchemas(SyncAPIResource):
         return self._paginate(
             _operation,
             dict(
-                offset=offset,
-                limit=limit,
-                sort_by=sort_by,
-                sort_order=sort_order,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
+                sort_by=UNSET if sort_by is None else sort_by,
+                sort_order=UNSET if sort_order is None else sort_order,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -92,7 +100,14 @@ class ArtifactSchemas(SyncAPIResource):
     def create_artifact_schema(
         self,
         *,
-        body: CreateAgentArtifactRequest,
+        body: CreateAgentArtifactRequest | None = None,
+        display_name: str = SyncAPIResource._OMITTED,
+        schema_def: CreateAgentArtifactRequestSchemaDef = SyncAPIResource._OMITTED,
+        type_: ArtifactType = SyncAPIResource._OMITTED,
+        description: str | None = SyncAPIResource._OMITTED,
+        max_size_bytes: int | None = SyncAPIResource._OMITTED,
+        required: bool | None = SyncAPIResource._OMITTED,
+        storage_strategy: ArtifactStorageStrategy | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -101,6 +116,21 @@ class ArtifactSchemas(SyncAPIResource):
     ) -> CreateArtifactSchemaResponse:
         """Create Artifact Schema"""
         from . import create_artifact_schema as _operation
+
+        body = self._body(
+            "create_artifact_schema",
+            _operation.CreateAgentArtifactRequest,
+            body,
+            dict(
+                display_name=display_name,
+                schema_def=schema_def,
+                type_=type_,
+                description=description,
+                max_size_bytes=max_size_bytes,
+                required=required,
+                storage_strategy=storage_strategy,
+            ),
+        )
 
         return self._request(
             _operation,
@@ -138,7 +168,14 @@ class ArtifactSchemas(SyncAPIResource):
         self,
         artifact_id: str,
         *,
-        body: UpdateAgentArtifactRequest,
+        body: UpdateAgentArtifactRequest | None = None,
+        description: str | None = SyncAPIResource._OMITTED,
+        display_name: str | None = SyncAPIResource._OMITTED,
+        max_size_bytes: int | None = SyncAPIResource._OMITTED,
+        required: bool | None = SyncAPIResource._OMITTED,
+        schema_def: UpdateAgentArtifactRequestSchemaDefType0 | None = SyncAPIResource._OMITTED,
+        storage_strategy: ArtifactStorageStrategy | None = SyncAPIResource._OMITTED,
+        type_: ArtifactType | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -147,6 +184,21 @@ class ArtifactSchemas(SyncAPIResource):
     ) -> UpdateArtifactSchemaResponse:
         """Update Artifact Schema"""
         from . import update_artifact_schema as _operation
+
+        body = self._body(
+            "update_artifact_schema",
+            _operation.UpdateAgentArtifactRequest,
+            body,
+            dict(
+                description=description,
+                display_name=display_name,
+                max_size_bytes=max_size_bytes,
+                required=required,
+                schema_def=schema_def,
+                storage_strategy=storage_strategy,
+                type_=type_,
+            ),
+        )
 
         return self._request(
             _operation,
@@ -193,10 +245,10 @@ class AsyncArtifactSchemas(AsyncAPIResource):
     def list_artifact_schemas(
         self,
         *,
-        offset: int | Unset = 0,
-        limit: int | None | Unset = UNSET,
-        sort_by: None | str | Unset = UNSET,
-        sort_order: None | str | Unset = UNSET,
+        offset: int | None = 0,
+        limit: int | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -208,10 +260,10 @@ class AsyncArtifactSchemas(AsyncAPIResource):
         return self._paginate(
             _operation,
             dict(
-                offset=offset,
-                limit=limit,
-                sort_by=sort_by,
-                sort_order=sort_order,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
+                sort_by=UNSET if sort_by is None else sort_by,
+                sort_order=UNSET if sort_order is None else sort_order,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -222,7 +274,14 @@ class AsyncArtifactSchemas(AsyncAPIResource):
     async def create_artifact_schema(
         self,
         *,
-        body: CreateAgentArtifactRequest,
+        body: CreateAgentArtifactRequest | None = None,
+        display_name: str = AsyncAPIResource._OMITTED,
+        schema_def: CreateAgentArtifactRequestSchemaDef = AsyncAPIResource._OMITTED,
+        type_: ArtifactType = AsyncAPIResource._OMITTED,
+        description: str | None = AsyncAPIResource._OMITTED,
+        max_size_bytes: int | None = AsyncAPIResource._OMITTED,
+        required: bool | None = AsyncAPIResource._OMITTED,
+        storage_strategy: ArtifactStorageStrategy | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -231,6 +290,21 @@ class AsyncArtifactSchemas(AsyncAPIResource):
     ) -> CreateArtifactSchemaResponse:
         """Create Artifact Schema"""
         from . import create_artifact_schema as _operation
+
+        body = self._body(
+            "create_artifact_schema",
+            _operation.CreateAgentArtifactRequest,
+            body,
+            dict(
+                display_name=display_name,
+                schema_def=schema_def,
+                type_=type_,
+                description=description,
+                max_size_bytes=max_size_bytes,
+                required=required,
+                storage_strategy=storage_strategy,
+            ),
+        )
 
         return await self._request(
             _operation,
@@ -268,7 +342,14 @@ class AsyncArtifactSchemas(AsyncAPIResource):
         self,
         artifact_id: str,
         *,
-        body: UpdateAgentArtifactRequest,
+        body: UpdateAgentArtifactRequest | None = None,
+        description: str | None = AsyncAPIResource._OMITTED,
+        display_name: str | None = AsyncAPIResource._OMITTED,
+        max_size_bytes: int | None = AsyncAPIResource._OMITTED,
+        required: bool | None = AsyncAPIResource._OMITTED,
+        schema_def: UpdateAgentArtifactRequestSchemaDefType0 | None = AsyncAPIResource._OMITTED,
+        storage_strategy: ArtifactStorageStrategy | None = AsyncAPIResource._OMITTED,
+        type_: ArtifactType | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -277,6 +358,21 @@ class AsyncArtifactSchemas(AsyncAPIResource):
     ) -> UpdateArtifactSchemaResponse:
         """Update Artifact Schema"""
         from . import update_artifact_schema as _operation
+
+        body = self._body(
+            "update_artifact_schema",
+            _operation.UpdateAgentArtifactRequest,
+            body,
+            dict(
+                description=description,
+                display_name=display_name,
+                max_size_bytes=max_size_bytes,
+                required=required,
+                schema_def=schema_def,
+                storage_strategy=storage_strategy,
+                type_=type_,
+            ),
+        )
 
         return await self._request(
             _operation,

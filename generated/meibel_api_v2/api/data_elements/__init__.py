@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from ...models.data_element_search_request import DataElementSearchRequest
     from ...models.http_validation_error import HTTPValidationError
     from ...models.update_data_element_request import UpdateDataElementRequest
+    from ...models.update_data_element_request_metadata_type_0 import (
+        UpdateDataElementRequestMetadataType0,
+    )
     from ...models.validation_error import ValidationError
 
 
@@ -59,10 +62,10 @@ class DataElements(SyncAPIResource):
 
     def list_data_elements(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        cursor: None | str | Unset = UNSET,
-        limit: int | Unset = 100,
+        cursor: str | None = None,
+        limit: int | None = 100,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -74,9 +77,11 @@ class DataElements(SyncAPIResource):
         return self._paginate(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                cursor=cursor,
-                limit=limit,
+                datasource_id=self._path_default(
+                    "list_data_elements", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                cursor=UNSET if cursor is None else cursor,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -86,11 +91,13 @@ class DataElements(SyncAPIResource):
 
     def search_data_elements(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: DataElementSearchRequest,
-        cursor: None | str | Unset = UNSET,
-        limit: int | Unset = 100,
+        body: DataElementSearchRequest | None = None,
+        media_type_filters: list[str] | None = SyncAPIResource._OMITTED,
+        regex_filter: str | None = SyncAPIResource._OMITTED,
+        cursor: str | None = None,
+        limit: int | None = 100,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -100,13 +107,25 @@ class DataElements(SyncAPIResource):
         """Search Data Elements"""
         from . import search_data_elements as _operation
 
+        body = self._body(
+            "search_data_elements",
+            _operation.DataElementSearchRequest,
+            body,
+            dict(
+                media_type_filters=media_type_filters,
+                regex_filter=regex_filter,
+            ),
+        )
+
         return self._paginate(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "search_data_elements", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 body=body,
-                cursor=cursor,
-                limit=limit,
+                cursor=UNSET if cursor is None else cursor,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(
@@ -118,9 +137,9 @@ class DataElements(SyncAPIResource):
 
     def get_data_element(
         self,
-        datasource_id: str,
         data_element_id: str,
         *,
+        datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -132,7 +151,9 @@ class DataElements(SyncAPIResource):
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "get_data_element", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 data_element_id=data_element_id,
             ),
             ok=200,
@@ -141,10 +162,13 @@ class DataElements(SyncAPIResource):
 
     def update_data_element(
         self,
-        datasource_id: str,
         data_element_id: str,
         *,
-        body: UpdateDataElementRequest,
+        datasource_id: str | None = None,
+        body: UpdateDataElementRequest | None = None,
+        description: str | None = SyncAPIResource._OMITTED,
+        metadata: UpdateDataElementRequestMetadataType0 | None = SyncAPIResource._OMITTED,
+        name: str | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -154,10 +178,23 @@ class DataElements(SyncAPIResource):
         """Update Data Element"""
         from . import update_data_element as _operation
 
+        body = self._body(
+            "update_data_element",
+            _operation.UpdateDataElementRequest,
+            body,
+            dict(
+                description=description,
+                metadata=metadata,
+                name=name,
+            ),
+        )
+
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "update_data_element", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 data_element_id=data_element_id,
                 body=body,
             ),
@@ -178,10 +215,10 @@ class AsyncDataElements(AsyncAPIResource):
 
     def list_data_elements(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        cursor: None | str | Unset = UNSET,
-        limit: int | Unset = 100,
+        cursor: str | None = None,
+        limit: int | None = 100,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -193,9 +230,11 @@ class AsyncDataElements(AsyncAPIResource):
         return self._paginate(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                cursor=cursor,
-                limit=limit,
+                datasource_id=self._path_default(
+                    "list_data_elements", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                cursor=UNSET if cursor is None else cursor,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -205,11 +244,13 @@ class AsyncDataElements(AsyncAPIResource):
 
     def search_data_elements(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: DataElementSearchRequest,
-        cursor: None | str | Unset = UNSET,
-        limit: int | Unset = 100,
+        body: DataElementSearchRequest | None = None,
+        media_type_filters: list[str] | None = AsyncAPIResource._OMITTED,
+        regex_filter: str | None = AsyncAPIResource._OMITTED,
+        cursor: str | None = None,
+        limit: int | None = 100,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -219,13 +260,25 @@ class AsyncDataElements(AsyncAPIResource):
         """Search Data Elements"""
         from . import search_data_elements as _operation
 
+        body = self._body(
+            "search_data_elements",
+            _operation.DataElementSearchRequest,
+            body,
+            dict(
+                media_type_filters=media_type_filters,
+                regex_filter=regex_filter,
+            ),
+        )
+
         return self._paginate(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "search_data_elements", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 body=body,
-                cursor=cursor,
-                limit=limit,
+                cursor=UNSET if cursor is None else cursor,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(
@@ -237,9 +290,9 @@ class AsyncDataElements(AsyncAPIResource):
 
     async def get_data_element(
         self,
-        datasource_id: str,
         data_element_id: str,
         *,
+        datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -251,7 +304,9 @@ class AsyncDataElements(AsyncAPIResource):
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "get_data_element", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 data_element_id=data_element_id,
             ),
             ok=200,
@@ -260,10 +315,13 @@ class AsyncDataElements(AsyncAPIResource):
 
     async def update_data_element(
         self,
-        datasource_id: str,
         data_element_id: str,
         *,
-        body: UpdateDataElementRequest,
+        datasource_id: str | None = None,
+        body: UpdateDataElementRequest | None = None,
+        description: str | None = AsyncAPIResource._OMITTED,
+        metadata: UpdateDataElementRequestMetadataType0 | None = AsyncAPIResource._OMITTED,
+        name: str | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -273,10 +331,23 @@ class AsyncDataElements(AsyncAPIResource):
         """Update Data Element"""
         from . import update_data_element as _operation
 
+        body = self._body(
+            "update_data_element",
+            _operation.UpdateDataElementRequest,
+            body,
+            dict(
+                description=description,
+                metadata=metadata,
+                name=name,
+            ),
+        )
+
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "update_data_element", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 data_element_id=data_element_id,
                 body=body,
             ),

@@ -62,9 +62,11 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
 
     def create_download_job(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: DownloadJobRequest | None | Unset = UNSET,
+        body: DownloadJobRequest | None = None,
+        content: str | None = SyncAPIResource._OMITTED,
+        data_element_ids: list[str] | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -74,11 +76,24 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
         """Create Download Job (async)"""
         from . import create_download_job as _operation
 
+        body = self._body(
+            "create_download_job",
+            _operation.DownloadJobRequest,
+            body,
+            dict(
+                content=content,
+                data_element_ids=data_element_ids,
+            ),
+            required=False,
+        )
+
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                body=body,
+                datasource_id=self._path_default(
+                    "create_download_job", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                body=UNSET if body is None else body,
             ),
             ok=200,
             options=request_options(
@@ -88,9 +103,11 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
 
     def process_download(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: DownloadJobRequest | None | Unset = UNSET,
+        body: DownloadJobRequest | None = None,
+        content: str | None = SyncAPIResource._OMITTED,
+        data_element_ids: list[str] | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -99,11 +116,24 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
         """Process Download (sync)"""
         from . import process_download as _operation
 
+        body = self._body(
+            "process_download",
+            _operation.DownloadJobRequest,
+            body,
+            dict(
+                content=content,
+                data_element_ids=data_element_ids,
+            ),
+            required=False,
+        )
+
         return self._download(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                body=body,
+                datasource_id=self._path_default(
+                    "process_download", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                body=UNSET if body is None else body,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, extra_body),
@@ -111,9 +141,9 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
 
     def download_file(
         self,
-        datasource_id: str,
         job_id: str,
         *,
+        datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -124,7 +154,9 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
         return self._download(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "download_file", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 job_id=job_id,
             ),
             ok=200,
@@ -133,9 +165,9 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
 
     def stream_download_progress(
         self,
-        datasource_id: str,
         job_id: str,
         *,
+        datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -149,7 +181,12 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
         return self._stream(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "stream_download_progress",
+                    "datasource_id",
+                    datasource_id,
+                    "MEIBEL_DATASOURCE_ID",
+                ),
                 job_id=job_id,
             ),
             ok=200,
@@ -170,9 +207,11 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
 
     async def create_download_job(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: DownloadJobRequest | None | Unset = UNSET,
+        body: DownloadJobRequest | None = None,
+        content: str | None = AsyncAPIResource._OMITTED,
+        data_element_ids: list[str] | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -182,11 +221,24 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
         """Create Download Job (async)"""
         from . import create_download_job as _operation
 
+        body = self._body(
+            "create_download_job",
+            _operation.DownloadJobRequest,
+            body,
+            dict(
+                content=content,
+                data_element_ids=data_element_ids,
+            ),
+            required=False,
+        )
+
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                body=body,
+                datasource_id=self._path_default(
+                    "create_download_job", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                body=UNSET if body is None else body,
             ),
             ok=200,
             options=request_options(
@@ -196,9 +248,11 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
 
     async def process_download(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: DownloadJobRequest | None | Unset = UNSET,
+        body: DownloadJobRequest | None = None,
+        content: str | None = AsyncAPIResource._OMITTED,
+        data_element_ids: list[str] | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -207,11 +261,24 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
         """Process Download (sync)"""
         from . import process_download as _operation
 
+        body = self._body(
+            "process_download",
+            _operation.DownloadJobRequest,
+            body,
+            dict(
+                content=content,
+                data_element_ids=data_element_ids,
+            ),
+            required=False,
+        )
+
         return await self._download(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                body=body,
+                datasource_id=self._path_default(
+                    "process_download", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                body=UNSET if body is None else body,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, extra_body),
@@ -219,9 +286,9 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
 
     async def download_file(
         self,
-        datasource_id: str,
         job_id: str,
         *,
+        datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -232,7 +299,9 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
         return await self._download(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "download_file", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 job_id=job_id,
             ),
             ok=200,
@@ -241,9 +310,9 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
 
     async def stream_download_progress(
         self,
-        datasource_id: str,
         job_id: str,
         *,
+        datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -257,7 +326,12 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
         return await self._stream(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "stream_download_progress",
+                    "datasource_id",
+                    datasource_id,
+                    "MEIBEL_DATASOURCE_ID",
+                ),
                 job_id=job_id,
             ),
             ok=200,

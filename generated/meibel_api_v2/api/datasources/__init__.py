@@ -41,13 +41,18 @@ if TYPE_CHECKING:
         Timeout,
     )
 
+    from ...models.connector_config import ConnectorConfig
     from ...models.create_datasource_request import CreateDatasourceRequest
     from ...models.datasource_list_response import DatasourceListResponse
     from ...models.datasource_response import DatasourceResponse
     from ...models.delete_datasource_response import DeleteDatasourceResponse
     from ...models.http_validation_error import HTTPValidationError
+    from ...models.metadata_config_request import MetadataConfigRequest
+    from ...models.table_description_update import TableDescriptionUpdate
     from ...models.update_datasource_request import UpdateDatasourceRequest
     from ...models.validation_error import ValidationError
+    from ..data_elements import AsyncDataElements, DataElements
+    from ..file_upload import AsyncFileUpload, FileUpload
 
 
 class Datasources(SyncAPIResource):
@@ -79,7 +84,11 @@ class Datasources(SyncAPIResource):
     def create_datasource(
         self,
         *,
-        body: CreateDatasourceRequest,
+        body: CreateDatasourceRequest | None = None,
+        name: str = SyncAPIResource._OMITTED,
+        connector: ConnectorConfig | None = SyncAPIResource._OMITTED,
+        description: str | None = SyncAPIResource._OMITTED,
+        metadata_config: MetadataConfigRequest | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -88,6 +97,18 @@ class Datasources(SyncAPIResource):
     ) -> DatasourceResponse:
         """Create Datasource"""
         from . import create_datasource as _operation
+
+        body = self._body(
+            "create_datasource",
+            _operation.CreateDatasourceRequest,
+            body,
+            dict(
+                name=name,
+                connector=connector,
+                description=description,
+                metadata_config=metadata_config,
+            ),
+        )
 
         return self._request(
             _operation,
@@ -104,7 +125,7 @@ class Datasources(SyncAPIResource):
         self,
         datasource_id: str,
         *,
-        include_tables: bool | Unset = False,
+        include_tables: bool | None = False,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -117,7 +138,7 @@ class Datasources(SyncAPIResource):
             _operation,
             dict(
                 datasource_id=datasource_id,
-                include_tables=include_tables,
+                include_tables=UNSET if include_tables is None else include_tables,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -127,7 +148,12 @@ class Datasources(SyncAPIResource):
         self,
         datasource_id: str,
         *,
-        body: UpdateDatasourceRequest,
+        body: UpdateDatasourceRequest | None = None,
+        connector: ConnectorConfig | None = SyncAPIResource._OMITTED,
+        description: str | None = SyncAPIResource._OMITTED,
+        metadata_config: MetadataConfigRequest | None = SyncAPIResource._OMITTED,
+        name: str | None = SyncAPIResource._OMITTED,
+        tables: list[TableDescriptionUpdate] | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -136,6 +162,19 @@ class Datasources(SyncAPIResource):
     ) -> DatasourceResponse:
         """Update Datasource"""
         from . import update_datasource as _operation
+
+        body = self._body(
+            "update_datasource",
+            _operation.UpdateDatasourceRequest,
+            body,
+            dict(
+                connector=connector,
+                description=description,
+                metadata_config=metadata_config,
+                name=name,
+                tables=tables,
+            ),
+        )
 
         return self._request(
             _operation,
@@ -170,6 +209,16 @@ class Datasources(SyncAPIResource):
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
+    @property
+    def content(self) -> FileUpload:
+        """`datasources.content`, the vendor SDK's path to the `file_upload` operations."""
+        return self._client.file_upload
+
+    @property
+    def data_elements(self) -> DataElements:
+        """`datasources.data_elements`, the vendor SDK's path to the `data_elements` operations."""
+        return self._client.data_elements
+
 
 class AsyncDatasources(AsyncAPIResource):
     """Operations tagged "datasources" (asynchronous)."""
@@ -200,7 +249,11 @@ class AsyncDatasources(AsyncAPIResource):
     async def create_datasource(
         self,
         *,
-        body: CreateDatasourceRequest,
+        body: CreateDatasourceRequest | None = None,
+        name: str = AsyncAPIResource._OMITTED,
+        connector: ConnectorConfig | None = AsyncAPIResource._OMITTED,
+        description: str | None = AsyncAPIResource._OMITTED,
+        metadata_config: MetadataConfigRequest | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -209,6 +262,18 @@ class AsyncDatasources(AsyncAPIResource):
     ) -> DatasourceResponse:
         """Create Datasource"""
         from . import create_datasource as _operation
+
+        body = self._body(
+            "create_datasource",
+            _operation.CreateDatasourceRequest,
+            body,
+            dict(
+                name=name,
+                connector=connector,
+                description=description,
+                metadata_config=metadata_config,
+            ),
+        )
 
         return await self._request(
             _operation,
@@ -225,7 +290,7 @@ class AsyncDatasources(AsyncAPIResource):
         self,
         datasource_id: str,
         *,
-        include_tables: bool | Unset = False,
+        include_tables: bool | None = False,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -238,7 +303,7 @@ class AsyncDatasources(AsyncAPIResource):
             _operation,
             dict(
                 datasource_id=datasource_id,
-                include_tables=include_tables,
+                include_tables=UNSET if include_tables is None else include_tables,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -248,7 +313,12 @@ class AsyncDatasources(AsyncAPIResource):
         self,
         datasource_id: str,
         *,
-        body: UpdateDatasourceRequest,
+        body: UpdateDatasourceRequest | None = None,
+        connector: ConnectorConfig | None = AsyncAPIResource._OMITTED,
+        description: str | None = AsyncAPIResource._OMITTED,
+        metadata_config: MetadataConfigRequest | None = AsyncAPIResource._OMITTED,
+        name: str | None = AsyncAPIResource._OMITTED,
+        tables: list[TableDescriptionUpdate] | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -257,6 +327,19 @@ class AsyncDatasources(AsyncAPIResource):
     ) -> DatasourceResponse:
         """Update Datasource"""
         from . import update_datasource as _operation
+
+        body = self._body(
+            "update_datasource",
+            _operation.UpdateDatasourceRequest,
+            body,
+            dict(
+                connector=connector,
+                description=description,
+                metadata_config=metadata_config,
+                name=name,
+                tables=tables,
+            ),
+        )
 
         return await self._request(
             _operation,
@@ -290,6 +373,16 @@ class AsyncDatasources(AsyncAPIResource):
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
+
+    @property
+    def content(self) -> AsyncFileUpload:
+        """`datasources.content`, the vendor SDK's path to the `file_upload` operations."""
+        return self._client.file_upload
+
+    @property
+    def data_elements(self) -> AsyncDataElements:
+        """`datasources.data_elements`, the vendor SDK's path to the `data_elements` operations."""
+        return self._client.data_elements
 
 
 class DatasourcesWithRawResponse:

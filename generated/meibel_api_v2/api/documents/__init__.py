@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from ...models.document_child import DocumentChild
     from ...models.document_status import DocumentStatus
     from ...models.http_validation_error import HTTPValidationError
+    from ...models.metadata_config_request import MetadataConfigRequest
     from ...models.move_documents_request import MoveDocumentsRequest
     from ...models.move_documents_response import MoveDocumentsResponse
     from ...models.parse_document_response import ParseDocumentResponse
@@ -64,6 +65,9 @@ if TYPE_CHECKING:
     )
     from ...models.submit_deep_transform_from_document import (
         SubmitDeepTransformFromDocument,
+    )
+    from ...models.submit_deep_transform_from_document_schema import (
+        SubmitDeepTransformFromDocumentSchema,
     )
     from ...models.submit_deep_transform_response import SubmitDeepTransformResponse
     from ...models.submit_document_transform_response import (
@@ -84,8 +88,9 @@ class Documents(DocumentsWaiters, SyncAPIResource):
     def parse_document(
         self,
         *,
-        body: BodyParseDocument | FormFields | None | Unset = UNSET,
+        body: BodyParseDocument | FormFields | None = None,
         file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -102,7 +107,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
             dict(),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("parse_document", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -111,8 +116,8 @@ class Documents(DocumentsWaiters, SyncAPIResource):
     def list_deep_transforms(
         self,
         *,
-        offset: int | Unset = 0,
-        limit: int | Unset = 50,
+        offset: int | None = 0,
+        limit: int | None = 50,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -128,8 +133,8 @@ class Documents(DocumentsWaiters, SyncAPIResource):
         return self._paginate(
             _operation,
             dict(
-                offset=offset,
-                limit=limit,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -140,8 +145,9 @@ class Documents(DocumentsWaiters, SyncAPIResource):
     def submit_deep_transform(
         self,
         *,
-        body: BodySubmitDeepTransform | FormFields | None | Unset = UNSET,
+        body: BodySubmitDeepTransform | FormFields | None = None,
         file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -162,7 +168,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
             dict(),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("submit_deep_transform", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -171,7 +177,12 @@ class Documents(DocumentsWaiters, SyncAPIResource):
     def submit_deep_transform_from_document(
         self,
         *,
-        body: SubmitDeepTransformFromDocument,
+        body: SubmitDeepTransformFromDocument | None = None,
+        document_job_id: str = SyncAPIResource._OMITTED,
+        schema: SubmitDeepTransformFromDocumentSchema = SyncAPIResource._OMITTED,
+        guidance: str | None = SyncAPIResource._OMITTED,
+        max_pages: int | None = SyncAPIResource._OMITTED,
+        root_name: str | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -186,6 +197,19 @@ class Documents(DocumentsWaiters, SyncAPIResource):
         Submission is idempotent on the (document, schema) pair.
         """
         from . import submit_deep_transform_from_document as _operation
+
+        body = self._body(
+            "submit_deep_transform_from_document",
+            _operation.SubmitDeepTransformFromDocument,
+            body,
+            dict(
+                document_job_id=document_job_id,
+                schema=schema,
+                guidance=guidance,
+                max_pages=max_pages,
+                root_name=root_name,
+            ),
+        )
 
         return self._request(
             _operation,
@@ -224,9 +248,9 @@ class Documents(DocumentsWaiters, SyncAPIResource):
 
     def download_deep_transform_artifact(
         self,
-        job_id: str,
         name: str,
         *,
+        job_id: str,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -251,7 +275,11 @@ class Documents(DocumentsWaiters, SyncAPIResource):
     def move_documents(
         self,
         *,
-        body: MoveDocumentsRequest,
+        body: MoveDocumentsRequest | None = None,
+        documents: list[str] = SyncAPIResource._OMITTED,
+        datasource_id: str | None = SyncAPIResource._OMITTED,
+        metadata_config: MetadataConfigRequest | None = SyncAPIResource._OMITTED,
+        new_datasource_name: str | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -265,6 +293,18 @@ class Documents(DocumentsWaiters, SyncAPIResource):
         poll for completion.
         """
         from . import move_documents as _operation
+
+        body = self._body(
+            "move_documents",
+            _operation.MoveDocumentsRequest,
+            body,
+            dict(
+                documents=documents,
+                datasource_id=datasource_id,
+                metadata_config=metadata_config,
+                new_datasource_name=new_datasource_name,
+            ),
+        )
 
         return self._request(
             _operation,
@@ -280,9 +320,10 @@ class Documents(DocumentsWaiters, SyncAPIResource):
     def process_document(
         self,
         *,
-        body: BodyProcessDocument | FormFields | None | Unset = UNSET,
+        body: BodyProcessDocument | FormFields | None = None,
         file: FileInput | None = None,
-        format_: str | Unset = "markdown",
+        file_name: str | None = None,
+        format_: str | None = "markdown",
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -297,11 +338,11 @@ class Documents(DocumentsWaiters, SyncAPIResource):
         return self._request(
             _operation,
             dict(
-                format_=format_,
+                format_=UNSET if format_ is None else format_,
             ),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("process_document", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -310,8 +351,9 @@ class Documents(DocumentsWaiters, SyncAPIResource):
     def transform_document(
         self,
         *,
-        body: BodyTransformDocument | FormFields | None | Unset = UNSET,
+        body: BodyTransformDocument | FormFields | None = None,
         file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -329,7 +371,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
             dict(),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("transform_document", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -338,8 +380,9 @@ class Documents(DocumentsWaiters, SyncAPIResource):
     def submit_document_transform(
         self,
         *,
-        body: BodySubmitDocumentTransform | FormFields | None | Unset = UNSET,
+        body: BodySubmitDocumentTransform | FormFields | None = None,
         file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -357,7 +400,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
             dict(),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("submit_document_transform", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -415,7 +458,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
         self,
         job_id: str,
         *,
-        format_: str | Unset = "markdown",
+        format_: str | None = "markdown",
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -430,7 +473,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
             _operation,
             dict(
                 job_id=job_id,
-                format_=format_,
+                format_=UNSET if format_ is None else format_,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query),
@@ -503,8 +546,9 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
     async def parse_document(
         self,
         *,
-        body: BodyParseDocument | FormFields | None | Unset = UNSET,
+        body: BodyParseDocument | FormFields | None = None,
         file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -521,7 +565,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
             dict(),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("parse_document", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -530,8 +574,8 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
     def list_deep_transforms(
         self,
         *,
-        offset: int | Unset = 0,
-        limit: int | Unset = 50,
+        offset: int | None = 0,
+        limit: int | None = 50,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -547,8 +591,8 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
         return self._paginate(
             _operation,
             dict(
-                offset=offset,
-                limit=limit,
+                offset=UNSET if offset is None else offset,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -559,8 +603,9 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
     async def submit_deep_transform(
         self,
         *,
-        body: BodySubmitDeepTransform | FormFields | None | Unset = UNSET,
+        body: BodySubmitDeepTransform | FormFields | None = None,
         file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -581,7 +626,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
             dict(),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("submit_deep_transform", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -590,7 +635,12 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
     async def submit_deep_transform_from_document(
         self,
         *,
-        body: SubmitDeepTransformFromDocument,
+        body: SubmitDeepTransformFromDocument | None = None,
+        document_job_id: str = AsyncAPIResource._OMITTED,
+        schema: SubmitDeepTransformFromDocumentSchema = AsyncAPIResource._OMITTED,
+        guidance: str | None = AsyncAPIResource._OMITTED,
+        max_pages: int | None = AsyncAPIResource._OMITTED,
+        root_name: str | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -605,6 +655,19 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
         Submission is idempotent on the (document, schema) pair.
         """
         from . import submit_deep_transform_from_document as _operation
+
+        body = self._body(
+            "submit_deep_transform_from_document",
+            _operation.SubmitDeepTransformFromDocument,
+            body,
+            dict(
+                document_job_id=document_job_id,
+                schema=schema,
+                guidance=guidance,
+                max_pages=max_pages,
+                root_name=root_name,
+            ),
+        )
 
         return await self._request(
             _operation,
@@ -643,9 +706,9 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
 
     async def download_deep_transform_artifact(
         self,
-        job_id: str,
         name: str,
         *,
+        job_id: str,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -670,7 +733,11 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
     async def move_documents(
         self,
         *,
-        body: MoveDocumentsRequest,
+        body: MoveDocumentsRequest | None = None,
+        documents: list[str] = AsyncAPIResource._OMITTED,
+        datasource_id: str | None = AsyncAPIResource._OMITTED,
+        metadata_config: MetadataConfigRequest | None = AsyncAPIResource._OMITTED,
+        new_datasource_name: str | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -684,6 +751,18 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
         poll for completion.
         """
         from . import move_documents as _operation
+
+        body = self._body(
+            "move_documents",
+            _operation.MoveDocumentsRequest,
+            body,
+            dict(
+                documents=documents,
+                datasource_id=datasource_id,
+                metadata_config=metadata_config,
+                new_datasource_name=new_datasource_name,
+            ),
+        )
 
         return await self._request(
             _operation,
@@ -699,9 +778,10 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
     async def process_document(
         self,
         *,
-        body: BodyProcessDocument | FormFields | None | Unset = UNSET,
+        body: BodyProcessDocument | FormFields | None = None,
         file: FileInput | None = None,
-        format_: str | Unset = "markdown",
+        file_name: str | None = None,
+        format_: str | None = "markdown",
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -716,11 +796,11 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
         return await self._request(
             _operation,
             dict(
-                format_=format_,
+                format_=UNSET if format_ is None else format_,
             ),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("process_document", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -729,8 +809,9 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
     async def transform_document(
         self,
         *,
-        body: BodyTransformDocument | FormFields | None | Unset = UNSET,
+        body: BodyTransformDocument | FormFields | None = None,
         file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -748,7 +829,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
             dict(),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("transform_document", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -757,8 +838,9 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
     async def submit_document_transform(
         self,
         *,
-        body: BodySubmitDocumentTransform | FormFields | None | Unset = UNSET,
+        body: BodySubmitDocumentTransform | FormFields | None = None,
         file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -776,7 +858,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
             dict(),
             form=body,
             files=[
-                ("file", file),
+                ("file", self._upload("submit_document_transform", file, file_name)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -834,7 +916,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
         self,
         job_id: str,
         *,
-        format_: str | Unset = "markdown",
+        format_: str | None = "markdown",
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
@@ -849,7 +931,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
             _operation,
             dict(
                 job_id=job_id,
-                format_=format_,
+                format_=UNSET if format_ is None else format_,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query),

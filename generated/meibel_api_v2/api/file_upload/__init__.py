@@ -94,11 +94,11 @@ class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
 
     def list_content(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        prefix: None | str | Unset = UNSET,
-        continuation_token: None | str | Unset = UNSET,
-        limit: int | Unset = 1000,
+        prefix: str | None = None,
+        continuation_token: str | None = None,
+        limit: int | None = 1000,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -110,10 +110,12 @@ class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
         return self._paginate(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                prefix=prefix,
-                continuation_token=continuation_token,
-                limit=limit,
+                datasource_id=self._path_default(
+                    "list_content", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                prefix=UNSET if prefix is None else prefix,
+                continuation_token=UNSET if continuation_token is None else continuation_token,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -123,10 +125,12 @@ class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
 
     def upload_content(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: BodyUploadContent | FormFields | None | Unset = UNSET,
+        body: BodyUploadContent | FormFields | None = None,
         files: FileInput | Sequence[FileInput] | None = None,
+        file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -138,11 +142,13 @@ class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "upload_content", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
             ),
             form=body,
             files=[
-                ("files", files),
+                ("files", self._upload("upload_content", files, file_name, file)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -150,11 +156,13 @@ class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
 
     def upload_and_list_content(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: BodyUploadAndListContent | FormFields | None | Unset = UNSET,
+        body: BodyUploadAndListContent | FormFields | None = None,
         files: FileInput | Sequence[FileInput] | None = None,
-        trigger_ingest: bool | Unset = False,
+        file: FileInput | None = None,
+        file_name: str | None = None,
+        trigger_ingest: bool | None = False,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -166,12 +174,17 @@ class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                trigger_ingest=trigger_ingest,
+                datasource_id=self._path_default(
+                    "upload_and_list_content",
+                    "datasource_id",
+                    datasource_id,
+                    "MEIBEL_DATASOURCE_ID",
+                ),
+                trigger_ingest=UNSET if trigger_ingest is None else trigger_ingest,
             ),
             form=body,
             files=[
-                ("files", files),
+                ("files", self._upload("upload_and_list_content", files, file_name, file)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -214,11 +227,11 @@ class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResour
 
     def list_content(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        prefix: None | str | Unset = UNSET,
-        continuation_token: None | str | Unset = UNSET,
-        limit: int | Unset = 1000,
+        prefix: str | None = None,
+        continuation_token: str | None = None,
+        limit: int | None = 1000,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -230,10 +243,12 @@ class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResour
         return self._paginate(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                prefix=prefix,
-                continuation_token=continuation_token,
-                limit=limit,
+                datasource_id=self._path_default(
+                    "list_content", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                prefix=UNSET if prefix is None else prefix,
+                continuation_token=UNSET if continuation_token is None else continuation_token,
+                limit=UNSET if limit is None else limit,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -243,10 +258,12 @@ class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResour
 
     async def upload_content(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: BodyUploadContent | FormFields | None | Unset = UNSET,
+        body: BodyUploadContent | FormFields | None = None,
         files: FileInput | Sequence[FileInput] | None = None,
+        file: FileInput | None = None,
+        file_name: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -258,11 +275,13 @@ class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResour
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "upload_content", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
             ),
             form=body,
             files=[
-                ("files", files),
+                ("files", self._upload("upload_content", files, file_name, file)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -270,11 +289,13 @@ class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResour
 
     async def upload_and_list_content(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: BodyUploadAndListContent | FormFields | None | Unset = UNSET,
+        body: BodyUploadAndListContent | FormFields | None = None,
         files: FileInput | Sequence[FileInput] | None = None,
-        trigger_ingest: bool | Unset = False,
+        file: FileInput | None = None,
+        file_name: str | None = None,
+        trigger_ingest: bool | None = False,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -286,12 +307,17 @@ class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResour
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                trigger_ingest=trigger_ingest,
+                datasource_id=self._path_default(
+                    "upload_and_list_content",
+                    "datasource_id",
+                    datasource_id,
+                    "MEIBEL_DATASOURCE_ID",
+                ),
+                trigger_ingest=UNSET if trigger_ingest is None else trigger_ingest,
             ),
             form=body,
             files=[
-                ("files", files),
+                ("files", self._upload("upload_and_list_content", files, file_name, file)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),

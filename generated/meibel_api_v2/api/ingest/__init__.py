@@ -60,7 +60,7 @@ class Ingest(IngestWaiters, SyncAPIResource):
 
     def get_ingest_status(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
@@ -73,7 +73,9 @@ class Ingest(IngestWaiters, SyncAPIResource):
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "get_ingest_status", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -81,7 +83,7 @@ class Ingest(IngestWaiters, SyncAPIResource):
 
     def trigger_ingest(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
@@ -94,7 +96,9 @@ class Ingest(IngestWaiters, SyncAPIResource):
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "trigger_ingest", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -111,7 +115,7 @@ class AsyncIngest(AsyncIngestWaiters, AsyncAPIResource):
 
     async def get_ingest_status(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
@@ -124,7 +128,9 @@ class AsyncIngest(AsyncIngestWaiters, AsyncAPIResource):
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "get_ingest_status", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -132,7 +138,7 @@ class AsyncIngest(AsyncIngestWaiters, AsyncAPIResource):
 
     async def trigger_ingest(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
@@ -145,7 +151,9 @@ class AsyncIngest(AsyncIngestWaiters, AsyncAPIResource):
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "trigger_ingest", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),

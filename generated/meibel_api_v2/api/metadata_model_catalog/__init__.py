@@ -61,7 +61,7 @@ class MetadataModelCatalog(SyncAPIResource):
     def list_metadata_model_catalog(
         self,
         *,
-        scope: None | str | Unset = UNSET,
+        scope: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -73,7 +73,7 @@ class MetadataModelCatalog(SyncAPIResource):
         return self._request(
             _operation,
             dict(
-                scope=scope,
+                scope=UNSET if scope is None else scope,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -112,7 +112,7 @@ class AsyncMetadataModelCatalog(AsyncAPIResource):
     async def list_metadata_model_catalog(
         self,
         *,
-        scope: None | str | Unset = UNSET,
+        scope: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -124,7 +124,7 @@ class AsyncMetadataModelCatalog(AsyncAPIResource):
         return await self._request(
             _operation,
             dict(
-                scope=scope,
+                scope=UNSET if scope is None else scope,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),

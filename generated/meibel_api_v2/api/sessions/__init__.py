@@ -94,7 +94,12 @@ class Sessions(SyncAPIResource):
         self,
         session_id: str,
         *,
-        body: ChatMessageRequest,
+        body: ChatMessageRequest | None = None,
+        user_message: str = SyncAPIResource._OMITTED,
+        include_thinking: bool | None = SyncAPIResource._OMITTED,
+        include_tool_activity: bool | None = SyncAPIResource._OMITTED,
+        timeout_seconds: int | None = SyncAPIResource._OMITTED,
+        message: str = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -103,6 +108,20 @@ class Sessions(SyncAPIResource):
     ) -> ChatMessageResponse:
         """Send Chat Message"""
         from . import send_chat_message as _operation
+
+        body = self._body(
+            "send_chat_message",
+            _operation.ChatMessageRequest,
+            body,
+            dict(
+                user_message=user_message,
+                include_thinking=include_thinking,
+                include_tool_activity=include_tool_activity,
+                timeout_seconds=timeout_seconds,
+                message=message,
+            ),
+            aliases={"message": "user_message"},
+        )
 
         return self._request(
             _operation,
@@ -120,8 +139,10 @@ class Sessions(SyncAPIResource):
         self,
         session_id: str,
         *,
-        body: BodySendChatMessageStream | FormFields | None | Unset = UNSET,
+        body: BodySendChatMessageStream | FormFields | None = None,
         files: FileInput | Sequence[FileInput] | None = None,
+        file: FileInput | None = None,
+        file_name: str | None = None,
         partials: Partials = "incremental",
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -143,7 +164,7 @@ class Sessions(SyncAPIResource):
             ),
             form=body,
             files=[
-                ("files", files),
+                ("files", self._upload("send_chat_message_stream", files, file_name, file)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query),
@@ -217,7 +238,12 @@ class AsyncSessions(AsyncAPIResource):
         self,
         session_id: str,
         *,
-        body: ChatMessageRequest,
+        body: ChatMessageRequest | None = None,
+        user_message: str = AsyncAPIResource._OMITTED,
+        include_thinking: bool | None = AsyncAPIResource._OMITTED,
+        include_tool_activity: bool | None = AsyncAPIResource._OMITTED,
+        timeout_seconds: int | None = AsyncAPIResource._OMITTED,
+        message: str = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -226,6 +252,20 @@ class AsyncSessions(AsyncAPIResource):
     ) -> ChatMessageResponse:
         """Send Chat Message"""
         from . import send_chat_message as _operation
+
+        body = self._body(
+            "send_chat_message",
+            _operation.ChatMessageRequest,
+            body,
+            dict(
+                user_message=user_message,
+                include_thinking=include_thinking,
+                include_tool_activity=include_tool_activity,
+                timeout_seconds=timeout_seconds,
+                message=message,
+            ),
+            aliases={"message": "user_message"},
+        )
 
         return await self._request(
             _operation,
@@ -243,8 +283,10 @@ class AsyncSessions(AsyncAPIResource):
         self,
         session_id: str,
         *,
-        body: BodySendChatMessageStream | FormFields | None | Unset = UNSET,
+        body: BodySendChatMessageStream | FormFields | None = None,
         files: FileInput | Sequence[FileInput] | None = None,
+        file: FileInput | None = None,
+        file_name: str | None = None,
         partials: Partials = "incremental",
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -266,7 +308,7 @@ class AsyncSessions(AsyncAPIResource):
             ),
             form=body,
             files=[
-                ("files", files),
+                ("files", self._upload("send_chat_message_stream", files, file_name, file)),
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query),

@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 
     from ...models.http_validation_error import HTTPValidationError
     from ...models.tag_column import TagColumn
+    from ...models.tag_column_update_item import TagColumnUpdateItem
     from ...models.tag_table import TagTable
+    from ...models.tag_table_update_item import TagTableUpdateItem
     from ...models.update_tag_columns_request import UpdateTagColumnsRequest
     from ...models.update_tag_tables_request import UpdateTagTablesRequest
     from ...models.validation_error import ValidationError
@@ -59,9 +61,9 @@ class TableDescriptions(SyncAPIResource):
 
     def list_tables(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        include_columns: bool | Unset = False,
+        include_columns: bool | None = False,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -73,8 +75,10 @@ class TableDescriptions(SyncAPIResource):
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                include_columns=include_columns,
+                datasource_id=self._path_default(
+                    "list_tables", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                include_columns=UNSET if include_columns is None else include_columns,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -82,9 +86,10 @@ class TableDescriptions(SyncAPIResource):
 
     def update_table_descriptions(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: UpdateTagTablesRequest,
+        body: UpdateTagTablesRequest | None = None,
+        tables: list[TagTableUpdateItem] = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -94,10 +99,24 @@ class TableDescriptions(SyncAPIResource):
         """Update Table Descriptions"""
         from . import update_table_descriptions as _operation
 
+        body = self._body(
+            "update_table_descriptions",
+            _operation.UpdateTagTablesRequest,
+            body,
+            dict(
+                tables=tables,
+            ),
+        )
+
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "update_table_descriptions",
+                    "datasource_id",
+                    datasource_id,
+                    "MEIBEL_DATASOURCE_ID",
+                ),
                 body=body,
             ),
             ok=200,
@@ -108,9 +127,9 @@ class TableDescriptions(SyncAPIResource):
 
     def list_columns(
         self,
-        datasource_id: str,
         table_name: str,
         *,
+        datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -122,7 +141,9 @@ class TableDescriptions(SyncAPIResource):
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "list_columns", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 table_name=table_name,
             ),
             ok=200,
@@ -131,10 +152,11 @@ class TableDescriptions(SyncAPIResource):
 
     def update_column_descriptions(
         self,
-        datasource_id: str,
         table_name: str,
         *,
-        body: UpdateTagColumnsRequest,
+        datasource_id: str | None = None,
+        body: UpdateTagColumnsRequest | None = None,
+        columns: list[TagColumnUpdateItem] = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -144,10 +166,24 @@ class TableDescriptions(SyncAPIResource):
         """Update Column Descriptions"""
         from . import update_column_descriptions as _operation
 
+        body = self._body(
+            "update_column_descriptions",
+            _operation.UpdateTagColumnsRequest,
+            body,
+            dict(
+                columns=columns,
+            ),
+        )
+
         return self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "update_column_descriptions",
+                    "datasource_id",
+                    datasource_id,
+                    "MEIBEL_DATASOURCE_ID",
+                ),
                 table_name=table_name,
                 body=body,
             ),
@@ -168,9 +204,9 @@ class AsyncTableDescriptions(AsyncAPIResource):
 
     async def list_tables(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        include_columns: bool | Unset = False,
+        include_columns: bool | None = False,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -182,8 +218,10 @@ class AsyncTableDescriptions(AsyncAPIResource):
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
-                include_columns=include_columns,
+                datasource_id=self._path_default(
+                    "list_tables", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
+                include_columns=UNSET if include_columns is None else include_columns,
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
@@ -191,9 +229,10 @@ class AsyncTableDescriptions(AsyncAPIResource):
 
     async def update_table_descriptions(
         self,
-        datasource_id: str,
+        datasource_id: str | None = None,
         *,
-        body: UpdateTagTablesRequest,
+        body: UpdateTagTablesRequest | None = None,
+        tables: list[TagTableUpdateItem] = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -203,10 +242,24 @@ class AsyncTableDescriptions(AsyncAPIResource):
         """Update Table Descriptions"""
         from . import update_table_descriptions as _operation
 
+        body = self._body(
+            "update_table_descriptions",
+            _operation.UpdateTagTablesRequest,
+            body,
+            dict(
+                tables=tables,
+            ),
+        )
+
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "update_table_descriptions",
+                    "datasource_id",
+                    datasource_id,
+                    "MEIBEL_DATASOURCE_ID",
+                ),
                 body=body,
             ),
             ok=200,
@@ -217,9 +270,9 @@ class AsyncTableDescriptions(AsyncAPIResource):
 
     async def list_columns(
         self,
-        datasource_id: str,
         table_name: str,
         *,
+        datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -231,7 +284,9 @@ class AsyncTableDescriptions(AsyncAPIResource):
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "list_columns", "datasource_id", datasource_id, "MEIBEL_DATASOURCE_ID"
+                ),
                 table_name=table_name,
             ),
             ok=200,
@@ -240,10 +295,11 @@ class AsyncTableDescriptions(AsyncAPIResource):
 
     async def update_column_descriptions(
         self,
-        datasource_id: str,
         table_name: str,
         *,
-        body: UpdateTagColumnsRequest,
+        datasource_id: str | None = None,
+        body: UpdateTagColumnsRequest | None = None,
+        columns: list[TagColumnUpdateItem] = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
         deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -253,10 +309,24 @@ class AsyncTableDescriptions(AsyncAPIResource):
         """Update Column Descriptions"""
         from . import update_column_descriptions as _operation
 
+        body = self._body(
+            "update_column_descriptions",
+            _operation.UpdateTagColumnsRequest,
+            body,
+            dict(
+                columns=columns,
+            ),
+        )
+
         return await self._request(
             _operation,
             dict(
-                datasource_id=datasource_id,
+                datasource_id=self._path_default(
+                    "update_column_descriptions",
+                    "datasource_id",
+                    datasource_id,
+                    "MEIBEL_DATASOURCE_ID",
+                ),
                 table_name=table_name,
                 body=body,
             ),
