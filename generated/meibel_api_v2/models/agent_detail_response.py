@@ -162,11 +162,6 @@ class AgentDetailResponse(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[AgentDetailResponseToolsItem]:
-        """`tools`."""
-        return self.tools
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.execution_policy import ExecutionPolicy
 

@@ -48,11 +48,6 @@ class ArtifactSchemaSummary(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[FieldSummary]:
-        """`fields_summary`."""
-        return self.fields_summary
-
     def to_dict(self) -> dict[str, Any]:
         description = self.description
 

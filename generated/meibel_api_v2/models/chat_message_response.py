@@ -63,11 +63,6 @@ class ChatMessageResponse(ChatMessageResponseExtras, ModelBase):
         elif self.tool_activity is None:
             self._meibel_nulls |= {"tool_activity"}
 
-    @property
-    def items(self) -> list[ToolActivity]:
-        """`tool_activity`, or an empty list when it is None."""
-        return self.tool_activity if self.tool_activity is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.chat_message_response_token_usage_type_0 import (
             ChatMessageResponseTokenUsageType0,

@@ -137,11 +137,6 @@ class CreateAgentDefinitionRequest(ModelBase):
         elif self.type_ is None:
             self._meibel_nulls |= {"type_"}
 
-    @property
-    def items(self) -> list[AgentToolDefinition]:
-        """`tools`, or an empty list when it is None."""
-        return self.tools if self.tools is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.execution_policy import ExecutionPolicy
 

@@ -102,11 +102,6 @@ class DatasourceResponse(ModelBase):
         elif self.total_ingested_files is None:
             self._meibel_nulls |= {"total_ingested_files"}
 
-    @property
-    def items(self) -> list[TableSummaryResponse]:
-        """`tables`, or an empty list when it is None."""
-        return self.tables if self.tables is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.files_summary_response import FilesSummaryResponse
         from ..models.ingest_counts_response import IngestCountsResponse

@@ -37,11 +37,6 @@ class HTTPValidationError(ModelBase):
         elif self.detail is None:
             self._meibel_nulls |= {"detail"}
 
-    @property
-    def items(self) -> list[ValidationError]:
-        """`detail`, or an empty list when it is None."""
-        return self.detail if self.detail is not None else []
-
     def to_dict(self) -> dict[str, Any]:
 
         field_dict: dict[str, Any] = {}

@@ -55,11 +55,6 @@ class IngestStatusResponse(ModelBase):
         elif self.started_at is None:
             self._meibel_nulls |= {"started_at"}
 
-    @property
-    def items(self) -> list[IngestMethodSummary]:
-        """`methods`, or an empty list when it is None."""
-        return self.methods if self.methods is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         datasource_id = self.datasource_id
 

@@ -59,11 +59,6 @@ class MeibelDocumentResult(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[DocumentElement]:
-        """`elements`."""
-        return self.elements
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.meibel_document_result_metadata_type_0 import (
             MeibelDocumentResultMetadataType0,

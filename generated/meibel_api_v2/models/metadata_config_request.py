@@ -48,11 +48,6 @@ class MetadataConfigRequest(ModelBase):
         elif self.model_id is None:
             self._meibel_nulls |= {"model_id"}
 
-    @property
-    def items(self) -> list[MetadataField]:
-        """`fields`, or an empty list when it is None."""
-        return self.fields if self.fields is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_.value
 

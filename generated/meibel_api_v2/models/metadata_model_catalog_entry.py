@@ -58,11 +58,6 @@ class MetadataModelCatalogEntry(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[MetadataField]:
-        """`fields`."""
-        return self.fields
-
     def to_dict(self) -> dict[str, Any]:
         fields = []
         for fields_item_data in self.fields:

@@ -66,11 +66,6 @@ class ParseAxisCalibration(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[ParseTickMark]:
-        """`ticks`."""
-        return self.ticks
-
     def to_dict(self) -> dict[str, Any]:
         data_range = self.data_range
 

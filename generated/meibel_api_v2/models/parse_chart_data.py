@@ -91,11 +91,6 @@ class ParseChartData(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[ParseSeries]:
-        """`series`."""
-        return self.series
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.parse_axis_calibration import ParseAxisCalibration
 

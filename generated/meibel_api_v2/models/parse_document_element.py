@@ -76,11 +76,6 @@ class ParseDocumentElement(ModelBase):
         elif self.table is None:
             self._meibel_nulls |= {"table"}
 
-    @property
-    def items(self) -> list[ParseChartText]:
-        """`ocr_text`, or an empty list when it is None."""
-        return self.ocr_text if self.ocr_text is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.parse_chart_data import ParseChartData
         from ..models.parse_table import ParseTable

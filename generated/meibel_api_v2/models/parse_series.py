@@ -72,11 +72,6 @@ class ParseSeries(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[ParseDataPoint]:
-        """`points`."""
-        return self.points
-
     def to_dict(self) -> dict[str, Any]:
         points = []
         for points_item_data in self.points:

@@ -83,11 +83,6 @@ class ParseStructuredDocument(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[ParseStructuredPage]:
-        """`pages`."""
-        return self.pages
-
     def to_dict(self) -> dict[str, Any]:
         confidence = self.confidence.to_dict()
 

@@ -50,11 +50,6 @@ class ParseTable(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[ParseTableCell]:
-        """`cells`."""
-        return self.cells
-
     def to_dict(self) -> dict[str, Any]:
         bbox = self.bbox.to_dict()
 

@@ -80,11 +80,6 @@ class ScoreSummary(ModelBase):
         elif self.turns is None:
             self._meibel_nulls |= {"turns"}
 
-    @property
-    def items(self) -> list[TurnSummary]:
-        """`turns`, or an empty list when it is None."""
-        return self.turns if self.turns is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.score_summary_module_scores_type_0 import (
             ScoreSummaryModuleScoresType0,

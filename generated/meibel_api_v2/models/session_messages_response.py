@@ -63,11 +63,6 @@ class SessionMessagesResponse(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[SessionMessageItem]:
-        """`messages`."""
-        return self.messages
-
     def to_dict(self) -> dict[str, Any]:
         messages = []
         for messages_item_data in self.messages:

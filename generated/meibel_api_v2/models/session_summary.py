@@ -82,11 +82,6 @@ class SessionSummary(ModelBase):
         elif self.token_usage is None:
             self._meibel_nulls |= {"token_usage"}
 
-    @property
-    def items(self) -> list[SessionSummaryResultItem]:
-        """`result`, or an empty list when it is None."""
-        return self.result if self.result is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.session_summary_token_usage_type_0 import (
             SessionSummaryTokenUsageType0,

@@ -56,11 +56,6 @@ class Table(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[TableCell]:
-        """`cells`."""
-        return self.cells
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.bounding_box import BoundingBox
 

@@ -46,11 +46,6 @@ class TableDescriptionUpdate(ModelBase):
         elif self.description is None:
             self._meibel_nulls |= {"description"}
 
-    @property
-    def items(self) -> list[TagColumnUpdateItem]:
-        """`columns`, or an empty list when it is None."""
-        return self.columns if self.columns is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         table_name = self.table_name
 

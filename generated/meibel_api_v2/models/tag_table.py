@@ -47,11 +47,6 @@ class TagTable(ModelBase):
         elif self.description is None:
             self._meibel_nulls |= {"description"}
 
-    @property
-    def items(self) -> list[TagColumn]:
-        """`columns`, or an empty list when it is None."""
-        return self.columns if self.columns is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         table_name = self.table_name
 

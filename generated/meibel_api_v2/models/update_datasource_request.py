@@ -66,11 +66,6 @@ class UpdateDatasourceRequest(ModelBase):
         elif self.tables is None:
             self._meibel_nulls |= {"tables"}
 
-    @property
-    def items(self) -> list[TableDescriptionUpdate]:
-        """`tables`, or an empty list when it is None."""
-        return self.tables if self.tables is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         from ..models.connector_config import ConnectorConfig
         from ..models.metadata_config_request import MetadataConfigRequest

@@ -41,11 +41,6 @@ class UpdateTagColumnsRequest(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[TagColumnUpdateItem]:
-        """`columns`."""
-        return self.columns
-
     def to_dict(self) -> dict[str, Any]:
         columns = []
         for columns_item_data in self.columns:

@@ -41,11 +41,6 @@ class UpdateTagTablesRequest(ModelBase):
         """A response is true even when its list is empty."""
         return True
 
-    @property
-    def items(self) -> list[TagTableUpdateItem]:
-        """`tables`."""
-        return self.tables
-
     def to_dict(self) -> dict[str, Any]:
         tables = []
         for tables_item_data in self.tables:

@@ -47,11 +47,6 @@ class WebCrawlConnector(ModelBase):
         elif self.javascript_render is None:
             self._meibel_nulls |= {"javascript_render"}
 
-    @property
-    def items(self) -> list[WebDomain]:
-        """`domains`, or an empty list when it is None."""
-        return self.domains if self.domains is not None else []
-
     def to_dict(self) -> dict[str, Any]:
         base_url = self.base_url
 
