@@ -6,7 +6,7 @@
 | `documents.wait_for_deep_transform(job_id)` | polls getDeepTransformStatus | DeepTransformJob |
 | `ingest.wait(datasource_id)` | polls getIngestStatus | IngestStatusResponse |
 | `confidence_scoring.wait(job_id)` | polls getScoringJob | ScoringJobResponse |
-| `datasource_downloads.wait(datasource_id, job_id)` | streamDownloadProgress | its last event |
+| `datasource_downloads.wait(job_id, *, datasource_id)` | streamDownloadProgress | its last event |
 | `file_upload.wait(upload_id)` | streamUploadProgress | its last event |
 
 The spec has no status operation for download jobs and uploads: their waiters follow the
@@ -356,21 +356,23 @@ class AsyncConfidenceScoringWaiters:
 
 
 class DatasourceDownloadsWaiters:
-    """`client.datasource_downloads.wait(datasource_id, job_id)`."""
+    """`client.datasource_downloads.wait(job_id, *, datasource_id)`."""
 
     __slots__ = ()
 
     def wait(
         self: _DatasourceDownloads,
-        datasource_id: str,
         job_id: str,
         *,
+        datasource_id: str | None = None,
         timeout: float | None = TIMEOUT,
         poll_interval: float = POLL_INTERVAL,
         on_progress: Callable[[StreamEvent[StreamDownloadProgressResponse200]], object]
         | None = None,
     ) -> StreamEvent[StreamDownloadProgressResponse200]:
         """Follow `stream_download_progress` until the job ends; its terminal event.
+
+        `datasource_id` is keyword-only, like every parent id; omitted, the client's default.
 
         The spec has no status operation for download jobs: a stream that ends without a
         terminal event is opened again after a pause. Raises JobFailedError (an `error` or
@@ -388,15 +390,15 @@ class DatasourceDownloadsWaiters:
 
 
 class AsyncDatasourceDownloadsWaiters:
-    """`await client.datasource_downloads.wait(datasource_id, job_id)`."""
+    """`await client.datasource_downloads.wait(job_id, *, datasource_id)`."""
 
     __slots__ = ()
 
     async def wait(
         self: _AsyncDatasourceDownloads,
-        datasource_id: str,
         job_id: str,
         *,
+        datasource_id: str | None = None,
         timeout: float | None = TIMEOUT,
         poll_interval: float = POLL_INTERVAL,
         on_progress: Callable[[StreamEvent[StreamDownloadProgressResponse200]], object]

@@ -304,7 +304,7 @@ STREAMED = [
     ),
     Streamed(
         "datasource_downloads.wait",
-        lambda client, **kw: client.datasource_downloads.wait("ds_1", "dj_1", **kw),
+        lambda client, **kw: client.datasource_downloads.wait("dj_1", datasource_id="ds_1", **kw),
         "/v2/datasources/ds_1/downloads/dj_1/progress",
         "stream_complete",
     ),
@@ -579,7 +579,9 @@ async def _run_job(kind: str, client: Any, **options: Any) -> Any:
         await r(client.ingest.trigger_ingest(datasource.id))
         return await r(client.ingest.wait(datasource.id, **options))
     export = await r(client.datasource_downloads.create_download_job(datasource.id))
-    return await r(client.datasource_downloads.wait(datasource.id, export.job_id, **options))
+    return await r(
+        client.datasource_downloads.wait(export.job_id, datasource_id=datasource.id, **options)
+    )
 
 
 def _on_fake(mode: str, fake: FakeMeibel, kind: str, **options: Any) -> Any:
