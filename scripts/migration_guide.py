@@ -358,9 +358,10 @@ the ones their README shows: the tables below map each of its {methods} methods 
 
 ## Calling methods
 
-Every method is named after the API's operation (`client.<namespace>.<operation_id>`). Only the
-operation's own id is positional; parent ids (`datasource_id` of a data element) and everything
-else are keyword-only, and `datasource_id` may be left out when the client has a default
+Every method is named after the API's operation (`client.<namespace>.<operation_id>`). Path ids
+come first and are positional, except that where an operation has two or more, only its own id (the
+last) is: parent ids (`datasource_id` of a data element) are keyword-only, like everything else, and
+`datasource_id` may be left out where it is a parent when the client has a default
 (`MeibelClient(datasource_id=...)` or `MEIBEL_DATASOURCE_ID`). A JSON body is `body=` (the
 request model), or its fields as keywords. Files (`file=`, `files=`) take paths, bytes, binary file
 objects or `(name, content)` tuples, streamed from disk.
