@@ -14,7 +14,8 @@ class Unset:
         return False
 
     def __repr__(self) -> str:
-        return "UNSET"
+        # What help() and inspect.signature() show as the default of an optional field.
+        return "<absent>"
 
 
 UNSET: Unset = Unset()
