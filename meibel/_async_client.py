@@ -16,7 +16,7 @@ from ._base_client import BaseClient
 from ._deadline import Deadline
 from ._generated import AsyncResources
 from ._pagination import AsyncPage, PageStyle
-from ._redirects import MAX_REDIRECTS, follow_redirect
+from ._redirects import MAX_REDIRECTS, follow_redirect, too_many_redirects
 from ._resource import raw_response_requested
 from ._response import RawResponse
 from ._settings import (
@@ -119,14 +119,15 @@ class AsyncMeibelClient(BaseClient, AsyncResources):
             attempts.start()
 
     async def _send_following_redirects(self, request: httpx2.Request) -> httpx2.Response:
-        for _ in range(MAX_REDIRECTS):
+        first = request
+        for _ in range(MAX_REDIRECTS + 1):
             response = await self._http.send(request, stream=True, follow_redirects=False)
             follow = follow_redirect(request, response, self.base_url)
             if follow is None:
                 return response
             await response.aclose()
             request = follow
-        return response
+        raise too_many_redirects(first, request)
 
     # -- the hooks the generated methods call (meibel/_resource.py AsyncClient) --------------------
 

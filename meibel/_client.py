@@ -19,7 +19,7 @@ from ._base_client import BaseClient
 from ._deadline import Deadline
 from ._generated import SyncResources
 from ._pagination import PageStyle, SyncPage
-from ._redirects import MAX_REDIRECTS, follow_redirect
+from ._redirects import MAX_REDIRECTS, follow_redirect, too_many_redirects
 from ._settings import (
     DEFAULT_BASE_URL,
     DEFAULT_DEADLINE,
@@ -124,14 +124,15 @@ class MeibelClient(BaseClient, SyncResources):
             attempts.start()
 
     def _send_following_redirects(self, request: httpx2.Request) -> httpx2.Response:
-        for _ in range(MAX_REDIRECTS):
+        first = request
+        for _ in range(MAX_REDIRECTS + 1):
             response = self._http.send(request, stream=True, follow_redirects=False)
             follow = follow_redirect(request, response, self.base_url)
             if follow is None:
                 return response
             response.close()
             request = follow
-        return response
+        raise too_many_redirects(first, request)
 
     # -- the hooks the generated methods call (meibel/_resource.py SyncClient) ---------------------
 

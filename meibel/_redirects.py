@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import httpx2
 
-__all__ = ["MAX_REDIRECTS", "follow_redirect"]
+from ._exceptions import APIConnectionError
+
+__all__ = ["MAX_REDIRECTS", "follow_redirect", "too_many_redirects"]
 
 MAX_REDIRECTS = 10
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -60,4 +62,13 @@ def follow_redirect(
         stream = httpx2.ByteStream(b"")
     return httpx2.Request(
         method, url, headers=headers, stream=stream, extensions=request.extensions
+    )
+
+
+def too_many_redirects(first: httpx2.Request, last: httpx2.Request) -> APIConnectionError:
+    """The error of a call whose redirects go on past MAX_REDIRECTS (a loop, most often)."""
+    return APIConnectionError(
+        f"{first.method} {first.url}: more than {MAX_REDIRECTS} redirects, the last to "
+        f"{last.url}; not followed further",
+        request=first,
     )

@@ -3,9 +3,13 @@ another."""
 
 from __future__ import annotations
 
+import pytest
 from answers import SESSION_DETAILS
 from support import KEY, client_for
 from wire import RecordingServer
+
+from meibel import AsyncMeibelClient
+from meibel._exceptions import APIConnectionError
 
 
 def test_redirect_to_another_origin_is_followed_without_the_key(
@@ -34,3 +38,27 @@ def test_redirect_within_the_api_origin_keeps_the_key(recording_server: Recordin
         "/v2/sessions/moved",
     ]
     assert recording_server.requests[1].headers["Meibel-API-Key"] == KEY
+
+
+def test_a_redirect_loop_stops_after_ten_with_an_error_naming_it(
+    recording_server: RecordingServer,
+) -> None:
+    for _ in range(11):
+        recording_server.respond(302, b"", Location="/v2/sessions/s_1")
+    with client_for(recording_server) as client, pytest.raises(APIConnectionError) as caught:
+        client.sessions.get_session(session_id="s_1")
+    assert "more than 10 redirects" in str(caught.value)
+    assert KEY not in str(caught.value)
+    assert len(recording_server.requests) == 11  # the call and 10 redirects, then no more
+
+
+@pytest.mark.anyio
+async def test_a_redirect_loop_stops_on_the_async_client_too(
+    recording_server: RecordingServer,
+) -> None:
+    for _ in range(11):
+        recording_server.respond(302, b"", Location="/v2/sessions/s_1")
+    async with AsyncMeibelClient(api_key=KEY, base_url=recording_server.url + "/v2") as client:
+        with pytest.raises(APIConnectionError, match="more than 10 redirects"):
+            await client.sessions.get_session(session_id="s_1")
+    assert len(recording_server.requests) == 11
