@@ -77,7 +77,11 @@ class Param:
     def spec(self) -> str:
         """`int | Unset = 20`: the annotation and the default, if any."""
         text = self.annotation.text
-        return text if self.default is None else f"{text} = {self.default}"
+        if self.default is None:
+            return text
+        # A body field's keyword: not given unless passed (meibel/_resource.py `_OMITTED`).
+        default = "..." if self.default.endswith("._OMITTED") else self.default
+        return f"{text} = {default}"
 
     def render(self) -> str:
         return f"{self.name}: {self.spec()}"
@@ -118,7 +122,11 @@ class Field:
     def spec(self) -> str:
         """`str | Unset = UNSET`: the annotation and the default, if any."""
         text = self.annotation.text
-        return text if self.default is None else f"{text} = {self.default}"
+        if self.default is None:
+            return text
+        # A body field's keyword: not given unless passed (meibel/_resource.py `_OMITTED`).
+        default = "..." if self.default.endswith("._OMITTED") else self.default
+        return f"{text} = {default}"
 
 
 @dataclass(frozen=True)
@@ -146,9 +154,23 @@ class Model:
 
 @dataclass
 class Surface:
-    members: dict[str, Member]  # "namespace.name"
+    members: dict[str, Member]  # "namespace.name", "namespace.sub.name" for a sub-namespace's
     models: dict[str, Model]
     roles: dict[str, frozenset[str]]  # model -> {"request", "response"}; absent: unknown
+    bases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # resource class -> bases
+
+    def is_subclass(self, name: str, of: str) -> bool:
+        """Whether the resource class `name` is `of` or inherits from it."""
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current == of:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(self.bases.get(current, ()))
+        return False
 
 
 @dataclass(frozen=True)
@@ -173,12 +195,23 @@ def load(root: Path) -> Surface:
     if not isinstance(package, griffe.Module) or not Path(str(found)).is_relative_to(root):
         raise SystemExit(f"api_changes: no {PACKAGE} package in {root} (found {found})")
     members: dict[str, Member] = {}
+    bases: dict[str, tuple[str, ...]] = {}
+    resources: dict[str, griffe.Class] = {}
     for namespace, module in _submodules(package, "api"):
         for cls in _classes(module):
+            bases[cls.name] = tuple(str(base) for base in cls.bases)
+            resources[cls.name] = cls
             # The base's name before and after the one-door boundary (meibel/_resource.py).
             if any(str(base) in ("SyncResource", "SyncAPIResource") for base in cls.bases):
                 for name, member in _resource_members(cls):
                     members[f"{namespace}.{name}"] = member
+    # A sub-namespace of its own class (`agents.sessions`, a Sessions with more methods): the
+    # methods that class adds are `namespace.sub.method`.
+    for key, member in list(members.items()):
+        own = resources.get(member.returns.text) if member.returns else None
+        if member.kind == "property" and own is not None and not _is_namespace_class(own):
+            for name, added in _resource_members(own):
+                members[f"{key}.{name}"] = added
     models = {
         cls.name: _model(cls)
         for _, module in _submodules(package, "models")
@@ -186,7 +219,11 @@ def load(root: Path) -> Surface:
     }
     spec_path = root / PACKAGE / "openapi.json"
     spec = json.loads(spec_path.read_text(encoding="utf-8")) if spec_path.exists() else {}
-    return Surface(members, models, _roles(spec, models))
+    return Surface(members, models, _roles(spec, models), bases)
+
+
+def _is_namespace_class(cls: griffe.Class) -> bool:
+    return any(str(base) in ("SyncResource", "SyncAPIResource") for base in cls.bases)
 
 
 def _submodules(package: griffe.Module, name: str) -> Iterator[tuple[str, griffe.Module]]:
@@ -327,7 +364,7 @@ def _names(text: str) -> set[str]:
 
 def compare(old: Surface, new: Surface) -> list[Change]:
     """Every difference between two surfaces: breaking ones first, then operations before models."""
-    sections = enumerate((_compare_members(old.members, new.members), _compare_models(old, new)))
+    sections = enumerate((_compare_members(old.members, new), _compare_models(old, new)))
     keyed = [(_RANK[c.level], section, c.subject, c) for section, found in sections for c in found]
     return [c for *_, c in sorted(keyed, key=lambda k: k[:3])]
 
@@ -348,7 +385,8 @@ def _pairs(
     return pairs
 
 
-def _compare_members(old: dict[str, Member], new: dict[str, Member]) -> list[Change]:
+def _compare_members(old: dict[str, Member], surface: Surface) -> list[Change]:
+    new = surface.members
     removed = sorted(old.keys() - new.keys())
     added = sorted(new.keys() - old.keys())
     same_namespace = lambda a, b: a.split(".")[0] == b.split(".")[0]  # noqa: E731
@@ -360,13 +398,18 @@ def _compare_members(old: dict[str, Member], new: dict[str, Member]) -> list[Cha
     changes += [Change("major", name, f"{name}: removed") for name in removed]
     changes += [Change("minor", name, f"+ {name}{new[name].render()}") for name in added]
     for name in sorted(old.keys() & new.keys()):
-        changes += _member_changes(name, old[name], new[name])
+        changes += _member_changes(name, old[name], new[name], surface)
     return changes
 
 
-def _member_changes(name: str, old: Member, new: Member) -> list[Change]:
+def _member_changes(name: str, old: Member, new: Member, surface: Surface) -> list[Change]:
     if old == new:
         return []
+    if old.kind == new.kind == "property" and old.returns and new.returns:
+        was, now = old.returns.text, new.returns.text
+        if surface.is_subclass(now, was):
+            line = f"~ {name}: now {now}, a subclass of {was} (every member of {was} is kept)"
+            return [Change("minor", name, line)]
     if old.kind != new.kind or old.kind != "method":
         line = f"{name}: {name}{new.render()} (was {name}{old.render()})"
         return [Change("major", name, line)]

@@ -431,3 +431,43 @@ def test_a_spec_bump_prints_breaking_changes_and_writes_the_changelog(
     assert again.returncode == 0, again.stderr
     assert "API unchanged." in again.stdout
     assert (project / "CHANGELOG.md").read_text() == changelog
+
+
+SUBNAMESPACE = """
+
+class Parts(SyncResource):
+    def list_parts(self) -> list[Thing]: ...
+"""
+RICHER_SUBNAMESPACE = """
+
+class ThingsParts(Parts):
+    def add_part(self, part_id: str, *, thing_id: str) -> Thing: ...
+"""
+
+
+def test_a_sub_namespace_that_becomes_a_subclass_with_more_methods_is_not_breaking(
+    tmp_path: Path,
+) -> None:
+    old_resource = (
+        RESOURCE.replace(
+            "    def delete_thing(",
+            "    @property\n    def parts(self) -> Parts: ...\n\n    def delete_thing(",
+        )
+        + SUBNAMESPACE
+    )
+    new_resource = (
+        old_resource.replace("def parts(self) -> Parts:", "def parts(self) -> ThingsParts:")
+        + RICHER_SUBNAMESPACE
+    )
+    unrelated = old_resource.replace("def parts(self) -> Parts:", "def parts(self) -> Other:")
+    old = load(_package(tmp_path / "old", old_resource, MODELS))
+
+    assert report(compare(old, load(_package(tmp_path / "new", new_resource, MODELS)))) == [
+        "~ things.parts: now ThingsParts, a subclass of Parts (every member of Parts is kept)",
+        "+ things.parts.add_part(part_id: str, *, thing_id: str) -> Thing",
+        "semver: minor (additions, nothing breaking)",
+    ]
+    assert report(compare(old, load(_package(tmp_path / "other", unrelated, MODELS))))[0] == (
+        "[BREAKING] things.parts: things.parts: Other (property)"
+        " (was things.parts: Parts (property))"
+    )
