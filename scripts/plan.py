@@ -226,19 +226,27 @@ def _calling(spec: JSON, operation: JSON, path: str | None, vendor: JSON) -> JSO
 
 
 def check_vendor_names(spec: JSON, vendor: JSON) -> list[str]:
-    """What openapi/vendor-names.json `fields` and `client_defaults` name that the spec lacks."""
+    """What openapi/vendor-names.json `fields` and `client_defaults` name that the spec lacks,
+    one line each, starting with the JSON pointer of what is missing."""
     problems = []
     schemas = spec.get("components", {}).get("schemas", {})
     for model, aliases in vendor.get("fields", {}).items():
+        where = f"/components/schemas/{model}"
         properties = schemas.get(model, {}).get("properties")
         if properties is None:
-            problems.append(f"vendor-names.json fields: no model {model} in the spec")
+            problems.append(f"{where}: no such model; openapi/vendor-names.json fields names it")
             continue
         for alias, target in aliases.items():
             if target not in properties:
-                problems.append(f"vendor-names.json fields: {model} has no field {target!r}")
+                problems.append(
+                    f"{where}/properties/{target}: no such field; openapi/vendor-names.json "
+                    f"fields makes {alias}= its keyword"
+                )
             elif alias in properties:
-                problems.append(f"vendor-names.json fields: {model} has a field {alias!r} already")
+                problems.append(
+                    f"{where}/properties/{alias}: a field of that name exists; "
+                    f"openapi/vendor-names.json fields makes it a keyword for {target}"
+                )
     path_names = {
         p.get("name")
         for item in spec.get("paths", {}).values()
@@ -248,7 +256,7 @@ def check_vendor_names(spec: JSON, vendor: JSON) -> list[str]:
         if isinstance(p, dict) and p.get("in") == "path"
     }
     problems += [
-        f"vendor-names.json client_defaults: no path parameter {name!r}"
+        f"/paths: no path parameter {name!r}; openapi/vendor-names.json client_defaults names it"
         for name in vendor.get("client_defaults", {})
         if name not in path_names
     ]

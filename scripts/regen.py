@@ -165,6 +165,8 @@ def main() -> int:
         print(f"normalise: {fix}: {len(pointers)} change(s)")
     refused = spec_checks.problems(normalized)
     refused = refused or spec_extras.problems(normalized)
+    # Before the overlay's checks: they plan every operation, which needs these names.
+    refused = refused or plan.check_vendor_names(normalized, plan.vendor_names())
     refused = refused or overlay_checks.problems(normalized)
     if refused:
         for line in refused:

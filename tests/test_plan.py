@@ -284,10 +284,11 @@ def test_vendor_names_the_spec_lacks_are_refused() -> None:
         "client_defaults": {"tenant_id": "MEIBEL_TENANT"},
     }
     assert check_vendor_names(SPEC, vendor) == [
-        "vendor-names.json fields: no model Nope in the spec",
-        "vendor-names.json fields: ChatMessageRequest has no field 'missing'",
-        "vendor-names.json client_defaults: no path parameter 'tenant_id'",
+        "/components/schemas/Nope: no such model; openapi/vendor-names.json fields names it",
+        "/components/schemas/ChatMessageRequest/properties/missing: no such field; "
+        "openapi/vendor-names.json fields makes text= its keyword",
+        "/paths: no path parameter 'tenant_id'; openapi/vendor-names.json client_defaults names it",
     ]
-    with pytest.raises(VendorNamesError, match="no model Nope"):
+    with pytest.raises(VendorNamesError, match="Nope: no such model"):
         plans(SPEC, vendor)
     assert check_vendor_names(SPEC, vendor_names()) == []

@@ -181,3 +181,20 @@ def test_a_bad_spec_is_refused_and_nothing_is_generated(
         assert line.startswith("regen: refused: /"), "each line names a JSON pointer"
     assert "generated/ is unchanged" in result.stderr
     assert _tree(project / "generated") == before
+
+
+def test_vendor_names_the_spec_lacks_are_refused_with_a_pointer(project: Path) -> None:
+    names_path = project / "openapi" / "vendor-names.json"
+    names = json.loads(names_path.read_text())
+    names["fields"]["CreateDatasourceRequest"] = {"title": "label"}
+    names_path.write_text(json.dumps(names))
+    before = _tree(project / "generated")
+
+    result = _run([sys.executable, "scripts/regen.py"], project)
+
+    assert result.returncode != 0
+    assert result.stderr.splitlines()[0] == (
+        "regen: refused: /components/schemas/CreateDatasourceRequest/properties/label: no such "
+        "field; openapi/vendor-names.json fields makes title= its keyword"
+    )
+    assert _tree(project / "generated") == before
