@@ -1,5 +1,5 @@
 """Spec-shaped answers of the API that the tests script on the recording server: a chat reply,
-a session's history, a session's details."""
+a session's history, a session's details, a datasource."""
 
 from __future__ import annotations
 
@@ -33,4 +33,12 @@ SESSION_DETAILS = {
     "token_usage": [],
     "file_parsing": [],
     "result": [],
+}
+DATASOURCE = {
+    "id": "ds_1",
+    "name": "docs",
+    "description": None,
+    "connector": {"type": "cloud_storage"},
+    "created_at": "2026-11-22T10:00:00Z",
+    "updated_at": "2026-11-22T10:00:00Z",
 }

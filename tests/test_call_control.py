@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
+from answers import DATASOURCE
 from answers import SESSION_DETAILS as SESSION
 from test_chat_stream import FINAL, chat_events
 from wire import RecordingServer
@@ -37,14 +38,6 @@ UPLOADED = {
     "datasource_id": "d",
     "upload_id": "u_1",
     "sse_url": "/v2/datasources/d/uploads/u_1/progress",
-}
-DATASOURCE = {
-    "id": "ds_1",
-    "name": "docs",
-    "description": None,
-    "connector": {"type": "cloud_storage"},
-    "created_at": "2026-11-22T10:00:00Z",
-    "updated_at": "2026-11-22T10:00:00Z",
 }
 
 

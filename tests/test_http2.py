@@ -26,6 +26,7 @@ import anyio
 import httpx2
 import pytest
 import trustme
+from answers import SESSION_DETAILS
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from wire import parse_multipart
@@ -312,17 +313,6 @@ async def test_async_uploads_and_chat_stream_over_http2(
 
 # -- what HTTP/2 changes: the idle timeout is the connection's ------------------------------------
 
-SESSION_DETAILS = {
-    "agent_id": "agent_123",
-    "agent_name": "Analyst",
-    "version": "3",
-    "status": "running",
-    "messages": [],
-    "tool_activity": [],
-    "token_usage": [],
-    "file_parsing": [],
-    "result": [],
-}
 IDLE = 0.5
 
 

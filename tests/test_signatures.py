@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from answers import CHAT_RESPONSE as CHAT
+from answers import DATASOURCE
 from plan import python_name
 from wire import RecordingServer, parse_multipart
 
@@ -32,14 +33,6 @@ SPEC = json.loads((ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_t
 VENDOR = json.loads((ROOT / "openapi" / "vendor-names.json").read_text("utf-8"))
 KEY = "sk-signatures"
 NOWHERE = "http://127.0.0.1:9/v2"
-DATASOURCE = {
-    "id": "ds_1",
-    "name": "docs",
-    "description": None,
-    "connector": {"type": "cloud_storage"},
-    "created_at": "2026-11-22T10:00:00Z",
-    "updated_at": "2026-11-22T10:00:00Z",
-}
 UPLOADED = {
     "success": True,
     "message": "ok",
