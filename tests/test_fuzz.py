@@ -169,6 +169,7 @@ def chat_streams(draw: st.DrawFn) -> dict[str, Any]:
         "deltas": deltas,
         "side": side,
         "sources": sources,
+        "newline": newline,
     }
 
 
@@ -251,8 +252,11 @@ def test_a_cut_chat_raises_with_exactly_the_text_delivered(
 ) -> None:
     body: bytes = chat["body"]
     cut = data.draw(st.integers(0, len(body) - 1), label="cut")
-    # The completion event ends where the sentinel starts: cut before, and the reply is unfinished.
-    unfinished = cut < body.rindex(b"data: [DONE]")
+    # The completion event ends with the first character of the blank line before the sentinel: a
+    # lone "\r" (of a "\r\n") at the very end of the stream already ends a line (WHATWG's SSE:
+    # CR, LF and CRLF each end one). Cut before it, and the reply is unfinished.
+    completion_end = body.rindex(b"data: [DONE]") - len(chat["newline"]) + 1
+    unfinished = cut < completion_end
     delivered: list[str] = []
     with hang_guard(), _sync_client(split(data, body[:cut])) as client:
         stream = client.sessions.send_chat_message_stream(
@@ -267,6 +271,18 @@ def test_a_cut_chat_raises_with_exactly_the_text_delivered(
         assert chat["final"].startswith(caught.value.text)
     else:
         assert "".join(delivered) == chat["final"]  # only the sentinel was missing
+
+
+def test_a_chat_cut_between_cr_and_lf_of_its_last_blank_line_is_complete() -> None:
+    # Found by the property above: "\r\n\r" at the end of a stream ends the completion event.
+    completion = _envelope("completion", data={"message": "hi", "clean_message": "hi"})
+    body = (_sse("completion", completion, "\r\n") + "data: [DONE]\r\n\r\n").encode()
+    cut = body.rindex(b"data: [DONE]") - 1
+    with hang_guard(), _sync_client([body[:cut]]) as client:
+        stream = client.sessions.send_chat_message_stream(session_id="s", body=BODY)
+        events = list(stream)
+    assert events[-1].type == "done"
+    assert events[-1].response.message == "hi"
 
 
 @settings(max_examples=200, deadline=None, database=None)
