@@ -3,6 +3,7 @@
 
 from collections.abc import Mapping
 from typing import IO, Any, BinaryIO, ClassVar, Literal
+from urllib.parse import quote
 
 from attrs import define
 
@@ -45,6 +46,33 @@ class ModelBase:
         return frozenset(self._meibel_required).union(given, nulls)
 
 
+# What a path id may not be: nothing, blank, a dot segment (which URL normalisation resolves, so
+# get_x("..") would address the parent collection, or the API's root), or hold a control character.
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
+def path_segment(name: str, value: Any) -> str:
+    """`value` as one percent-encoded path segment; raises before anything is sent when it names
+    no resource: ValueError for an empty, blank or dot-segment id, or one with a control
+    character or a lone surrogate, and TypeError for None.
+    """
+    if value is None or isinstance(value, bool):
+        raise TypeError(f"{name} must be a string id, not {value!r}")
+    text = str(value)
+    if not text or text.isspace():
+        raise ValueError(f"{name} must be a non-empty id, not {text!r}")
+    if text in _DOT_SEGMENTS:
+        raise ValueError(f"{name} must be an id, not the path segment {text!r}")
+    if not text.isprintable() and any(
+        character < " " or "\x7f" <= character <= "\x9f" for character in text
+    ):
+        raise ValueError(f"{name} must not contain control characters: {text!r}")
+    try:
+        return quote(text, safe="")
+    except UnicodeEncodeError:  # a lone surrogate: no URL can carry it
+        raise ValueError(f"{name} is not valid Unicode text: {text!r}") from None
+
+
 # The types that `httpx2.Client(files=)` can accept, copied from that library.
 FileContent = IO[bytes] | bytes | str
 FileTypes = (
@@ -69,4 +97,13 @@ class File:
         return self.file_name, self.payload, self.mime_type
 
 
-__all__ = ["ABSENT", "UNSET", "File", "FileTypes", "ModelBase", "RequestFiles", "Unset"]
+__all__ = [
+    "ABSENT",
+    "UNSET",
+    "File",
+    "FileTypes",
+    "ModelBase",
+    "RequestFiles",
+    "Unset",
+    "path_segment",
+]
