@@ -341,6 +341,64 @@ def _required_fields(model: type) -> tuple[str, ...]:
     )
 
 
+# A field's annotation (generated models keep them as text) whose values a dict body can be
+# checked against without importing anything: the JSON scalars, optionally nullable.
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "None": (type(None),),
+}
+
+
+@functools.cache
+def _scalar_types(model: type) -> dict[str, tuple[type, ...]]:
+    """For each field of `model` annotated with JSON scalars only, the Python types it takes."""
+    import attrs
+
+    checks = {}
+    for field in attrs.fields(model):
+        annotation = field.type if isinstance(field.type, str) else None
+        parts = [part.strip() for part in (annotation or "").split("|")]
+        if annotation and all(part in _SCALARS for part in parts):
+            checks[field.name] = tuple(t for part in parts for t in _SCALARS[part])
+    return checks
+
+
+def _body_from(method: str, model: type, body: object) -> Any:
+    """`body` given as a dict of the model's JSON fields: the model, or a TypeError naming it."""
+    name = model.__name__
+    if not isinstance(body, Mapping):
+        raise TypeError(
+            f"{method}() body= must be a {name} or a dict of its fields, not {type(body).__name__}"
+        )
+    try:
+        parsed = model.from_dict(body)  # type: ignore[attr-defined]
+    except KeyError as missing:
+        raise TypeError(f"{method}() body= lacks the {name} field {missing}") from None
+    except (TypeError, ValueError, AttributeError) as error:
+        raise TypeError(f"{method}() body= is not a valid {name}: {error}") from None
+    unknown = sorted(parsed.additional_properties)
+    if unknown:
+        known = ", ".join((*model._meibel_required, *model._meibel_optional))  # type: ignore[attr-defined]
+        raise TypeError(
+            f"{method}() body= has field(s) {name} does not know: {', '.join(unknown)} (it has "
+            f"{known}); send fields the spec lacks with extra_body="
+        )
+    for field, types in _scalar_types(model).items():
+        value = getattr(parsed, field)
+        if value is not None and (
+            not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+        ):
+            expected = " or ".join(t.__name__ for t in types)
+            raise TypeError(
+                f"{method}() body= field {field!r} of {name} must be {expected}, not "
+                f"{type(value).__name__}"
+            )
+    return parsed
+
+
 class _APIResource:
     __slots__ = (
         "_chat_stream",
@@ -389,7 +447,9 @@ class _APIResource:
                 if target in given:
                     raise TypeError(f"{method}() got {alias}= and {target}=: they are one field")
                 given[target] = given.pop(alias)
-        if body is not None or (not given and not required):
+        if body is not None:
+            return body if isinstance(body, model) else _body_from(method, model, body)
+        if not given and not required:
             return body
         missing = [name for name in _required_fields(model) if name not in given]
         if missing:
