@@ -13,17 +13,17 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import unquote
 
 from ._answer import Answer, HTTPError
-from ._documents import DocumentHandlers
 from ._downloads import FakeDownloads
-from ._elements import ElementHandlers
 from ._jobs import JOB_KINDS
 from ._records import FakeSession, Headers, RecordedRequest, Reply, ToolCall
 from ._routing import Body, parse_body
 from ._schema import FakeSchemaError, Route, spec
+from ._seeding import Seeding
 from ._server import FakeServer
-from ._sessions import DEFAULT_REPLY, SessionHandlers
+from ._sessions import DEFAULT_REPLY
 from ._state import PREFIX
 from ._transport import FAKE_API_KEY, FAKE_BASE_URL, Transports
 
@@ -34,7 +34,7 @@ _MISSING: Any = object()
 _STUB_KEYS = frozenset({"json", "status", "headers"})
 
 
-class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, ElementHandlers):
+class FakeMeibel(Transports, Seeding, FakeDownloads):
     """A stateful fake of the Meibel API v2, in process or over real HTTP on 127.0.0.1.
 
     >>> fake = FakeMeibel()
@@ -48,8 +48,9 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
     download jobs, scoring jobs, uploads) move on one step per poll of their status: `job_steps`
     polls before the terminal one. Every JSON body and stream event it sends is validated against
     the spec first; a mismatch raises FakeSchemaError (in process) or is kept in `schema_errors`
-    and re-raised when `serve()` exits. State is public (`sessions`, `agents`, `datasources`,
-    `uploads`, `parse_jobs`, `jobs`, ...); so is what it received: `requests` and `chats`.
+    and re-raised when `serve()` exits. State is read through read-only mappings (`sessions`,
+    `agents`, `datasources`, `parse_jobs`, `jobs`, ...) and arranged with `seed()` or the API;
+    what it received is in `requests`, `chats` and `uploads`.
     """
 
     def __init__(self, *, job_steps: int = 2) -> None:
@@ -186,7 +187,8 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
     def _answer(self, received: RecordedRequest) -> Answer:
         method, path, headers = received.method, received.path, received.headers
         route = None
-        relative = path[len(PREFIX) :] if path.startswith(PREFIX + "/") else None
+        # Routed on the decoded path, as Starlette does: %2F in an id is a "/" there.
+        relative = unquote(path[len(PREFIX) :]) if path.startswith(PREFIX + "/") else None
         path_known = False
         if relative is not None:
             route, path_known = spec().match(method, relative)
