@@ -7,6 +7,7 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from ._answer import Answer, HTTPError
@@ -14,7 +15,7 @@ from ._jobs import Job
 from ._records import FakeSession, ParseJob, RecordedChat, RecordedRequest, Reply, Upload
 from ._schema import FakeSchemaError
 
-__all__ = ["PREFIX", "FakeState", "StateView"]
+__all__ = ["PREFIX", "FakeState", "StateView", "Stub"]
 
 PREFIX = "/v2"
 
@@ -56,6 +57,14 @@ class StateView(Mapping[str, _V]):
     __setitem__ = __delitem__ = pop = popitem = clear = update = setdefault = _refuse
 
 
+@dataclass
+class Stub:
+    """A scripted answer, and how many more requests it answers (None: every one)."""
+
+    answer: Answer
+    remaining: int | None
+
+
 class FakeState:
     """What the fake knows: its state is kept private, and read through read-only views."""
 
@@ -78,7 +87,7 @@ class FakeState:
         self._replies: deque[Reply] = deque()
         self._failures: deque[tuple[int, object]] = deque()
         self._job_failures: dict[str, deque[str]] = {}
-        self._stubs: dict[str, deque[Answer]] = {}
+        self._stubs: dict[str, deque[Stub]] = {}
         self._counter = 0
         self._order = itertools.count()
         # Every request is answered holding it: the server answers on many threads at once.
