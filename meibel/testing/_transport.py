@@ -126,17 +126,24 @@ class Transports:
         return httpx2.AsyncClient(transport=httpx2.MockTransport(async_handler(self)))
 
     def client(self, **options: Any) -> MeibelClient:
-        """A MeibelClient talking to this fake in process (`options` go to MeibelClient)."""
+        """A MeibelClient talking to this fake in process (`options` go to MeibelClient).
+
+        It reads nothing from the environment: key, base URL and (no) default datasource are
+        the fake's unless given.
+        """
         from .._client import MeibelClient
 
-        options.setdefault("api_key", FAKE_API_KEY)
-        options.setdefault("base_url", FAKE_BASE_URL)
-        return MeibelClient(http_client=self.http_client(), **options)
+        return MeibelClient(http_client=self.http_client(), **_own(options))
 
     def async_client(self, **options: Any) -> AsyncMeibelClient:
-        """An AsyncMeibelClient talking to this fake in process."""
+        """An AsyncMeibelClient talking to this fake in process (see `client()`)."""
         from .._async_client import AsyncMeibelClient
 
-        options.setdefault("api_key", FAKE_API_KEY)
-        options.setdefault("base_url", FAKE_BASE_URL)
-        return AsyncMeibelClient(http_client=self.async_http_client(), **options)
+        return AsyncMeibelClient(http_client=self.async_http_client(), **_own(options))
+
+
+def _own(options: dict[str, Any]) -> dict[str, Any]:
+    """A fake client's settings: the fake's where the environment would fill them."""
+    # datasource_id="" is "none" to the client, where None would read MEIBEL_DATASOURCE_ID.
+    defaults = {"api_key": FAKE_API_KEY, "base_url": FAKE_BASE_URL, "datasource_id": ""}
+    return {**defaults, **options}
