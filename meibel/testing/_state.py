@@ -26,12 +26,15 @@ class StateView(Mapping[str, _V]):
     """One kind of the fake's state, read-only: the keys as they are now, each value a copy of
     the record as it is when read. Seeding goes through `FakeMeibel.seed()` or the API."""
 
-    __slots__ = ("_data", "_lock", "_name")
+    __slots__ = ("_data", "_lock", "_name", "_seed_as")
 
-    def __init__(self, name: str, data: dict[str, _V], lock: threading.RLock) -> None:
+    def __init__(
+        self, name: str, data: dict[str, _V], lock: threading.RLock, seed_as: str | None = None
+    ) -> None:
         self._name = name
         self._data = data
         self._lock = lock
+        self._seed_as = seed_as  # the resource seed() makes them as, if it does
 
     def __getitem__(self, key: str) -> _V:
         with self._lock:
@@ -48,11 +51,13 @@ class StateView(Mapping[str, _V]):
         return f"<read-only fake.{self._name}: {', '.join(map(repr, self))}>"
 
     def _refuse(self, *_: object, **__: object) -> NoReturn:
-        resource = self._name.replace("_", "-")
-        raise TypeError(
-            f"fake.{self._name} is read-only: add one with fake.seed({resource!r}, id, ...) "
-            "or through the API, and change or delete it through the API"
-        )
+        how = "change it through the API"
+        if self._seed_as is not None:
+            how = (
+                f"add one with fake.seed({self._seed_as!r}, id, ...) or through the API, and "
+                "change or delete it through the API"
+            )
+        raise TypeError(f"fake.{self._name} is read-only: {how}")
 
     __setitem__ = __delitem__ = pop = popitem = clear = update = setdefault = _refuse
 
@@ -98,27 +103,27 @@ class FakeState:
     @property
     def sessions(self) -> Mapping[str, FakeSession]:
         """Sessions by id (read-only; copies)."""
-        return StateView("sessions", self._sessions, self._lock)
+        return StateView("sessions", self._sessions, self._lock, "sessions")
 
     @property
     def agents(self) -> Mapping[str, dict[str, Any]]:
         """Agents by id, with their `versions` (read-only; copies)."""
-        return StateView("agents", self._agents, self._lock)
+        return StateView("agents", self._agents, self._lock, "agents")
 
     @property
     def artifact_schemas(self) -> Mapping[str, dict[str, Any]]:
         """Artifact schemas by id, as getArtifactSchema answers them (read-only; copies)."""
-        return StateView("artifact_schemas", self._artifact_schemas, self._lock)
+        return StateView("artifact_schemas", self._artifact_schemas, self._lock, "artifact-schemas")
 
     @property
     def datasources(self) -> Mapping[str, dict[str, Any]]:
         """Datasources by id, as getDatasource answers them (read-only; copies)."""
-        return StateView("datasources", self._datasources, self._lock)
+        return StateView("datasources", self._datasources, self._lock, "datasources")
 
     @property
     def data_elements(self) -> Mapping[str, dict[str, Any]]:
         """Data elements by id, as getDataElement answers them (read-only; copies)."""
-        return StateView("data_elements", self._data_elements, self._lock)
+        return StateView("data_elements", self._data_elements, self._lock, "data-elements")
 
     @property
     def tables(self) -> Mapping[str, dict[str, dict[str, Any]]]:
@@ -128,7 +133,7 @@ class FakeState:
     @property
     def parse_jobs(self) -> Mapping[str, ParseJob]:
         """parseDocument jobs by id: the file and its status (read-only; copies)."""
-        return StateView("parse_jobs", self._parse_jobs, self._lock)
+        return StateView("parse_jobs", self._parse_jobs, self._lock, "documents")
 
     @property
     def jobs(self) -> Mapping[str, Job]:

@@ -226,12 +226,15 @@ def test_ids_may_come_as_fields_or_be_made_and_never_collide() -> None:
 def test_the_state_is_read_only_and_reads_are_copies() -> None:
     fake = FakeMeibel()
     fake.seed("datasources", "ds_1", name="Reports")
-    for name in ("datasources", "agents", "sessions", "jobs", "parse_jobs", "tables"):
-        view = getattr(fake, name)
+    seeded_as = {"datasources": "datasources", "sessions": "sessions", "parse_jobs": "documents"}
+    for name, resource in seeded_as.items():
         with pytest.raises(TypeError, match=rf"fake\.{name} is read-only: add one with fake\.seed"):
-            view["x"] = {}
-        with pytest.raises(TypeError, match="read-only"):
-            view.pop("ds_1", None)
+            getattr(fake, name)["x"] = {}
+        with pytest.raises(TypeError, match=rf"fake.seed\('{resource}', id, \.\.\.\)"):
+            getattr(fake, name).pop("ds_1", None)
+    for name in ("jobs", "tables"):
+        with pytest.raises(TypeError, match=rf"fake\.{name} is read-only: change it through the"):
+            del getattr(fake, name)["ds_1"]
     copy = fake.datasources["ds_1"]
     copy["name"] = "changed in the test only"
     assert fake.datasources["ds_1"]["name"] == "Reports"
