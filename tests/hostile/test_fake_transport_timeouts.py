@@ -4,6 +4,7 @@ transports against FakeMeibel.serve() over 127.0.0.1, raw httpx2 and through the
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,23 @@ def served() -> Iterator[tuple[FakeMeibel, str]]:
         yield fake, base_url
 
 
+class SlowFake(FakeMeibel):
+    """Answers 0.3 s late, as a server that does some work: with a read timeout of 0 (a
+    non-blocking socket) the sync client's first read then never finds the answer there
+    already, which a fake answering in microseconds allows now and then."""
+
+    def handle(self, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)
+        return super().handle(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def served_slowly() -> Iterator[tuple[FakeMeibel, str]]:
+    fake = SlowFake()
+    with fake.serve() as base_url:
+        yield fake, base_url
+
+
 def _outcome(send: Any) -> str:
     try:
         return f"answered {send().status_code}"
@@ -42,9 +60,9 @@ def _outcome(send: Any) -> str:
 @pytest.mark.parametrize("value", VALUES, ids=repr)
 @pytest.mark.parametrize("phase", PHASES)
 def test_sync_timeouts_fail_in_process_as_over_a_socket(
-    served: tuple[FakeMeibel, str], phase: str, value: float
+    served_slowly: tuple[FakeMeibel, str], phase: str, value: float
 ) -> None:
-    fake, base_url = served
+    fake, base_url = served_slowly
     timeout = httpx2.Timeout(5.0, **{phase: value})
     with httpx2.Client() as wire, fake.http_client() as in_process:  # new connections
         over_the_wire = _outcome(
