@@ -7,8 +7,10 @@ The `meibel_fake` / `meibel_fake_server` fixtures come from the pytest plugin th
 from __future__ import annotations
 
 import anyio
+import pytest
 from support_bot import answer, answer_streaming
 
+from meibel import InternalServerError
 from meibel.testing import FakeMeibel
 
 
@@ -29,3 +31,15 @@ def test_streamed_answer_sends_the_log(meibel_fake: FakeMeibel, meibel_fake_serv
     assert text == "The log shows a DNS timeout."
     [attached] = meibel_fake.chats[0].files
     assert (attached.filename, attached.data) == ("app.log", b"ERROR dns timeout")
+
+
+def test_an_outage_is_an_error_not_an_answer(
+    meibel_fake: FakeMeibel, meibel_fake_server: str
+) -> None:
+    # A 503 stays until unstubbed, so the client's retries get it too, as when the API is down.
+    meibel_fake.stub("createSession", status=503, headers={"Retry-After": "0"})
+
+    with pytest.raises(InternalServerError, match="Service Unavailable"):
+        answer("Anyone there?")
+
+    assert meibel_fake.chats == []

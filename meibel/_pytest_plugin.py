@@ -7,6 +7,7 @@ its fixtures is used.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -19,8 +20,14 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def meibel_fake() -> FakeMeibel:
-    """A fresh FakeMeibel: `meibel_fake.client()` gives a MeibelClient wired to it."""
+def meibel_fake(monkeypatch: pytest.MonkeyPatch) -> FakeMeibel:
+    """A fresh FakeMeibel: `meibel_fake.client()` gives a MeibelClient wired to it.
+
+    The test runs without the MEIBEL_* variables of the environment (a developer's key, server
+    or datasource), as on a machine that has none; they are back after it.
+    """
+    for name in [name for name in os.environ if name.startswith("MEIBEL_")]:
+        monkeypatch.delenv(name)
     try:
         from .testing import FakeMeibel
     except MissingExtraError as error:
@@ -33,7 +40,8 @@ def meibel_fake() -> FakeMeibel:
 
 @pytest.fixture
 def meibel_fake_server(meibel_fake: FakeMeibel, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """`meibel_fake` served on 127.0.0.1, with MEIBEL_BASE_URL and MEIBEL_API_KEY pointing at it.
+    """`meibel_fake` served on 127.0.0.1, with MEIBEL_BASE_URL and MEIBEL_API_KEY pointing at it
+    (and no other MEIBEL_* variable).
 
     For code under test that builds its own MeibelClient from the environment.
     """

@@ -500,4 +500,4 @@ def test_the_downstream_example_suite_passes() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    assert "3 passed" in result.stdout

@@ -21,7 +21,6 @@ from typing import IO, Any
 import pytest
 
 from meibel import AsyncMeibelClient, MeibelClient
-from meibel.models import CreateDatasourceRequest
 from meibel.testing import FakeMeibel
 
 README = Path(__file__).resolve().parent / "fixtures" / "vendor_readme_2.0.7.md"
@@ -141,11 +140,7 @@ def workdir(
     monkeypatch.chdir(tmp_path)
     for name, data in FILES.items():
         (tmp_path / name).write_bytes(data)
-    made = meibel_fake.client().datasources.create_datasource(
-        body=CreateDatasourceRequest(name="Sales")
-    )
-    meibel_fake.datasources[DATASOURCE] = {**meibel_fake.datasources.pop(made.id), "id": DATASOURCE}
-    meibel_fake.tables[DATASOURCE] = meibel_fake.tables.pop(made.id)
+    meibel_fake.seed("datasources", DATASOURCE, name="Sales")
     monkeypatch.setenv("MEIBEL_DATASOURCE_ID", DATASOURCE)
     meibel_fake.requests.clear()
     return meibel_fake

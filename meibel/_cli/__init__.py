@@ -61,7 +61,6 @@ def _fake_client(args: argparse.Namespace) -> MeibelClient:
     Nothing outlives the command. For `ingest` commands the datasource has an ingest run under
     way, so there is something to show and to wait for.
     """
-    from ..models import CreateDatasourceRequest
     from ..testing import FakeMeibel
 
     fake = FakeMeibel()
@@ -69,11 +68,7 @@ def _fake_client(args: argparse.Namespace) -> MeibelClient:
     named: str | None = getattr(args, "datasource", None)
     for datasource_id in dict.fromkeys(filter(None, (FAKE_DATASOURCE, named))):
         name = "Demo" if datasource_id == FAKE_DATASOURCE else datasource_id
-        created = client.datasources.create_datasource(body=CreateDatasourceRequest(name=name))
-        # The fake numbers its datasources: give this one the id the command uses.
-        record = fake.datasources.pop(created.id)
-        fake.datasources[datasource_id] = {**record, "id": datasource_id}
-        fake.tables[datasource_id] = fake.tables.pop(created.id, {})
+        fake.seed("datasources", datasource_id, name=name)
     if args.command == "ingest" and named:
         client.ingest.trigger_ingest(named)
     return client

@@ -22,11 +22,13 @@ transforms (getDeepTransformStatus), ingests (getIngestStatus), scoring jobs (ge
 the progress streams (streamUploadProgress, streamDownloadProgress, streamDocumentTrace) run a
 job to its end. `FakeMeibel(job_steps=n)` sets how many polls come before the terminal status (2).
 
-Scripting: `reply(...)` queues chat replies (streaming and non-streaming chats share the queue;
-"This is a fake reply." when it is empty), `fail_next(status, detail)` makes the next request
-fail with FastAPI's `{"detail": ...}` body, `fail_job(kind)` makes the next job of a kind fail,
-and `stub(operation_id, json=...)` scripts the next answer(s) of any operation. Recording:
-`requests`, `chats`, `uploads`, `parse_jobs`, `jobs`, `sessions`, `datasources`.
+Arranging: `seed(resource, id, **fields)` puts a resource with a chosen id in the fake as if the
+API had made it, checked against the spec. Scripting: `reply(...)` queues chat replies (streaming
+and non-streaming chats share the queue; "This is a fake reply." when it is empty),
+`fail_next(status, detail)` makes the next request fail with FastAPI's `{"detail": ...}` body,
+`fail_job(kind)` makes the next job of a kind fail, and `stub(operation_id, json=...)` scripts
+the answer(s) of any operation. Reading: `requests`, `chats`, `uploads`, and the state as
+read-only mappings (`sessions`, `agents`, `datasources`, `jobs`, `parse_jobs`, ...).
 
 Every JSON response body and stream event is validated against the spec before it is sent, so a
 script that the real API could never produce fails loudly with FakeSchemaError.

@@ -55,7 +55,7 @@ class AgentHandlers(FakeState):
 
     def _implicit_agent(self, agent_id: str) -> dict[str, Any]:
         """The agent `agent_id`, created with defaults if the fake has not seen it."""
-        agent = self.agents.get(agent_id)
+        agent = self._agents.get(agent_id)
         if agent is None:
             display = agent_id.replace("_", " ").title()
             definition = {"display_name": display, "instructions": "You are a helpful assistant."}
@@ -65,13 +65,18 @@ class AgentHandlers(FakeState):
     def _add_agent(
         self, agent_id: str, name: str, definition: dict[str, Any], *, model: str = "fake-model"
     ) -> dict[str, Any]:
-        created = now()
-        agent = {"id": agent_id, "name": name, "created_at": created, "order": self._sequence()}
-        detail: dict[str, Any] = {
+        detail = self._agent_detail(agent_id, name, model=model)
+        self._merge(detail, definition)
+        return self._keep_agent(detail)
+
+    @staticmethod
+    def _agent_detail(agent_id: str, name: str, *, model: str = "fake-model") -> dict[str, Any]:
+        """A first version's AgentDetailResponse, before its definition is merged in."""
+        return {
             "id": agent_id,
             "name": name,
             "catalog_urn": f"urn:meibel:agent:{name}",
-            "created_at": created,
+            "created_at": now(),
             "created_by": None,
             "type": "chat",
             "llm_model": model,
@@ -80,9 +85,14 @@ class AgentHandlers(FakeState):
             "parent_version": None,
             **{field: [] for field in _LISTS},
         }
-        self._merge(detail, definition)
+
+    def _keep_agent(self, detail: dict[str, Any]) -> dict[str, Any]:
+        """Keep an agent whose only version is `detail`."""
+        agent_id = detail["id"]
+        agent = {"id": agent_id, "name": detail["name"], "created_at": detail["created_at"]}
+        agent["order"] = self._sequence()
         agent["versions"] = [{"detail": detail, "published_at": None, "commit_message": None}]
-        self.agents[agent_id] = agent
+        self._agents[agent_id] = agent
         return agent
 
     @staticmethod
@@ -92,7 +102,7 @@ class AgentHandlers(FakeState):
                 detail[field] = changes[field]
 
     def _agent(self, agent_id: str) -> dict[str, Any]:
-        agent = self.agents.get(agent_id)
+        agent = self._agents.get(agent_id)
         if agent is None:
             raise HTTPError(404, f"Agent {agent_id} not found")
         return agent
@@ -104,7 +114,7 @@ class AgentHandlers(FakeState):
 
     def _summary(self, agent: dict[str, Any]) -> dict[str, Any]:
         detail = self._latest(agent)
-        sessions = [s for s in self.sessions.values() if s.agent_id == agent["id"]]
+        sessions = [s for s in self._sessions.values() if s.agent_id == agent["id"]]
         return {
             "id": agent["id"],
             "name": agent["name"],
@@ -120,7 +130,7 @@ class AgentHandlers(FakeState):
         }
 
     def _op_listAgents(self, *, query: dict[str, str], **_: Any) -> Answer:
-        agents = list(self.agents.values())
+        agents = list(self._agents.values())
         if flag(query, "published_only"):
             agents = [a for a in agents if any(v["published_at"] for v in a["versions"])]
         for parameter, field in (
@@ -141,7 +151,7 @@ class AgentHandlers(FakeState):
 
     def _op_createAgent(self, *, json: dict[str, Any], **_: Any) -> Answer:
         name = _slug(json["display_name"])
-        if any(agent["name"] == name for agent in self.agents.values()):
+        if any(agent["name"] == name for agent in self._agents.values()):
             raise HTTPError(409, f"An agent named {name} already exists")
         agent = self._add_agent(self._id("agent"), name, json, model=json.get("llm_model") or "")
         detail = self._latest(agent)
@@ -169,7 +179,7 @@ class AgentHandlers(FakeState):
 
     def _op_deleteAgent(self, *, params: dict[str, str], **_: Any) -> Answer:
         self._agent(params["agent_id"])
-        del self.agents[params["agent_id"]]
+        del self._agents[params["agent_id"]]
         return Answer(204)
 
     def _op_publishAgent(self, *, params: dict[str, str], json: dict[str, Any], **_: Any) -> Answer:
@@ -235,7 +245,7 @@ class AgentHandlers(FakeState):
                 "token_usage": None,
                 "order": index,
             }
-            for index, session in enumerate(self.sessions.values())
+            for index, session in enumerate(self._sessions.values())
             if session.agent_id == agent["id"]
         ]
         if query.get("status"):
@@ -248,7 +258,7 @@ class AgentHandlers(FakeState):
     # ----- artifact schemas ---------------------------------------------------------------
 
     def _artifact(self, artifact_id: str) -> dict[str, Any]:
-        artifact = self.artifact_schemas.get(artifact_id)
+        artifact = self._artifact_schemas.get(artifact_id)
         if artifact is None:
             raise HTTPError(404, f"Artifact schema {artifact_id} not found")
         return artifact
@@ -267,7 +277,7 @@ class AgentHandlers(FakeState):
             "created_by": None,
         }
         artifact.update({k: json[k] for k in _ARTIFACT_FIELDS if json.get(k) is not None})
-        self.artifact_schemas[artifact["id"]] = artifact
+        self._artifact_schemas[artifact["id"]] = artifact
         body = {k: artifact[k] for k in ("id", "name", "display_name", "version")}
         return Answer(200, body)
 
@@ -284,13 +294,13 @@ class AgentHandlers(FakeState):
         return Answer(200, {"id": artifact["id"], "version": artifact["version"]})
 
     def _op_deleteArtifactSchema(self, *, params: dict[str, str], **_: Any) -> Answer:
-        del self.artifact_schemas[self._artifact(params["artifact_id"])["id"]]
+        del self._artifact_schemas[self._artifact(params["artifact_id"])["id"]]
         return Answer(204)
 
     def _op_listArtifactSchemas(self, *, query: dict[str, str], **_: Any) -> Answer:
         rows = [
             {**artifact, "order": index}
-            for index, artifact in enumerate(self.artifact_schemas.values())
+            for index, artifact in enumerate(self._artifact_schemas.values())
         ]
         chosen, _offset = page(_sorted(rows, query, "created_at"), query, None)
         data = [

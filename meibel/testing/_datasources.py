@@ -55,7 +55,7 @@ class DatasourceHandlers(FakeState):
     # ----- datasources --------------------------------------------------------------------
 
     def _op_listDatasources(self, **_: Any) -> Answer:
-        return Answer(200, {"datasources": list(self.datasources.values())})
+        return Answer(200, {"datasources": list(self._datasources.values())})
 
     @staticmethod
     def _connector(connector: dict[str, Any]) -> dict[str, Any]:
@@ -90,8 +90,8 @@ class DatasourceHandlers(FakeState):
         }
         if json.get("metadata_config"):
             datasource["metadata_config"] = self._metadata(json["metadata_config"])
-        self.datasources[datasource["id"]] = datasource
-        self.tables[datasource["id"]] = {}
+        self._datasources[datasource["id"]] = datasource
+        self._tables[datasource["id"]] = {}
         return datasource
 
     def _op_getDatasource(
@@ -106,7 +106,7 @@ class DatasourceHandlers(FakeState):
                 "description": table["description"],
                 "column_count": len(table["columns"]),
             }
-            for table in self.tables.get(datasource["id"], {}).values()
+            for table in self._tables.get(datasource["id"], {}).values()
         ]
         return Answer(200, {**datasource, "tables": tables})
 
@@ -132,16 +132,16 @@ class DatasourceHandlers(FakeState):
 
     def _op_deleteDatasource(self, *, params: dict[str, str], **_: Any) -> Answer:
         datasource_id = self._datasource(params["datasource_id"])["id"]
-        del self.datasources[datasource_id]
-        self.tables.pop(datasource_id, None)
+        del self._datasources[datasource_id]
+        self._tables.pop(datasource_id, None)
         for element_id in [
-            key for key, e in self.data_elements.items() if e["datasource_id"] == datasource_id
+            key for key, e in self._data_elements.items() if e["datasource_id"] == datasource_id
         ]:
-            del self.data_elements[element_id]
+            del self._data_elements[element_id]
         return Answer(200, {"id": datasource_id})
 
     def _upsert_table(self, datasource_id: str, name: str) -> dict[str, Any]:
-        tables = self.tables.setdefault(datasource_id, {})
+        tables = self._tables.setdefault(datasource_id, {})
         return tables.setdefault(name, {"table_name": name, "description": None, "columns": []})
 
     @staticmethod
@@ -163,7 +163,7 @@ class DatasourceHandlers(FakeState):
             element = next(
                 (
                     e
-                    for e in self.data_elements.values()
+                    for e in self._data_elements.values()
                     if e["datasource_id"] == datasource["id"] and e["name"] == name
                 ),
                 None,
@@ -171,7 +171,7 @@ class DatasourceHandlers(FakeState):
             if element is None:
                 element = {"id": self._id("element"), "datasource_id": datasource["id"]}
                 element.update(name=name, description=None, created_at=stamp)
-                self.data_elements[element["id"]] = element
+                self._data_elements[element["id"]] = element
             element.update(media_type=_media_type(part), updated_at=stamp)
             element["metadata"] = {"size": len(part.data), "upload_id": upload_id}
             if name.lower().endswith(".csv"):
@@ -261,7 +261,7 @@ class DatasourceHandlers(FakeState):
     def _ingest_of(self, datasource_id: str) -> Job | None:
         jobs = [
             job
-            for job in self.jobs.values()
+            for job in self._jobs.values()
             if job.kind == "ingest" and job.info["datasource_id"] == datasource_id
         ]
         return jobs[-1] if jobs else None

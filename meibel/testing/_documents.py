@@ -91,7 +91,7 @@ class DocumentHandlers(DatasourceHandlers):
     """The Documents operations, except the two file answers (in _downloads.py)."""
 
     def _parse_job(self, job_id: str) -> tuple[ParseJob, Job]:
-        parse = self.parse_jobs.get(job_id)
+        parse = self._parse_jobs.get(job_id)
         if parse is None:
             raise HTTPError(404, f"Job {job_id} not found")
         return parse, self._job("document", job_id)
@@ -107,7 +107,7 @@ class DocumentHandlers(DatasourceHandlers):
         part = _file(files)
         job = self._new_job("document", self._id("job"))
         parse = ParseJob(job.job_id, part, job.status)
-        self.parse_jobs[job.job_id] = parse
+        self._parse_jobs[job.job_id] = parse
         return Answer(200, {"job_id": job.job_id, "status": parse.status})
 
     def _op_getDocumentStatus(self, *, params: dict[str, str], **_: Any) -> Answer:
@@ -164,8 +164,8 @@ class DocumentHandlers(DatasourceHandlers):
         part = _file(files)
         kind = query.get("format", "markdown")
         job = Job("document", self._id("job"), 0, status="completed")
-        self.jobs[job.job_id] = job
-        self.parse_jobs[job.job_id] = ParseJob(job.job_id, part, job.status)
+        self._jobs[job.job_id] = job
+        self._parse_jobs[job.job_id] = ParseJob(job.job_id, part, job.status)
         if kind in ("markdown", "annotated"):
             result: object = f"# {part.filename or 'document'}\n\n{parsed_text(part)}\n"
         else:
@@ -176,7 +176,7 @@ class DocumentHandlers(DatasourceHandlers):
         """`artifact_schema`: a JSON Schema as JSON text, or an artifact schema's id or name."""
         if reference.lstrip().startswith("{"):
             return _json_object(reference, "artifact_schema")
-        for artifact in self.artifact_schemas.values():
+        for artifact in self._artifact_schemas.values():
             if reference in (artifact["id"], artifact["name"]):
                 schema: dict[str, Any] = artifact["schema_def"]
                 return schema
@@ -236,7 +236,7 @@ class DocumentHandlers(DatasourceHandlers):
         return Answer(200, self._deep_job(job))
 
     def _op_listDeepTransforms(self, *, query: dict[str, str], **_: Any) -> Answer:
-        jobs = [self._deep_job(job) for job in self.jobs.values() if job.kind == "deep_transform"]
+        jobs = [self._deep_job(job) for job in self._jobs.values() if job.kind == "deep_transform"]
         offset = max(0, integer(query, "offset", 0))
         limit = max(1, integer(query, "limit", 50))
         following = offset + limit if offset + limit < len(jobs) else None

@@ -42,7 +42,7 @@ class FakeDownloads(FakeState):
         self._datasource(datasource_id)
         names = None
         if element_ids:
-            names = {e["name"] for key, e in self.data_elements.items() if key in element_ids}
+            names = {e["name"] for key, e in self._data_elements.items() if key in element_ids}
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["upload_id", "filename", "content_type", "bytes"])
@@ -55,7 +55,7 @@ class FakeDownloads(FakeState):
         return out.getvalue().encode()
 
     def _not_failed(self, job_id: str) -> None:
-        job = self.jobs.get(job_id)
+        job = self._jobs.get(job_id)
         if job is not None and job.failed:
             raise HTTPError(409, f"Job {job_id} failed: {job.error}")
 
@@ -82,7 +82,7 @@ class FakeDownloads(FakeState):
         datasource_id, job_id = params["datasource_id"], params["job_id"]
         self._datasource(datasource_id)
         self._not_failed(job_id)
-        job = self.jobs.get(job_id)
+        job = self._jobs.get(job_id)
         request = (job.info.get("request") or {}) if job is not None else {}
         manifest = self._manifest(datasource_id, request.get("data_element_ids"))
         return file_answer(manifest, f"{datasource_id}-{job_id}.csv", "text/csv; charset=utf-8")
@@ -98,7 +98,7 @@ class FakeDownloads(FakeState):
         self, *, params: dict[str, str], query: dict[str, str], **_: Any
     ) -> Answer:
         job_id = params["job_id"]
-        job = self.parse_jobs.get(job_id)
+        job = self._parse_jobs.get(job_id)
         if job is None:
             raise HTTPError(404, f"Job {job_id} not found")
         self._not_failed(job_id)

@@ -68,11 +68,11 @@ class ElementHandlers(FakeState):
 
     def _elements(self, datasource_id: str) -> list[dict[str, Any]]:
         self._datasource(datasource_id)
-        return [e for e in self.data_elements.values() if e["datasource_id"] == datasource_id]
+        return [e for e in self._data_elements.values() if e["datasource_id"] == datasource_id]
 
     def _element(self, datasource_id: str, element_id: str) -> dict[str, Any]:
         self._datasource(datasource_id)
-        element = self.data_elements.get(element_id)
+        element = self._data_elements.get(element_id)
         if element is None or element["datasource_id"] != datasource_id:
             raise HTTPError(404, f"Data element {element_id} not found")
         return element
@@ -124,12 +124,12 @@ class ElementHandlers(FakeState):
 
     # ----- table descriptions -------------------------------------------------------------
 
-    def _tables(self, datasource_id: str) -> dict[str, dict[str, Any]]:
+    def _tables_of(self, datasource_id: str) -> dict[str, dict[str, Any]]:
         self._datasource(datasource_id)
-        return self.tables.setdefault(datasource_id, {})
+        return self._tables.setdefault(datasource_id, {})
 
     def _table(self, datasource_id: str, name: str) -> dict[str, Any]:
-        table = self._tables(datasource_id).get(name)
+        table = self._tables_of(datasource_id).get(name)
         if table is None:
             raise HTTPError(404, f"Table {name} not found")
         return table
@@ -138,14 +138,14 @@ class ElementHandlers(FakeState):
         columns = flag(query, "include_columns")
         tables = [
             {**table, "columns": [dict(c) for c in table["columns"]] if columns else None}
-            for table in self._tables(params["datasource_id"]).values()
+            for table in self._tables_of(params["datasource_id"]).values()
         ]
         return Answer(200, tables)
 
     def _op_updateTableDescriptions(
         self, *, params: dict[str, str], json: dict[str, Any], **_: Any
     ) -> Answer:
-        tables = self._tables(params["datasource_id"])
+        tables = self._tables_of(params["datasource_id"])
         updated = []
         for item in json["tables"]:
             name = item["table_name"]

@@ -13,18 +13,18 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import unquote
 
 from ._answer import Answer, HTTPError
-from ._documents import DocumentHandlers
 from ._downloads import FakeDownloads
-from ._elements import ElementHandlers
 from ._jobs import JOB_KINDS
 from ._records import FakeSession, Headers, RecordedRequest, Reply, ToolCall
 from ._routing import Body, parse_body
 from ._schema import FakeSchemaError, Route, spec
+from ._seeding import Seeding
 from ._server import FakeServer
-from ._sessions import DEFAULT_REPLY, SessionHandlers
-from ._state import PREFIX
+from ._sessions import DEFAULT_REPLY
+from ._state import PREFIX, Stub
 from ._transport import FAKE_API_KEY, FAKE_BASE_URL, Transports
 
 __all__ = ["DEFAULT_REPLY", "FAKE_API_KEY", "FAKE_BASE_URL", "FakeMeibel", "FakeSession"]
@@ -32,9 +32,14 @@ __all__ = ["DEFAULT_REPLY", "FAKE_API_KEY", "FAKE_BASE_URL", "FakeMeibel", "Fake
 _Answer = Answer  # its name before the split into modules
 _MISSING: Any = object()
 _STUB_KEYS = frozenset({"json", "status", "headers"})
+# The error statuses MeibelClient retries (meibel/_retry.py): a stub of one answers every request
+# until unstubbed, or its retries would get the fake's own answer and the error never show.
+RETRIED_STATUSES = frozenset(
+    {408, 409, 429, *(status for status in range(500, 600) if status not in (501, 505))}
+)
 
 
-class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, ElementHandlers):
+class FakeMeibel(Transports, Seeding, FakeDownloads):
     """A stateful fake of the Meibel API v2, in process or over real HTTP on 127.0.0.1.
 
     >>> fake = FakeMeibel()
@@ -48,8 +53,9 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
     download jobs, scoring jobs, uploads) move on one step per poll of their status: `job_steps`
     polls before the terminal one. Every JSON body and stream event it sends is validated against
     the spec first; a mismatch raises FakeSchemaError (in process) or is kept in `schema_errors`
-    and re-raised when `serve()` exits. State is public (`sessions`, `agents`, `datasources`,
-    `uploads`, `parse_jobs`, `jobs`, ...); so is what it received: `requests` and `chats`.
+    and re-raised when `serve()` exits. State is read through read-only mappings (`sessions`,
+    `agents`, `datasources`, `parse_jobs`, `jobs`, ...) and arranged with `seed()` or the API;
+    what it received is in `requests`, `chats` and `uploads`.
     """
 
     def __init__(self, *, job_steps: int = 2) -> None:
@@ -121,29 +127,49 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
         status: int = 200,
         headers: Mapping[str, str] | None = None,
         sequence: Sequence[Any] | None = None,
+        times: int | None = _MISSING,
     ) -> None:
-        """Answer the next call of `operation_id` with `json` (and `status`, `headers`), or
-        the next calls with each item of `sequence` in turn; then the fake answers again.
+        """Answer requests of `operation_id` with `json` (and `status`, `headers`), or the
+        next requests with each item of `sequence` in turn; then the fake answers again.
 
-        An item of `sequence` is a JSON value, or a dict of `json`, `status` and `headers`
-        (wrap a JSON object with only those keys: {"json": {...}}). Each answer is checked
-        against the spec's schema for its status now: FakeSchemaError if it does not match,
-        or if the spec declares no such success status. Stubs queue up, and go before the
-        fake's own answers (after `fail_next`, authentication and request validation).
+        One answer is given to the next `times` requests (`None`: every request until
+        `unstub()`). Left out, `times` is 1, except for a status the client retries (408, 409,
+        429, 5xx but 501 and 505): that answers every request until `unstub()`, so the
+        client's retries get it too and the error reaches the caller, as from an API that is
+        down. An item of `sequence` answers one request (a retry is a request): a JSON value,
+        or a dict of `json`, `status` and `headers` (wrap a JSON object with only those keys:
+        {"json": {...}}). Each answer is checked against the spec's schema for its status now:
+        FakeSchemaError if it does not match, or if the spec declares no such success status.
+        Stubs queue up, and go before the fake's own answers (after `fail_next`,
+        authentication and request validation).
         """
-        if operation_id not in spec().operations:
-            close = difflib.get_close_matches(operation_id, list(spec().operations), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ValueError(f"the spec has no operation {operation_id!r}{hint}")
+        _check_operation(operation_id)
         if sequence is None:
             items = [{"json": json, "status": status, "headers": headers}]
+            if times is _MISSING:
+                times = None if status in RETRIED_STATUSES else 1
+            elif times is not None and (not isinstance(times, int) or times < 1):
+                raise ValueError(f"stub(times=...) is a number of requests, 1 or more: {times!r}")
         elif json is not _MISSING:
             raise TypeError("stub() takes json= or sequence=, not both")
+        elif times is not _MISSING:
+            raise TypeError("stub() takes times= for one answer; each item of sequence= is one")
         else:
             items = [_stub_item(item, status, headers) for item in sequence]
-        answers = [_stub_answer(operation_id, **item) for item in items]
+            times = 1
+        answers = [Stub(_stub_answer(operation_id, **item), times) for item in items]
         with self._lock:
             self._stubs.setdefault(operation_id, deque()).extend(answers)
+
+    def unstub(self, operation_id: str | None = None) -> None:
+        """Remove the stubs of `operation_id` (of every operation when None): the fake answers
+        it itself again."""
+        with self._lock:
+            if operation_id is None:
+                self._stubs.clear()
+                return
+            _check_operation(operation_id)
+            self._stubs.pop(operation_id, None)
 
     def unimplemented(self) -> list[str]:
         """The spec's operationIds this fake has no handler for (sorted; empty)."""
@@ -186,7 +212,8 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
     def _answer(self, received: RecordedRequest) -> Answer:
         method, path, headers = received.method, received.path, received.headers
         route = None
-        relative = path[len(PREFIX) :] if path.startswith(PREFIX + "/") else None
+        # Routed on the decoded path, as Starlette does: %2F in an id is a "/" there.
+        relative = unquote(path[len(PREFIX) :]) if path.startswith(PREFIX + "/") else None
         path_known = False
         if relative is not None:
             route, path_known = spec().match(method, relative)
@@ -211,7 +238,12 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
             return Answer(422, {"detail": errors})
         stubs = self._stubs.get(operation)
         if stubs:
-            return stubs.popleft()
+            stub = stubs[0]
+            if stub.remaining is not None:
+                stub.remaining -= 1
+                if stub.remaining == 0:
+                    stubs.popleft()
+            return stub.answer
         implementation = getattr(self, f"_op_{operation}", None)
         if implementation is None:
             return Answer(501, {"detail": f"FakeMeibel does not implement {operation}"})
@@ -239,6 +271,13 @@ class FakeMeibel(Transports, SessionHandlers, DocumentHandlers, FakeDownloads, E
                 files=request.files,
             )
         )
+
+
+def _check_operation(operation_id: str) -> None:
+    if operation_id not in spec().operations:
+        close = difflib.get_close_matches(operation_id, list(spec().operations), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"the spec has no operation {operation_id!r}{hint}")
 
 
 def _stub_item(item: Any, status: int, headers: Mapping[str, str] | None) -> dict[str, Any]:

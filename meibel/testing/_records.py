@@ -141,6 +141,7 @@ class FakeSession:
     created_at: str
     messages: list[dict[str, Any]] = field(default_factory=list)
     files: list[FilePart] = field(default_factory=list)
+    status: str = "active"
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,28 @@ class Spec:
                 f"{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}"
             )
 
+    def check(self, ref: str, instance: object, what: str) -> None:
+        """Validate `instance` against the schema at `ref` (a JSON pointer into the spec);
+        FakeSchemaError starting with `what` and naming where it does not match."""
+        self._check(ref, instance, what)
+
+    def json_answer(self, operation_id: str, status: int = 200) -> tuple[str, dict[str, Any]]:
+        """The pointer to the operation's application/json answer schema, and that schema
+        (a top-level $ref followed)."""
+        route = self.route(operation_id)
+        ref = _pointer(
+            "paths", route.template, route.method.lower(), "responses", str(status), "content",
+            "application/json", "schema",
+        )  # fmt: skip
+        schema = self.operations[operation_id]["responses"][str(status)]["content"]
+        schema = schema["application/json"]["schema"]
+        while "$ref" in schema:
+            node: Any = self.document
+            for segment in schema["$ref"].removeprefix("#/").split("/"):
+                node = node[segment.replace("~1", "/").replace("~0", "~")]
+            schema = node
+        return ref, schema
+
     def route(self, operation_id: str) -> Route:
         return self._by_operation[operation_id]
 

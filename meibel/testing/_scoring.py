@@ -29,7 +29,7 @@ class ScoringHandlers(FakeState):
     def _score_turn(self, session: FakeSession, agent_name: str, version: str | None) -> Job:
         """The scoring job of a chat turn that just completed."""
         turn = sum(item["type"] == "agent_response" for item in session.messages)
-        count = sum(job.kind == "scoring" for job in self.jobs.values())
+        count = sum(job.kind == "scoring" for job in self._jobs.values())
         context = {
             "agent_name": agent_name,
             "agent_version": version,
@@ -54,7 +54,7 @@ class ScoringHandlers(FakeState):
     def _scoring_jobs(self, **context: str) -> list[Job]:
         return [
             job
-            for job in self.jobs.values()
+            for job in self._jobs.values()
             if job.kind == "scoring"
             and all(str(job.info.get(name)) == value for name, value in context.items())
         ]

@@ -39,7 +39,7 @@ class SessionHandlers(AgentHandlers, ScoringHandlers):
 
     def _start_session(self, agent: dict[str, Any]) -> Answer:
         session = FakeSession(self._id("session"), agent["id"], now())
-        self.sessions[session.id] = session
+        self._sessions[session.id] = session
         body = {"session_id": session.id, "agent_id": session.agent_id}
         return Answer(200, {**body, "created_at": session.created_at})
 
@@ -48,14 +48,14 @@ class SessionHandlers(AgentHandlers, ScoringHandlers):
 
     def _op_createSessionByName(self, *, params: dict[str, str], **_: Any) -> Answer:
         name = params["name"]
-        agent = next((a for a in self.agents.values() if a["name"] == name), None)
+        agent = next((a for a in self._agents.values() if a["name"] == name), None)
         if agent is None:
             raise HTTPError(404, f"Agent named {name} not found")
         return self._start_session(agent)
 
     def _agent_of(self, session: FakeSession) -> tuple[str, str | None]:
         """The session's agent name and version (the agent may have been deleted since)."""
-        agent = self.agents.get(session.agent_id)
+        agent = self._agents.get(session.agent_id)
         if agent is None:
             return session.agent_id, None
         return agent["name"], self._latest(agent)["version"]
@@ -107,7 +107,7 @@ class SessionHandlers(AgentHandlers, ScoringHandlers):
             "agent_id": session.agent_id,
             "agent_name": name,
             "version": version,
-            "status": "active",
+            "status": session.status,
             "messages": messages,
             "tool_activity": tools,
             "token_usage": [],

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import anyio
+import anyio.lowlevel
 import httpx2
 
 from ._answer import SSE_HEADERS, Answer, Handler, content_headers
@@ -51,6 +55,50 @@ class _AsyncEvents(httpx2.AsyncByteStream):
             raise httpx2.RemoteProtocolError("peer closed connection (FakeMeibel drop_after)")
 
 
+# A request's timeouts in the order a new connection uses them (the pool's waits for none).
+_PHASES: tuple[tuple[str, type[httpx2.TimeoutException]], ...] = (
+    ("connect", httpx2.ConnectTimeout),
+    ("write", httpx2.WriteTimeout),
+    ("read", httpx2.ReadTimeout),
+)
+
+
+def _os_error(code: int) -> str:
+    return str(OSError(code, os.strerror(code)))
+
+
+def check_timeouts_sync(request: httpx2.Request) -> None:
+    """Fail as httpx2's sync transport does on a new connection, for timeouts its socket takes
+    badly: `socket.settimeout` raises for NaN, negative and huge values, and 0 makes the socket
+    non-blocking, so the connect (EINPROGRESS) and the first read (EAGAIN) fail at once."""
+    timeouts: Mapping[str, float | None] = request.extensions.get("timeout", {})
+    for phase, _ in _PHASES:
+        value = timeouts.get(phase)
+        if value is None or 0 < value < 1e9:
+            continue  # what every real call gives
+        with socket.socket() as probe:
+            probe.settimeout(value)  # ValueError, OverflowError: as over the wire, unwrapped
+        if value == 0 and phase == "connect":
+            raise httpx2.ConnectError(_os_error(errno.EINPROGRESS), request=request)
+        if value == 0 and phase == "read":
+            raise httpx2.ReadError(_os_error(errno.EAGAIN), request=request)
+
+
+async def check_timeouts_async(request: httpx2.Request) -> None:
+    """Fail as httpx2's async transport does on a new connection: each step runs under
+    `anyio.fail_after(timeout)`, so NaN raises ValueError and 0 or less times out at once."""
+    timeouts: Mapping[str, float | None] = request.extensions.get("timeout", {})
+    for phase, timeout_error in _PHASES:
+        value = timeouts.get(phase)
+        if value is None or value > 0:
+            continue
+        try:
+            with anyio.fail_after(value):
+                await anyio.lowlevel.checkpoint()
+        except TimeoutError:
+            raise timeout_error("", request=request) from None
+
+
 def _answer(handler: Handler, request: httpx2.Request, body: bytes) -> Answer:
     return handler.handle(
         request.method,
@@ -65,6 +113,7 @@ def sync_handler(handler: Handler) -> Callable[[httpx2.Request], httpx2.Response
     """A MockTransport handler answering with `handler`."""
 
     def answer(request: httpx2.Request) -> httpx2.Response:
+        check_timeouts_sync(request)
         # Read the stream itself: the SDK swaps in its multipart stream after building the
         # request, so `request.content` would be the empty body httpx2 cached at build time.
         stream = request.stream
@@ -73,9 +122,7 @@ def sync_handler(handler: Handler) -> Callable[[httpx2.Request], httpx2.Response
         if reply.events is not None:
             events = _SyncEvents(reply.events, reply.drop)
             return httpx2.Response(reply.status, headers=SSE_HEADERS, stream=events)
-        return httpx2.Response(
-            reply.status, content=reply.json_bytes(), headers=content_headers(reply)
-        )
+        return _whole(reply)
 
     return answer
 
@@ -86,6 +133,7 @@ def async_handler(
     """An async MockTransport handler answering with `handler`."""
 
     async def answer(request: httpx2.Request) -> httpx2.Response:
+        await check_timeouts_async(request)
         stream = request.stream
         if isinstance(stream, httpx2.AsyncByteStream):
             body = b"".join([chunk async for chunk in stream])
@@ -95,11 +143,16 @@ def async_handler(
         if reply.events is not None:
             events = _AsyncEvents(reply.events, reply.drop)
             return httpx2.Response(reply.status, headers=SSE_HEADERS, stream=events)
-        return httpx2.Response(
-            reply.status, content=reply.json_bytes(), headers=content_headers(reply)
-        )
+        return _whole(reply)
 
     return answer
+
+
+def _whole(reply: Answer) -> httpx2.Response:
+    """A whole answer, its body still to be read as from a socket (so a deadline applies)."""
+    body = reply.json_bytes()
+    headers = {**content_headers(reply), "Content-Length": str(len(body))}
+    return httpx2.Response(reply.status, headers=headers, stream=httpx2.ByteStream(body))
 
 
 class Transports:
@@ -126,17 +179,24 @@ class Transports:
         return httpx2.AsyncClient(transport=httpx2.MockTransport(async_handler(self)))
 
     def client(self, **options: Any) -> MeibelClient:
-        """A MeibelClient talking to this fake in process (`options` go to MeibelClient)."""
+        """A MeibelClient talking to this fake in process (`options` go to MeibelClient).
+
+        It reads nothing from the environment: key, base URL and (no) default datasource are
+        the fake's unless given.
+        """
         from .._client import MeibelClient
 
-        options.setdefault("api_key", FAKE_API_KEY)
-        options.setdefault("base_url", FAKE_BASE_URL)
-        return MeibelClient(http_client=self.http_client(), **options)
+        return MeibelClient(http_client=self.http_client(), **_own(options))
 
     def async_client(self, **options: Any) -> AsyncMeibelClient:
-        """An AsyncMeibelClient talking to this fake in process."""
+        """An AsyncMeibelClient talking to this fake in process (see `client()`)."""
         from .._async_client import AsyncMeibelClient
 
-        options.setdefault("api_key", FAKE_API_KEY)
-        options.setdefault("base_url", FAKE_BASE_URL)
-        return AsyncMeibelClient(http_client=self.async_http_client(), **options)
+        return AsyncMeibelClient(http_client=self.async_http_client(), **_own(options))
+
+
+def _own(options: dict[str, Any]) -> dict[str, Any]:
+    """A fake client's settings: the fake's where the environment would fill them."""
+    # datasource_id="" is "none" to the client, where None would read MEIBEL_DATASOURCE_ID.
+    defaults = {"api_key": FAKE_API_KEY, "base_url": FAKE_BASE_URL, "datasource_id": ""}
+    return {**defaults, **options}
