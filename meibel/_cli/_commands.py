@@ -7,21 +7,20 @@ stderr (see _progress.py). Errors are raised and printed as one line by `main`.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import errno
-import json
-import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from .._client import MeibelClient
 from .._download import DEFAULT_FILENAME, Download
-from .._files import safe_name
+from .._files import EXISTS, safe_name
 from .._generated import known
-from ._progress import Progress, progress, size
+from ._output import Output, jsonable, table
+from ._progress import Progress, size
+from ._text import plural, shown
 
 if TYPE_CHECKING:
     from ..models import DocumentStatus, IngestStatusResponse
@@ -40,65 +39,18 @@ class UsageError(Exception):
     """The command cannot run as asked or configured (no API key, a bad pattern): exit 2."""
 
 
-class Output:
-    """Where a command's results and progress go."""
-
-    def __init__(self, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
-        self.json: bool = args.json
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def result(self, document: object, lines: Callable[[], Iterable[str]]) -> None:
-        """`document` as JSON under --json, else the text `lines()` gives."""
-        if self.json:
-            print(json.dumps(jsonable(document), indent=2, default=str), file=self.stdout)
-        else:
-            for line in lines():
-                print(line, file=self.stdout)
-
-    def progress(self) -> Progress:
-        # Under --json, plain progress lines would only be noise for a script reading stderr.
-        return progress(self.stderr, lines=not self.json)
-
-
 def one_line(error: BaseException) -> str:
-    """An error's message on one line; local file errors as `PATH: reason`."""
+    """An error's message on one line, control characters escaped; local file errors as
+    `PATH: reason`."""
     if isinstance(error, KeyboardInterrupt):
         return "interrupted"
-    if isinstance(error, FileExistsError):
-        return f"{error.filename}: exists (pass --overwrite to replace it)"
-    if isinstance(error, OSError) and error.filename is not None:
-        return f"{error.filename}: {error.strerror or error}"
-    text = str(error) or type(error).__name__
-    return re.sub(r"\s*\n\s*", " ", text).strip()
-
-
-def jsonable(value: object) -> object:
-    """Models as their to_dict(), dataclasses as dicts, paths as strings, recursively."""
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    if isinstance(value, tuple) and hasattr(value, "_asdict"):  # a NamedTuple
-        return {key: jsonable(item) for key, item in value._asdict().items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(item) for item in value]
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, BaseException):
-        return str(value)
-    return value
-
-
-def table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in [headers, *rows]
-    ]
+    if isinstance(error, FileExistsError) and error.strerror == EXISTS:
+        text = f"{error.filename}: exists (pass --overwrite to replace it)"
+    elif isinstance(error, OSError) and error.filename is not None:
+        text = f"{error.filename}: {error.strerror or error}"
+    else:
+        text = str(error) or type(error).__name__
+    return shown(re.sub(r"\s*\n\s*", " ", text).strip())
 
 
 def _existing(path: str, *, folder: bool) -> Path:
@@ -128,10 +80,9 @@ def _wait_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def agents_list(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
-    agents = list(client.agents.list_agents())
-    rows = [[a.id, a.name, a.type_, a.version] for a in agents]
+    pages = (page.items for page in client.agents.list_agents().iter_pages())
     headers = ["ID", "NAME", "TYPE", "VERSION"]
-    out.result(agents, lambda: table(headers, rows) if rows else ["no agents"])
+    out.rows(headers, pages, lambda a: [a.id, a.name, a.type_, a.version], empty="no agents")
     return 0
 
 
@@ -164,9 +115,10 @@ def datasources_create(client: MeibelClient, args: argparse.Namespace, out: Outp
 def _ingest_lines(status: IngestStatusResponse) -> list[str]:
     lines = [f"ingest {status.datasource_id}: {status.status}"]
     for method in known(status.methods) or []:
-        counts = [f"{known(method.processed_files) or 0}/{known(method.total_files) or 0} files"]
+        total = known(method.total_files) or 0
+        counts = [f"{known(method.processed_files) or 0}/{plural(total, 'file')}"]
         counts += [
-            f"{count} {name}"
+            plural(count, name[:-1])
             for name in ("adds", "updates", "warnings", "errors")
             if (count := known(getattr(method, name)))
         ]
@@ -179,7 +131,7 @@ def _ingest_progress(bar: Progress) -> Callable[[Any], None]:
         methods = known(status.methods) or []
         done = sum(known(m.processed_files) or 0 for m in methods)
         total = sum(known(m.total_files) or 0 for m in methods)
-        files = f", {done}/{total} files" if total else ""
+        files = f", {done}/{plural(total, 'file')}" if total else ""
         bar.update(f"ingest {status.datasource_id}: {status.status}{files}", done, total or None)
 
     return report
