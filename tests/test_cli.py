@@ -625,7 +625,7 @@ def test_progress_is_a_rich_bar_on_a_terminal_else_plain_lines(
 
     lines = io.StringIO()
     assert type(progress(lines)).__name__ == "_Lines"
-    assert type(progress(lines, lines=False)).__name__ == "_Silent"
+    assert type(progress(lines, lines=False)).__name__ == "Silent"
     for name in ("rich", "rich.console", "rich.progress"):
         monkeypatch.setitem(sys.modules, name, None)  # rich not installed
     plain = progress(_Terminal())

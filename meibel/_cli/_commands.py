@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -16,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._client import MeibelClient
 from .._download import DEFAULT_FILENAME, Download
-from .._files import EXISTS, safe_name
+from .._files import EXISTS, check_destination, resolve_destination
 from .._generated import known
-from ._output import Output, jsonable, table
+from ._output import Output, TerminalBytes, jsonable, table
 from ._progress import Progress, size
 from ._text import plural, shown
 
@@ -29,6 +30,8 @@ __all__ = ["CommandFailed", "Output", "UsageError", "jsonable", "one_line"]
 
 # The waiters' polling pace against the fake, whose jobs move on at every poll.
 FAKE_POLL_INTERVAL = 0.05
+# `-o -`: the file goes to stdout.
+STDOUT = "-"
 
 
 class CommandFailed(Exception):
@@ -269,23 +272,46 @@ def _saver(bar: Progress, verb: str) -> Callable[[int, int | None, str | None], 
     return report
 
 
-def _save(download: Download, output: str, overwrite: bool, out: Output) -> tuple[Path, int]:
-    """Save a Download to `output` (a file, or a folder for the server's filename)."""
-    target = Path(output).expanduser()
-    if target.is_dir():
-        target = target / safe_name(download.filename or DEFAULT_FILENAME)
-    bar = out.progress()
+def _output(args: argparse.Namespace) -> str | None:
+    """`-o OUT`, checked before anything is sent: what would make saving fail once the job is
+    done (a file in the way, a FIFO or link, a missing or read-only directory) fails now."""
+    given: str | None = args.output
+    if given is None:
+        return None
+    if given == STDOUT:
+        if args.json:
+            raise UsageError("-o - writes the file to stdout, where --json prints: choose one")
+        return STDOUT
+    output = os.path.expanduser(given)
+    check_destination(output, overwrite=args.overwrite)
+    return output
+
+
+def _save(download: Download, output: str, overwrite: bool, out: Output) -> tuple[str, int]:
+    """Save a Download to `output`: a file, a folder (for the server's filename) or stdout.
+
+    Returns where it went, as shown, and the number of bytes written.
+    """
+    sink = TerminalBytes(out.stdout) if output == STDOUT else None
+    # A file shown on the terminal shows how far it got; a bar drawn beside it would garble it.
+    bar = out.progress(quiet=sink is not None and sink.terminal)
     try:
-        written = download.save(target, overwrite=overwrite, on_progress=_saver(bar, "downloaded"))
+        if sink is not None:
+            written = download.save(sink, on_progress=_saver(bar, "downloaded"))
+            sink.finish()
+            return "to stdout", written
+        target, _ = resolve_destination(output, lambda: download.filename or DEFAULT_FILENAME)
+        written = download.save(output, overwrite=overwrite, on_progress=_saver(bar, "downloaded"))
     finally:
         bar.close()
-    return target, written
+    return str(target), written
 
 
 def parse(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
     path = _existing(args.file, folder=False)
+    output = _output(args)
     job = client.documents.parse_document(file=path)
-    if not (args.wait or args.output):
+    if not (args.wait or output):
         out.result(job, lambda: [f"parse {job.job_id}: {job.status}"])
         return 0
     bar = out.progress()
@@ -296,24 +322,27 @@ def parse(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
     finally:
         bar.close()
     saved: list[str] = []
-    if args.output:
+    if output:
         download = client.documents.get_document_result(job.job_id, format_=args.format)
-        target, written = _save(download, args.output, args.overwrite, out)
-        saved.append(f"saved {target} ({size(written)})")
-    out.result(status, lambda: [_document_line(status), *saved])
+        where, written = _save(download, output, args.overwrite, out)
+        saved.append(f"saved {where} ({size(written)})")
+    lines = [_document_line(status), *saved]
+    out.result(status, lambda: lines, to_stderr=output == STDOUT)
     return 0
 
 
 def download(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    output = _output(args)
+    assert output is not None  # required by the parser
     file = client.datasource_downloads.download_file(args.job, datasource_id=args.datasource)
-    target, written = _save(file, args.output, args.overwrite, out)
+    where, written = _save(file, output, args.overwrite, out)
     document = {
-        "path": str(target),
+        "path": where,
         "bytes": written,
         "filename": file.filename,
         "content_type": file.content_type,
     }
-    out.result(document, lambda: [f"saved {target} ({size(written)})"])
+    out.result(document, lambda: [f"saved {where} ({size(written)})"], to_stderr=output == STDOUT)
     return 0
 
 

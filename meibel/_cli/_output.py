@@ -1,4 +1,4 @@
-"""Where results go: lists printed as they come, and readers that leave.
+"""Where results go: lists printed as they come, files written to stdout, readers that leave.
 
 Text goes through `shown()` (control characters escaped); JSON needs nothing more, as
 json.dumps escapes them. A reader that goes away (`| head`) raises OutputClosed, which `main`
@@ -8,6 +8,7 @@ turns into a quiet exit 0.
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
 import json
 import os
@@ -15,10 +16,10 @@ import textwrap
 from collections.abc import Callable, Iterable
 from typing import IO, TextIO, TypeVar
 
-from ._progress import Progress, progress
+from ._progress import Progress, Silent, progress
 from ._text import shown
 
-__all__ = ["Output", "OutputClosed", "jsonable", "silence", "table", "write"]
+__all__ = ["Output", "OutputClosed", "TerminalBytes", "jsonable", "silence", "table", "write"]
 
 Item = TypeVar("Item")
 
@@ -53,6 +54,38 @@ def silence(stream: IO[str]) -> None:
         os.dup2(devnull, descriptor)
     finally:
         os.close(devnull)
+
+
+class TerminalBytes:
+    """Where `-o -` writes a file: its exact bytes into a pipe or a file; on a terminal, the
+    text decoded (UTF-8, undecodable bytes as U+FFFD) with control characters escaped."""
+
+    def __init__(self, stdout: TextIO) -> None:
+        self._stdout = stdout
+        isatty = getattr(stdout, "isatty", None)
+        self.terminal = bool(isatty is not None and isatty())
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        write(stdout, "")  # the text written so far goes first
+
+    def write(self, data: bytes, /) -> int:
+        if self.terminal:
+            write(self._stdout, shown(self._decoder.decode(data), lines=True), flush=False)
+        else:
+            try:
+                self._stdout.buffer.write(data)
+            except BrokenPipeError:
+                raise OutputClosed(self._stdout) from None
+        return len(data)
+
+    def finish(self) -> None:
+        """Write what is left (a terminal's last partial character) and flush."""
+        if self.terminal:
+            write(self._stdout, shown(self._decoder.decode(b"", final=True), lines=True))
+            return
+        try:
+            self._stdout.buffer.flush()
+        except BrokenPipeError:
+            raise OutputClosed(self._stdout) from None
 
 
 def jsonable(value: object) -> object:
@@ -144,6 +177,9 @@ class Output:
         elif not count:
             write(self.stdout, f"{empty}\n")
 
-    def progress(self) -> Progress:
+    def progress(self, *, quiet: bool = False) -> Progress:
+        """Where to report progress: nowhere if `quiet`."""
+        if quiet:
+            return Silent()
         # Under --json, plain progress lines would only be noise for a script reading stderr.
         return progress(self.stderr, lines=not self.json)

@@ -16,7 +16,7 @@ from ._text import shown
 if TYPE_CHECKING:
     import rich.progress
 
-__all__ = ["Progress", "progress", "size"]
+__all__ = ["Progress", "Silent", "progress", "size"]
 
 # Plain lines come at most this often (the last state is always printed on close).
 LINE_INTERVAL = 1.0
@@ -44,7 +44,9 @@ class Progress(Protocol):
         """The work ended: print the last state (plain lines) or remove the bar."""
 
 
-class _Silent:
+class Silent:
+    """No progress at all."""
+
     def update(self, line: str, done: float | None = None, total: float | None = None) -> None:
         pass
 
@@ -123,4 +125,4 @@ def progress(stream: TextIO, *, lines: bool = True) -> Progress:
             return _Bar(stream)
         except ImportError:
             pass
-    return _Lines(stream) if lines else _Silent()
+    return _Lines(stream) if lines else Silent()

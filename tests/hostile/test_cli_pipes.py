@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from test_download import FileServer
 
 from meibel._cli import main
 from meibel.testing._server import LoopbackHandler, LoopbackServer
@@ -187,3 +188,21 @@ def test_json_is_one_document_written_page_by_page(
         assert main(["--json", "agents", "list"]) == 0
         assert main(["agents", "list"]) == 0
     assert capsys.readouterr().out == "[]\nno agents\n"
+
+
+def test_a_download_to_stdout_piped_into_head_ends_quietly() -> None:
+    body = bytes(range(256)) * 16_384  # 4 MiB: far more than a pipe holds
+    with FileServer() as server:
+        server.reply(body, headers={"Content-Type": "application/octet-stream"})
+        env = {**os.environ, "MEIBEL_API_KEY": "sk-test", "MEIBEL_BASE_URL": server.url}
+        command = shlex.join([*MEIBEL, "download", "ds_1", "job_1", "-o", "-"])
+        result = subprocess.run(
+            ["bash", "-c", f"set -o pipefail; {command} | head -c 10"],
+            capture_output=True,
+            timeout=60,
+            env=env,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == body[:10]
+    assert b"Broken pipe" not in result.stderr
+    assert b"Traceback" not in result.stderr

@@ -7,6 +7,10 @@ JSON output is escaped by json itself. Against local servers, as a user runs the
 from __future__ import annotations
 
 import io
+import os
+import pty
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +123,43 @@ def test_a_server_filename_is_saved_safe_and_shown_escaped(
         assert out == f"saved {saved} ({len(body)} B)\n"
         assert raw_controls(err) == []
         assert saved.read_bytes() == body, "the file's own bytes are the file's"
+
+        server.reply(body, headers={"Content-Type": "text/csv", "Content-Disposition": disposition})
+        assert main(["download", "ds_1", "job_1", "-o", "-"]) == 0
+        out, err = capsys.readouterr()
+        assert out == body.decode(), "piped: the exact bytes"
+        assert "\\x1b]0;pwned\\x07report\\x0a.csv" in err, "progress names the file, escaped"
+        assert raw_controls(err) == []
+
+
+def test_a_file_written_to_a_terminal_is_shown_escaped() -> None:
+    """`meibel download ... -o -` with stdout and stderr on a terminal (a pseudo-terminal here):
+    the file is shown as text with its controls escaped, and no progress bar is drawn over it."""
+    body = "line one\n\x1b]0;owned\x07\x1b[2Jcafé\tok\n".encode() + b"\xff\n"
+    with FileServer() as server:
+        server.reply(body, headers={"Content-Type": "text/plain"})
+        env = {**os.environ, "MEIBEL_API_KEY": "sk-test", "MEIBEL_BASE_URL": server.url}
+        controller, terminal = pty.openpty()
+        with subprocess.Popen(
+            [sys.executable, "-m", "meibel", "download", "ds_1", "job_1", "-o", "-"],
+            stdout=terminal,
+            stderr=terminal,
+            env=env,
+        ) as meibel:
+            os.close(terminal)
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:  # EIO: the last writer closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            meibel.wait(timeout=30)
+        os.close(controller)
+    text = shown.decode().replace("\r\n", "\n")  # the terminal's own line endings
+    assert meibel.returncode == 0, text
+    assert text == (
+        f"line one\n\\x1b]0;owned\\x07\\x1b[2Jcafé\tok\n\ufffd\nsaved to stdout ({len(body)} B)\n"
+    )
