@@ -7,9 +7,8 @@ from typing import TextIO
 
 from .._client import MeibelClient
 from .._exceptions import MeibelError
-from ._commands import one_line
 from ._output import write
-from ._text import shown
+from ._text import one_line, shown
 
 HELP = "Type a message. /attach PATH adds a file to the next message; /quit leaves."
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from .._client import MeibelClient
 from .._download import DEFAULT_FILENAME, Download
-from .._files import EXISTS, check_destination, resolve_destination
+from .._files import check_destination, resolve_destination
 from .._generated import known
 from ._output import Output, TerminalBytes, jsonable, table
 from ._progress import Progress, size
-from ._text import plural, shown
+from ._text import one_line, plural
 
 if TYPE_CHECKING:
     from ..models import DocumentStatus, IngestStatusResponse
@@ -40,20 +39,6 @@ class CommandFailed(Exception):
 
 class UsageError(Exception):
     """The command cannot run as asked or configured (no API key, a bad pattern): exit 2."""
-
-
-def one_line(error: BaseException) -> str:
-    """An error's message on one line, control characters escaped; local file errors as
-    `PATH: reason`."""
-    if isinstance(error, KeyboardInterrupt):
-        return "interrupted"
-    if isinstance(error, FileExistsError) and error.strerror == EXISTS:
-        text = f"{error.filename}: exists (pass --overwrite to replace it)"
-    elif isinstance(error, OSError) and error.filename is not None:
-        text = f"{error.filename}: {error.strerror or error}"
-    else:
-        text = str(error) or type(error).__name__
-    return shown(re.sub(r"\s*\n\s*", " ", text).strip())
 
 
 def _existing(path: str, *, folder: bool) -> Path:

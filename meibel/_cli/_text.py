@@ -1,4 +1,5 @@
-"""Text for people: what the server sent made harmless on a terminal, counted nouns.
+"""Text for people: what the server sent made harmless on a terminal, errors on one line,
+counted nouns.
 
 Anything the server sends (names, statuses, error details, chat text, filenames) could hold
 escape sequences that retitle the terminal, move the cursor, overwrite a line with a carriage
@@ -8,9 +9,11 @@ escape instead (`\\x1b`, `\\u202e`). JSON output needs nothing more: json.dumps 
 
 from __future__ import annotations
 
-from .._files import replace_controls
+import re
 
-__all__ = ["plural", "shown"]
+from .._files import EXISTS, replace_controls
+
+__all__ = ["one_line", "plural", "shown"]
 
 
 def _escape(char: str) -> str:
@@ -32,3 +35,17 @@ def shown(text: object, *, lines: bool = False) -> str:
 def plural(count: int, noun: str) -> str:
     """`1 file`, `2 files`, `0 files`."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line, control characters escaped; local file errors as
+    `PATH: reason`."""
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(error, FileExistsError) and error.strerror == EXISTS:
+        text = f"{error.filename}: exists (pass --overwrite to replace it)"
+    elif isinstance(error, OSError) and error.filename is not None:
+        text = f"{error.filename}: {error.strerror or error}"
+    else:
+        text = str(error) or type(error).__name__
+    return shown(re.sub(r"\s*\n\s*", " ", text).strip())
