@@ -38,6 +38,9 @@ _CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _JOINERS = frozenset("\u200c\u200d")
 # What a name may not start or end with: dots (hidden files, "." and "..") and white space.
 _EDGES = re.compile(r"^[\s.]+|[\s.]+$")
+# NAME_MAX of Linux and macOS, in bytes; a longer name is cut, keeping a short extension.
+_MAX_NAME_BYTES = 255
+_MAX_SUFFIX_BYTES = 16
 
 
 def is_control(char: str) -> bool:
@@ -57,7 +60,8 @@ def safe_name(filename: str) -> str:
 
     Only its base name is kept ("/" and "\\" both separate); control characters become "_";
     dots and white space at either end are removed, so ".bashrc" is saved as "bashrc" (what
-    Chromium does, "to avoid tricks with hidden files, '..', and '.'").
+    Chromium does, "to avoid tricks with hidden files, '..', and '.'"); a name longer than 255
+    bytes is cut to fit, its extension kept.
     """
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     name = _EDGES.sub("", replace_controls(base, lambda _: "_"))
@@ -68,7 +72,19 @@ def safe_name(filename: str) -> str:
             "choose one",
             filename=filename,
         )
-    return name
+    return _shortened(name)
+
+
+def _shortened(name: str) -> str:
+    """`name` cut to _MAX_NAME_BYTES of UTF-8 (at a character), a short extension kept."""
+    if len(name.encode()) <= _MAX_NAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    suffix = dot + extension
+    if not stem or len(suffix.encode()) > _MAX_SUFFIX_BYTES:
+        stem, suffix = name, ""
+    kept = stem.encode()[: _MAX_NAME_BYTES - len(suffix.encode())].decode(errors="ignore")
+    return _EDGES.sub("", kept) + suffix
 
 
 _SEPARATORS = tuple(filter(None, ("/", os.sep, os.altsep)))

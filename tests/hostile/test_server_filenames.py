@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from test_download import CSV, FileServer
@@ -169,3 +170,18 @@ def test_an_artifact_name_with_nothing_usable_is_refused(
         with pytest.raises(UnsafeFilenameError):
             _artifact(filename).save("made/")
     assert files(tmp_path) == []
+
+
+def test_a_name_too_long_for_the_filesystem_is_cut_keeping_its_extension(
+    server: FileServer, tmp_path: Path
+) -> None:
+    long = "r\u00e9sum\u00e9 " * 100  # 800 characters, 1,000 bytes of UTF-8
+    server.reply(headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(long)}.pdf"})
+    with MeibelClient(api_key="k", base_url=server.url) as client:
+        client.datasource_downloads.download_file("j", datasource_id="d").save(tmp_path)
+    (saved,) = files(tmp_path)
+    stem = saved.removesuffix(".pdf")
+    assert stem != saved, "the extension is kept"
+    assert 245 <= len(saved.encode()) <= 255
+    assert long.startswith(stem), "cut at a character, never inside one"
+    assert _artifact("x" * 300 + ".tar.gz").save(tmp_path) == tmp_path / ("x" * 252 + ".gz")
