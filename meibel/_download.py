@@ -22,7 +22,7 @@ import httpx2
 import orjson
 
 from ._exceptions import APIConnectionError, APITimeoutError
-from ._files import AtomicFile, safe_name
+from ._files import AtomicFile, resolve_destination
 
 __all__ = ["DEFAULT_FILENAME", "AsyncDownload", "Download", "ProgressCallback", "parse_filename"]
 
@@ -105,8 +105,9 @@ class _DownloadBase:
 
     @property
     def filename(self) -> str | None:
-        """The server's name for the file (Content-Disposition), as sent: it may name a path, so
-        `save(directory)` keeps only its base name. None when the server gave none."""
+        """The server's name for the file (Content-Disposition), as sent: it may name a path or
+        hold control characters, so `save(directory)` makes it safe first (only its base name,
+        controls replaced, no leading dot). None when the server gave none."""
         return parse_filename(self.response.headers.get("content-disposition"))
 
     @property
@@ -180,12 +181,8 @@ class _DownloadBase:
             request=request,
         )
 
-    def _target(self, path: str | os.PathLike[str]) -> Path:
-        target = Path(path)
-        if target.is_dir():
-            name = self.filename
-            target = target / (DEFAULT_FILENAME if name is None else safe_name(name))
-        return target
+    def _target(self, path: str | os.PathLike[str]) -> tuple[Path, bool]:
+        return resolve_destination(path, lambda: self.filename or DEFAULT_FILENAME)
 
     def _text(self, content: bytes) -> str:
         charset = self.response.charset_encoding or "utf-8"
@@ -279,19 +276,21 @@ class Download(_DownloadBase):
     ) -> int:
         """Write the body to a file and return the number of bytes written.
 
-        `destination` is a path, a directory (the file is named after the base name of the
-        server's filename, or DEFAULT_FILENAME "download" when it gave none), or a binary file
-        object to write into. A path gets a temporary file beside it, renamed into place once
-        the body is complete: a failed download leaves no partial file, and an existing file
-        is replaced only with `overwrite=True` (else FileExistsError, before any of the body is
-        read). `on_progress(done_bytes, total_bytes, current_file)` is called as chunks are
-        written; `total_bytes` is the Content-Length (None if not given), `current_file` the
-        name of the file written (the server's filename for a file object).
+        `destination` is a file path, a directory, or a binary file object to write into. A
+        directory (one that exists, or a path ending in "/", created if missing) gets the
+        server's filename made safe (base name only, control characters replaced, no leading
+        dot; DEFAULT_FILENAME "download" when it gave none). A path gets a temporary file beside
+        it, renamed into place once the body is complete: a failed download leaves no partial
+        file (nor a directory it created). Before any of the body is read, an existing file
+        raises FileExistsError unless `overwrite=True`; a link, FIFO, device or directory in the
+        way always does. `on_progress(done_bytes, total_bytes, current_file)` is called as
+        chunks are written; `total_bytes` is the Content-Length (None if not given),
+        `current_file` the name of the file written (the server's filename for a file object).
         """
         try:
             if isinstance(destination, str | os.PathLike):
-                target = self._target(destination)
-                with AtomicFile(target, overwrite=overwrite) as file:
+                target, make_dirs = self._target(destination)
+                with AtomicFile(target, overwrite=overwrite, make_dirs=make_dirs) as file:
                     return self._write(file, on_progress, target.name)
             return self._write(destination, on_progress, self.filename)
         finally:
@@ -418,8 +417,8 @@ class AsyncDownload(_DownloadBase):
         """
         try:
             if isinstance(destination, str | os.PathLike):
-                target = self._target(destination)
-                with AtomicFile(target, overwrite=overwrite) as file:
+                target, make_dirs = self._target(destination)
+                with AtomicFile(target, overwrite=overwrite, make_dirs=make_dirs) as file:
                     return await self._write(file, on_progress, target.name)
             return await self._write(destination, on_progress, self.filename)
         finally:

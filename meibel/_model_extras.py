@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._files import AtomicFile, exists_error, safe_name
+from ._files import AtomicFile, check_target, resolve_destination, safe_name
 
 if TYPE_CHECKING:
     import httpx2
@@ -169,10 +169,13 @@ class ArtifactExtras:
     ) -> Path:
         """Write the artifact to a file and return its path.
 
-        Without `path`, or with a directory, the file is named after the base name of the
-        server's `filename` (never a path the server chose; UnsafeFilenameError if nothing is
-        left of it). A file `path` is used as given. An existing file is replaced only with
-        `overwrite=True` (else FileExistsError), and only once the new content is complete.
+        Without `path`, or with a directory (one that exists, or a path ending in "/", created
+        if missing), the file is named after the server's `filename` made safe: only its base
+        name (never a path the server chose), control characters replaced by "_", dots and
+        spaces at either end removed (UnsafeFilenameError if nothing is left). A file `path` is
+        used as given. An existing file is replaced only with `overwrite=True` (else
+        FileExistsError), and only once the new content is complete; a link, FIFO, device or
+        directory in the way is never replaced.
 
         Inline content of a textual MIME type is written as UTF-8; other inline content is
         base64-decoded (as the API sends binary inline), or written as UTF-8 if it is not
@@ -180,18 +183,16 @@ class ArtifactExtras:
         another origin and carries its own authorisation).
         """
         if path is None:
-            target = Path(safe_name(self.filename))
+            target, make_dirs = Path(safe_name(self.filename)), False
         else:
-            target = Path(path)
-            if target.is_dir():
-                target = target / safe_name(self.filename)
+            target, make_dirs = resolve_destination(path, lambda: self.filename)
         content = self.content
         if isinstance(content, str):
             data = content.encode("utf-8")
             if not _is_text(self.mime_type):
                 with contextlib.suppress(binascii.Error, ValueError):
                     data = base64.b64decode(content, validate=True)
-            with AtomicFile(target, overwrite=overwrite) as file:
+            with AtomicFile(target, overwrite=overwrite, make_dirs=make_dirs) as file:
                 file.write(data)
             return target
         url = self.storage_url
@@ -199,13 +200,12 @@ class ArtifactExtras:
             raise ValueError(f"artifact {self.filename!r} has neither content nor a storage_url")
         import httpx2
 
-        if not overwrite and os.path.lexists(target):
-            raise exists_error(target)  # before downloading anything
+        check_target(target, overwrite=overwrite)  # before downloading anything
         client = http_client or httpx2.Client(follow_redirects=True)
         try:
             with client.stream("GET", url) as response:
                 response.raise_for_status()
-                with AtomicFile(target, overwrite=overwrite) as file:
+                with AtomicFile(target, overwrite=overwrite, make_dirs=make_dirs) as file:
                     for chunk in response.iter_bytes():
                         file.write(chunk)
         finally:

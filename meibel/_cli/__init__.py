@@ -20,7 +20,9 @@ from .._exceptions import MeibelError
 from .._extras import MissingExtraError
 from ._chat import chat
 from ._commands import CommandFailed, Output, UsageError, one_line
+from ._output import OutputClosed, silence
 from ._parser import VERSION, build_parser
+from ._text import shown
 
 __all__ = ["VERSION", "chat", "main"]
 
@@ -38,6 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with client:
             return int(args.handler(client, args, Output(args, sys.stdout, sys.stderr)))
+    except OutputClosed as closed:  # `| head` read enough: nothing more to fetch or say
+        silence(closed.stream)
+        return 0
     except UsageError as error:
         return _fail(error, 2, args.debug)
     except (MeibelError, OSError, CommandFailed) as error:
@@ -75,7 +80,10 @@ def _fake_client(args: argparse.Namespace) -> MeibelClient:
 
 
 def _fail(error: BaseException, status: int, debug: bool) -> int:
-    if debug:
-        traceback.print_exception(error, file=sys.stderr)
-    print(f"meibel: {one_line(error)}", file=sys.stderr, flush=True)
+    try:
+        if debug:
+            sys.stderr.write(shown("".join(traceback.format_exception(error)), lines=True))
+        print(f"meibel: {one_line(error)}", file=sys.stderr, flush=True)
+    except BrokenPipeError:  # stderr's reader has gone too: the status says it
+        silence(sys.stderr)
     return status

@@ -7,20 +7,41 @@ from typing import TextIO
 
 from .._client import MeibelClient
 from .._exceptions import MeibelError
+from ._output import write
+from ._text import one_line, shown
 
 HELP = "Type a message. /attach PATH adds a file to the next message; /quit leaves."
 
 
+def _attachable(path: Path) -> str | None:
+    """Why `path` cannot be attached, or None when it can."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return f"{shown(path)} is a directory: attach its files one at a time"
+    if path.exists():
+        return f"{shown(path)} is not a regular file"
+    return f"no such file: {shown(path)}"
+
+
 def chat(client: MeibelClient, agent_id: str, stdin: TextIO, stdout: TextIO) -> int:
-    """Run the chat loop until /quit or end of input."""
+    """Run the chat loop until /quit or end of input.
+
+    What the server sends (replies, titles, errors) is written with its control characters
+    escaped, newlines and tabs kept.
+    """
+
+    def say(text: str = "", end: str = "\n") -> None:
+        write(stdout, text + end)
+
     session = client.agents.create_session(agent_id=agent_id)
-    print(f"Session {session.id} with agent {agent_id}. {HELP}", file=stdout)
+    say(f"Session {shown(session.id)} with agent {shown(agent_id)}. {HELP}")
     attachments: list[Path] = []
     while True:
-        print("you> ", end="", file=stdout, flush=True)
+        say("you> ", end="")
         line = stdin.readline()
         if not line:
-            print(file=stdout)
+            say()
             return 0
         text = line.strip()
         if not text:
@@ -29,25 +50,25 @@ def chat(client: MeibelClient, agent_id: str, stdin: TextIO, stdout: TextIO) -> 
             return 0
         if text.startswith("/attach"):
             path = Path(text.removeprefix("/attach").strip()).expanduser()
-            if not path.is_file():
-                print(f"no such file: {path}", file=stdout)
+            if (refused := _attachable(path)) is not None:
+                say(refused)
                 continue
             attachments.append(path)
-            print(f"attached {path.name} (sent with your next message)", file=stdout)
+            say(f"attached {shown(path.name)} (sent with your next message)")
             continue
         try:
             stream = session.stream(text, files=list(attachments))
             attachments.clear()
-            print("agent> ", end="", file=stdout, flush=True)
+            say("agent> ", end="")
             with stream:
                 for event in stream:
                     if event.type == "content":
-                        print(event.delta, end="", file=stdout, flush=True)
+                        say(shown(event.delta, lines=True), end="")
                     elif event.type == "citations":
-                        print(file=stdout)
+                        say()
                         for number, source in enumerate(event.citations, 1):
                             url = source.url if isinstance(source.url, str) else ""
-                            print(f"  [{number}] {source.title} {url}".rstrip(), file=stdout)
-            print(file=stdout)
+                            say(f"  [{number}] {shown(source.title)} {shown(url)}".rstrip())
+            say()
         except MeibelError as error:
-            print(f"\nerror: {error}", file=stdout)
+            say(f"\nerror: {one_line(error)}")

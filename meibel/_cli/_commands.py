@@ -7,21 +7,20 @@ stderr (see _progress.py). Errors are raised and printed as one line by `main`.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import errno
-import json
 import os
-import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from .._client import MeibelClient
 from .._download import DEFAULT_FILENAME, Download
-from .._files import safe_name
+from .._files import check_destination, resolve_destination
 from .._generated import known
-from ._progress import Progress, progress, size
+from ._output import Output, TerminalBytes, jsonable, table
+from ._progress import Progress, size
+from ._text import one_line, plural
 
 if TYPE_CHECKING:
     from ..models import DocumentStatus, IngestStatusResponse
@@ -30,6 +29,8 @@ __all__ = ["CommandFailed", "Output", "UsageError", "jsonable", "one_line"]
 
 # The waiters' polling pace against the fake, whose jobs move on at every poll.
 FAKE_POLL_INTERVAL = 0.05
+# `-o -`: the file goes to stdout.
+STDOUT = "-"
 
 
 class CommandFailed(Exception):
@@ -38,67 +39,6 @@ class CommandFailed(Exception):
 
 class UsageError(Exception):
     """The command cannot run as asked or configured (no API key, a bad pattern): exit 2."""
-
-
-class Output:
-    """Where a command's results and progress go."""
-
-    def __init__(self, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
-        self.json: bool = args.json
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def result(self, document: object, lines: Callable[[], Iterable[str]]) -> None:
-        """`document` as JSON under --json, else the text `lines()` gives."""
-        if self.json:
-            print(json.dumps(jsonable(document), indent=2, default=str), file=self.stdout)
-        else:
-            for line in lines():
-                print(line, file=self.stdout)
-
-    def progress(self) -> Progress:
-        # Under --json, plain progress lines would only be noise for a script reading stderr.
-        return progress(self.stderr, lines=not self.json)
-
-
-def one_line(error: BaseException) -> str:
-    """An error's message on one line; local file errors as `PATH: reason`."""
-    if isinstance(error, KeyboardInterrupt):
-        return "interrupted"
-    if isinstance(error, FileExistsError):
-        return f"{error.filename}: exists (pass --overwrite to replace it)"
-    if isinstance(error, OSError) and error.filename is not None:
-        return f"{error.filename}: {error.strerror or error}"
-    text = str(error) or type(error).__name__
-    return re.sub(r"\s*\n\s*", " ", text).strip()
-
-
-def jsonable(value: object) -> object:
-    """Models as their to_dict(), dataclasses as dicts, paths as strings, recursively."""
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    if isinstance(value, tuple) and hasattr(value, "_asdict"):  # a NamedTuple
-        return {key: jsonable(item) for key, item in value._asdict().items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(item) for item in value]
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, BaseException):
-        return str(value)
-    return value
-
-
-def table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in [headers, *rows]
-    ]
 
 
 def _existing(path: str, *, folder: bool) -> Path:
@@ -128,10 +68,9 @@ def _wait_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def agents_list(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
-    agents = list(client.agents.list_agents())
-    rows = [[a.id, a.name, a.type_, a.version] for a in agents]
+    pages = (page.items for page in client.agents.list_agents().iter_pages())
     headers = ["ID", "NAME", "TYPE", "VERSION"]
-    out.result(agents, lambda: table(headers, rows) if rows else ["no agents"])
+    out.rows(headers, pages, lambda a: [a.id, a.name, a.type_, a.version], empty="no agents")
     return 0
 
 
@@ -164,9 +103,10 @@ def datasources_create(client: MeibelClient, args: argparse.Namespace, out: Outp
 def _ingest_lines(status: IngestStatusResponse) -> list[str]:
     lines = [f"ingest {status.datasource_id}: {status.status}"]
     for method in known(status.methods) or []:
-        counts = [f"{known(method.processed_files) or 0}/{known(method.total_files) or 0} files"]
+        total = known(method.total_files) or 0
+        counts = [f"{known(method.processed_files) or 0}/{plural(total, 'file')}"]
         counts += [
-            f"{count} {name}"
+            plural(count, name[:-1])
             for name in ("adds", "updates", "warnings", "errors")
             if (count := known(getattr(method, name)))
         ]
@@ -179,7 +119,7 @@ def _ingest_progress(bar: Progress) -> Callable[[Any], None]:
         methods = known(status.methods) or []
         done = sum(known(m.processed_files) or 0 for m in methods)
         total = sum(known(m.total_files) or 0 for m in methods)
-        files = f", {done}/{total} files" if total else ""
+        files = f", {done}/{plural(total, 'file')}" if total else ""
         bar.update(f"ingest {status.datasource_id}: {status.status}{files}", done, total or None)
 
     return report
@@ -317,23 +257,46 @@ def _saver(bar: Progress, verb: str) -> Callable[[int, int | None, str | None], 
     return report
 
 
-def _save(download: Download, output: str, overwrite: bool, out: Output) -> tuple[Path, int]:
-    """Save a Download to `output` (a file, or a folder for the server's filename)."""
-    target = Path(output).expanduser()
-    if target.is_dir():
-        target = target / safe_name(download.filename or DEFAULT_FILENAME)
-    bar = out.progress()
+def _output(args: argparse.Namespace) -> str | None:
+    """`-o OUT`, checked before anything is sent: what would make saving fail once the job is
+    done (a file in the way, a FIFO or link, a missing or read-only directory) fails now."""
+    given: str | None = args.output
+    if given is None:
+        return None
+    if given == STDOUT:
+        if args.json:
+            raise UsageError("-o - writes the file to stdout, where --json prints: choose one")
+        return STDOUT
+    output = os.path.expanduser(given)
+    check_destination(output, overwrite=args.overwrite)
+    return output
+
+
+def _save(download: Download, output: str, overwrite: bool, out: Output) -> tuple[str, int]:
+    """Save a Download to `output`: a file, a folder (for the server's filename) or stdout.
+
+    Returns where it went, as shown, and the number of bytes written.
+    """
+    sink = TerminalBytes(out.stdout) if output == STDOUT else None
+    # A file shown on the terminal shows how far it got; a bar drawn beside it would garble it.
+    bar = out.progress(quiet=sink is not None and sink.terminal)
     try:
-        written = download.save(target, overwrite=overwrite, on_progress=_saver(bar, "downloaded"))
+        if sink is not None:
+            written = download.save(sink, on_progress=_saver(bar, "downloaded"))
+            sink.finish()
+            return "to stdout", written
+        target, _ = resolve_destination(output, lambda: download.filename or DEFAULT_FILENAME)
+        written = download.save(output, overwrite=overwrite, on_progress=_saver(bar, "downloaded"))
     finally:
         bar.close()
-    return target, written
+    return str(target), written
 
 
 def parse(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
     path = _existing(args.file, folder=False)
+    output = _output(args)
     job = client.documents.parse_document(file=path)
-    if not (args.wait or args.output):
+    if not (args.wait or output):
         out.result(job, lambda: [f"parse {job.job_id}: {job.status}"])
         return 0
     bar = out.progress()
@@ -344,24 +307,27 @@ def parse(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
     finally:
         bar.close()
     saved: list[str] = []
-    if args.output:
+    if output:
         download = client.documents.get_document_result(job.job_id, format_=args.format)
-        target, written = _save(download, args.output, args.overwrite, out)
-        saved.append(f"saved {target} ({size(written)})")
-    out.result(status, lambda: [_document_line(status), *saved])
+        where, written = _save(download, output, args.overwrite, out)
+        saved.append(f"saved {where} ({size(written)})")
+    lines = [_document_line(status), *saved]
+    out.result(status, lambda: lines, to_stderr=output == STDOUT)
     return 0
 
 
 def download(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    output = _output(args)
+    assert output is not None  # required by the parser
     file = client.datasource_downloads.download_file(args.job, datasource_id=args.datasource)
-    target, written = _save(file, args.output, args.overwrite, out)
+    where, written = _save(file, output, args.overwrite, out)
     document = {
-        "path": str(target),
+        "path": where,
         "bytes": written,
         "filename": file.filename,
         "content_type": file.content_type,
     }
-    out.result(document, lambda: [f"saved {target} ({size(written)})"])
+    out.result(document, lambda: [f"saved {where} ({size(written)})"], to_stderr=output == STDOUT)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 
 from .._version import __api_version__, __version__
@@ -40,16 +41,21 @@ def _options(parser: argparse.ArgumentParser, *, on_command: bool) -> None:
     )
 
 
-def _seconds(*, zero: bool) -> Callable[[str], float]:
+# The most a command waits (a week) and the longest pause between status requests (an hour):
+# beyond them a number is a typo, and 1e308 or inf would overflow the clock arithmetic.
+MAX_TIMEOUT = 7 * 24 * 3600
+MAX_POLL_INTERVAL = 3600
+
+
+def _seconds(*, zero: bool, most: int) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
-            value = float("nan")
-        if not (value >= 0 if zero else value > 0):
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a number of seconds {'>= 0' if zero else '> 0'}"
-            )
+            value = math.nan
+        if not (math.isfinite(value) and (value >= 0 if zero else value > 0) and value <= most):
+            bounds = f"from 0 to {most}" if zero else f"greater than 0 and at most {most}"
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds {bounds}")
         return value
 
     return parse
@@ -58,15 +64,16 @@ def _seconds(*, zero: bool) -> Callable[[str], float]:
 def _wait_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
-        type=_seconds(zero=True),
+        type=_seconds(zero=True, most=MAX_TIMEOUT),
         metavar="SECONDS",
-        help="give up waiting after this long (default: 600)",
+        help=f"give up waiting after this long (default: 600; at most {MAX_TIMEOUT})",
     )
     parser.add_argument(
         "--poll-interval",
-        type=_seconds(zero=False),
+        type=_seconds(zero=False, most=MAX_POLL_INTERVAL),
         metavar="SECONDS",
-        help="first pause between status requests, doubling up to 10 s (default: 1)",
+        help="first pause between status requests, doubling up to 10 s (default: 1; at most "
+        f"{MAX_POLL_INTERVAL})",
     )
 
 

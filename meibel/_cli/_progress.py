@@ -11,10 +11,12 @@ import threading
 import time
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from ._text import shown
+
 if TYPE_CHECKING:
     import rich.progress
 
-__all__ = ["Progress", "progress", "size"]
+__all__ = ["Progress", "Silent", "progress", "size"]
 
 # Plain lines come at most this often (the last state is always printed on close).
 LINE_INTERVAL = 1.0
@@ -42,7 +44,9 @@ class Progress(Protocol):
         """The work ended: print the last state (plain lines) or remove the bar."""
 
 
-class _Silent:
+class Silent:
+    """No progress at all."""
+
     def update(self, line: str, done: float | None = None, total: float | None = None) -> None:
         pass
 
@@ -59,6 +63,7 @@ class _Lines:
         self._printed: str | None = None
         self._pending: str | None = None
         self._at = 0.0
+        self._gone = False
 
     def update(self, line: str, done: float | None = None, total: float | None = None) -> None:
         with self._lock:
@@ -73,8 +78,15 @@ class _Lines:
                 self._emit(self._pending, time.monotonic())
 
     def _emit(self, line: str, now: float) -> None:
-        print(line, file=self._stream, flush=True)
         self._printed, self._at = line, now
+        if self._gone:
+            return
+        try:
+            print(shown(line), file=self._stream, flush=True)
+        except BrokenPipeError:
+            # Progress is advice: a reader of stderr that left stops it, not the work (which
+            # may run in threads that must not see this error).
+            self._gone = True
 
 
 class _Bar:
@@ -98,7 +110,8 @@ class _Bar:
         self._progress.start()
 
     def update(self, line: str, done: float | None = None, total: float | None = None) -> None:
-        self._progress.update(self._task, description=line, completed=done or 0, total=total)
+        description = shown(line)
+        self._progress.update(self._task, description=description, completed=done or 0, total=total)
 
     def close(self) -> None:
         self._progress.stop()
@@ -112,4 +125,4 @@ def progress(stream: TextIO, *, lines: bool = True) -> Progress:
             return _Bar(stream)
         except ImportError:
             pass
-    return _Lines(stream) if lines else _Silent()
+    return _Lines(stream) if lines else Silent()
