@@ -96,14 +96,15 @@ def _chat_reply() -> list[bytes | float]:
 
 
 def test_chat_text_keeps_its_lines_and_escapes_the_rest(recording_server: RecordingServer) -> None:
-    recording_server.respond(200, {"session_id": "s_\x1b[8m1"})
+    # Not a C0/C1 control: an id with one is refused before it reaches a path (path_segment).
+    recording_server.respond(200, {"session_id": "s_\u202e1"})
     recording_server.stream(_chat_reply())
     stdout = io.StringIO()
     with MeibelClient(api_key=KEY, base_url=recording_server.url + "/v2") as client:
         assert chat(client, "agent_1", io.StringIO("hi\n/quit\n"), stdout) == 0
     out = stdout.getvalue()
     assert raw_controls(out, keep="\n\t") == []
-    assert "Session s_\\x1b[8m1 with agent agent_1." in out
+    assert "Session s_\\u202e1 with agent agent_1." in out
     assert "agent> line one\n\\x1b[31mred\\x1b[0m\tTab\nnext\\x0dOVER\n" in out
     assert f"  [1] {ESCAPED} https://x/\\x1b[2K" in out
 
