@@ -10,8 +10,8 @@ It gives the generated resources what they need and nothing more:
   `extra_query=` (and, when it sends JSON, `extra_body=`; when it reads its whole answer,
   `deadline=`) and passes them on as one `RequestOptions`, or None when none was given (the
   common case, kept free);
-- the helpers the methods call to shape their arguments: `_body` (a JSON body from `body=` or
-  from its fields given as keyword arguments), `_path_default` (a parent id left to the client's
+- the helpers the methods call to shape their arguments: `_body` (a JSON body from `body=`, its
+  model or a dict of its fields (meibel/_dict_bodies.py), or from its fields given as keywords), `_path_default` (a parent id left to the client's
   `path_defaults`), `_upload` (the `file=` alias of `files=`, and `file_name=`);
 - the wrappers behind `client.<namespace>.with_raw_response`: they run the plain method with a
   context flag set; the hooks read it once and return a RawResponse instead of the parsed value;
@@ -341,64 +341,6 @@ def _required_fields(model: type) -> tuple[str, ...]:
     )
 
 
-# A field's annotation (generated models keep them as text) whose values a dict body can be
-# checked against without importing anything: the JSON scalars, optionally nullable.
-_SCALARS: dict[str, tuple[type, ...]] = {
-    "str": (str,),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-    "None": (type(None),),
-}
-
-
-@functools.cache
-def _scalar_types(model: type) -> dict[str, tuple[type, ...]]:
-    """For each field of `model` annotated with JSON scalars only, the Python types it takes."""
-    import attrs
-
-    checks = {}
-    for field in attrs.fields(model):
-        annotation = field.type if isinstance(field.type, str) else None
-        parts = [part.strip() for part in (annotation or "").split("|")]
-        if annotation and all(part in _SCALARS for part in parts):
-            checks[field.name] = tuple(t for part in parts for t in _SCALARS[part])
-    return checks
-
-
-def _body_from(method: str, model: type, body: object) -> Any:
-    """`body` given as a dict of the model's JSON fields: the model, or a TypeError naming it."""
-    name = model.__name__
-    if not isinstance(body, Mapping):
-        raise TypeError(
-            f"{method}() body= must be a {name} or a dict of its fields, not {type(body).__name__}"
-        )
-    try:
-        parsed = model.from_dict(body)  # type: ignore[attr-defined]
-    except KeyError as missing:
-        raise TypeError(f"{method}() body= lacks the {name} field {missing}") from None
-    except (TypeError, ValueError, AttributeError) as error:
-        raise TypeError(f"{method}() body= is not a valid {name}: {error}") from None
-    unknown = sorted(parsed.additional_properties)
-    if unknown:
-        known = ", ".join((*model._meibel_required, *model._meibel_optional))  # type: ignore[attr-defined]
-        raise TypeError(
-            f"{method}() body= has field(s) {name} does not know: {', '.join(unknown)} (it has "
-            f"{known}); send fields the spec lacks with extra_body="
-        )
-    for field, types in _scalar_types(model).items():
-        value = getattr(parsed, field)
-        if value is not None and (
-            not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
-        ):
-            expected = " or ".join(t.__name__ for t in types)
-            raise TypeError(
-                f"{method}() body= field {field!r} of {name} must be {expected}, not "
-                f"{type(value).__name__}"
-            )
-    return parsed
-
-
 class _APIResource:
     __slots__ = (
         "_chat_stream",
@@ -448,7 +390,11 @@ class _APIResource:
                     raise TypeError(f"{method}() got {alias}= and {target}=: they are one field")
                 given[target] = given.pop(alias)
         if body is not None:
-            return body if isinstance(body, model) else _body_from(method, model, body)
+            if isinstance(body, model):
+                return body
+            from ._dict_bodies import body_from
+
+            return body_from(method, model, body)
         if not given and not required:
             return body
         missing = [name for name in _required_fields(model) if name not in given]
