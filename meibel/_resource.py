@@ -11,8 +11,9 @@ It gives the generated resources what they need and nothing more:
   `deadline=`) and passes them on as one `RequestOptions`, or None when none was given (the
   common case, kept free);
 - the helpers the methods call to shape their arguments: `_body` (a JSON body from `body=`, its
-  model or a dict of its fields (meibel/_dict_bodies.py), or from its fields given as keywords), `_path_default` (a parent id left to the client's
-  `path_defaults`), `_upload` (the `file=` alias of `files=`, and `file_name=`);
+  model or a dict of its fields (meibel/_dict_bodies.py), or from its fields given as keywords),
+  `_path_default` (a parent id left to the client's `path_defaults`), `_upload` (the `file=`
+  alias of `files=`, and `file_name=`);
 - the wrappers behind `client.<namespace>.with_raw_response`: they run the plain method with a
   context flag set; the hooks read it once and return a RawResponse instead of the parsed value;
 - the names the generated signatures and models use (streams, pages, sessions, downloads, file
