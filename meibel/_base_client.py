@@ -23,7 +23,15 @@ from ._logging import setup_logging
 from ._resource import Operation, RequestOptions, raw_response_requested
 from ._response import RawResponse
 from ._retry import RetryPolicy
-from ._settings import API_KEY_HEADER, api_key_from, base_url_from, datasource_id_from
+from ._settings import (
+    API_KEY_HEADER,
+    api_key_from,
+    base_url_from,
+    check_count,
+    check_seconds,
+    check_timeout,
+    datasource_id_from,
+)
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -46,8 +54,8 @@ class BaseClient:
         timeout: float | httpx2.Timeout | None,
         max_retries: int,
         default_headers: Mapping[str, str] | None,
-        stream_idle_timeout: float,
-        max_event_size: int,
+        stream_idle_timeout: float | None,
+        max_event_size: int | None,
         deadline: float | None,
         datasource_id: str | None,
     ) -> None:
@@ -55,12 +63,13 @@ class BaseClient:
         setup_logging()
         self.base_url = base_url_from(base_url)
         self._base_url_text = str(self.base_url)
-        self.timeout = timeout if isinstance(timeout, httpx2.Timeout) else httpx2.Timeout(timeout)
-        self.max_retries = max_retries
+        self.timeout = check_timeout(timeout)
+        self.max_retries = check_count(max_retries, "max_retries", least=0)
         self.default_headers = dict(default_headers or {})
-        self.stream_idle_timeout = stream_idle_timeout
-        self.max_event_size = max_event_size
-        self.deadline = deadline
+        self.stream_idle_timeout = check_seconds(stream_idle_timeout, "stream_idle_timeout")
+        size = max_event_size
+        self.max_event_size = None if size is None else check_count(size, "max_event_size", least=1)
+        self.deadline = check_seconds(deadline, "deadline")
         datasource = datasource_id_from(datasource_id)
         self._path_defaults: Mapping[str, str] = MappingProxyType(
             {} if datasource is None else {"datasource_id": datasource}
@@ -83,8 +92,8 @@ class BaseClient:
         timeout: float | httpx2.Timeout | None = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
         default_headers: Mapping[str, str] = _NOT_GIVEN,
-        stream_idle_timeout: float = _NOT_GIVEN,
-        max_event_size: int = _NOT_GIVEN,
+        stream_idle_timeout: float | None = _NOT_GIVEN,
+        max_event_size: int | None = _NOT_GIVEN,
         deadline: float | None = _NOT_GIVEN,
         datasource_id: str | None = _NOT_GIVEN,
     ) -> Self:
@@ -148,11 +157,13 @@ class BaseClient:
                 params = {**(params or {}), **options.query}
             if options.body:
                 json_body = {**(json_body if isinstance(json_body, dict) else {}), **options.body}
+            if not isinstance(options.deadline, NotGiven):
+                check_seconds(options.deadline, "deadline")  # here: before any file is opened
         headers[API_KEY_HEADER] = self._api_key.get()
         given = NOT_GIVEN if options is None else options.timeout
         if not isinstance(given, NotGiven):
             # The caller's own timeout for this call; on a stream it also bounds the idle time.
-            timeout = given if isinstance(given, httpx2.Timeout) else httpx2.Timeout(given)
+            timeout = check_timeout(given)
         elif stream:
             timeout = httpx2.Timeout(
                 connect=timeout.connect,

@@ -55,8 +55,8 @@ class MeibelClient(BaseClient, SyncResources):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx2.Client | None = None,
-        stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
         deadline: float | None = DEFAULT_DEADLINE,
         datasource_id: str | None = None,
     ) -> None:

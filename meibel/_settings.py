@@ -2,7 +2,8 @@
 
 Every setting is an argument of MeibelClient and AsyncMeibelClient; the environment fills three
 when they are not given (MEIBEL_API_KEY, MEIBEL_BASE_URL, MEIBEL_DATASOURCE_ID). The table of
-them all is docs/configuration.md.
+them all is docs/configuration.md. A setting is checked when it is given, so a wrong one fails
+there, naming the argument, rather than deep inside a later request.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_STREAM_IDLE_TIMEOUT",
     "DEFAULT_TIMEOUT",
+    "MAX_SECONDS",
     "Secret",
     "api_key_from",
     "base_url_from",
+    "check_count",
     "check_http_client",
+    "check_seconds",
+    "check_timeout",
     "datasource_id_from",
 ]
 
@@ -42,6 +47,9 @@ DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 # uploads have none unless given: their time grows with what they carry.
 DEFAULT_DEADLINE = 600.0
 API_KEY_HEADER = "Meibel-API-Key"
+# The longest time limit taken: a socket timeout holds about 9.2e9 s (int64 nanoseconds), and a
+# longer one fails deep inside a request; 1e9 s is some 31 years. None is "no limit".
+MAX_SECONDS = 1e9
 
 
 class Secret:
@@ -90,3 +98,38 @@ def check_http_client(http_client: object, expected: type) -> None:
             f"http_client must be an {expected.__module__}.{expected.__qualname__}, not {kind}: "
             "this SDK runs on httpx2 (`import httpx2`), httpx's maintained continuation."
         )
+
+
+def check_seconds(value: object, argument: str) -> float | None:
+    """`value` if it is None (no limit) or a number of seconds above 0 and at most MAX_SECONDS."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(
+            f"{argument} must be a number of seconds, or None for no limit, not "
+            f"{type(value).__name__} {value!r}"
+        )
+    if not 0 < value <= MAX_SECONDS:  # False for nan too
+        raise ValueError(
+            f"{argument} must be more than 0 and at most 1e9 seconds, or None for no limit, "
+            f"not {value!r}"
+        )
+    return value
+
+
+def check_timeout(value: object, argument: str = "timeout") -> httpx2.Timeout:
+    """A `timeout=` (seconds, None or an httpx2.Timeout) as an httpx2.Timeout, each part checked."""
+    if isinstance(value, httpx2.Timeout):
+        for part in ("connect", "read", "write", "pool"):
+            check_seconds(getattr(value, part), f"{argument}.{part}")
+        return value
+    return httpx2.Timeout(check_seconds(value, argument))
+
+
+def check_count(value: object, argument: str, *, least: int) -> int:
+    """`value` if it is an int of at least `least`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{argument} must be an int, not {type(value).__name__} {value!r}")
+    if value < least:
+        raise ValueError(f"{argument} must be at least {least}, not {value!r}")
+    return value
