@@ -28,9 +28,11 @@ from ._settings import (
     api_key_from,
     base_url_from,
     check_count,
+    check_headers,
     check_seconds,
     check_timeout,
     datasource_id_from,
+    put_headers,
 )
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
@@ -65,7 +67,8 @@ class BaseClient:
         self._base_url_text = str(self.base_url)
         self.timeout = check_timeout(timeout)
         self.max_retries = check_count(max_retries, "max_retries", least=0)
-        self.default_headers = dict(default_headers or {})
+        headers = dict(check_headers(default_headers or {}, "default_headers"))
+        self.default_headers: Mapping[str, str] = MappingProxyType(headers)
         self.stream_idle_timeout = check_seconds(stream_idle_timeout, "stream_idle_timeout")
         size = max_event_size
         self.max_event_size = None if size is None else check_count(size, "max_event_size", least=1)
@@ -75,6 +78,14 @@ class BaseClient:
             {} if datasource is None else {"datasource_id": datasource}
         )
         self._retry = RetryPolicy(max_retries=max_retries)
+        # The SDK's own headers, then default_headers over them in any spelling; the key is
+        # added per call (unless a default header gives one), so that it stays out of vars().
+        own = {"User-Agent": f"meibel-sdk-python/{__version__}"}
+        put_headers(own, headers)
+        self._headers = own
+        names = {name.lower() for name in own}
+        self._adds_key = API_KEY_HEADER.lower() not in names
+        self._adds_accept = "accept" not in names
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
@@ -103,7 +114,7 @@ class BaseClient:
             "base_url": self.base_url,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
+            "default_headers": dict(self.default_headers),
             "stream_idle_timeout": self.stream_idle_timeout,
             "max_event_size": self.max_event_size,
             "deadline": self.deadline,
@@ -140,26 +151,27 @@ class BaseClient:
             # The body is encoded here, streamed; the generated code only gives method and URL.
             arguments = {**arguments, "body": _NO_PARTS}
         spec: dict[str, Any] = operation._get_kwargs(**arguments)
-        headers = {
-            "User-Agent": f"meibel-sdk-python/{__version__}",
-            **self.default_headers,
-            **spec.get("headers", {}),
-        }
-        if stream:
-            headers.setdefault("Accept", "text/event-stream")
+        # Each name once, in any spelling: the SDK's own < default_headers < the operation's
+        # (its Content-Type, header parameters) < extra_headers.
+        headers = self._headers.copy()
+        if self._adds_key:
+            headers[API_KEY_HEADER] = self._api_key.get()
+        if stream and self._adds_accept:
+            headers["Accept"] = "text/event-stream"
+        if spec_headers := spec.get("headers"):
+            put_headers(headers, spec_headers)
         timeout = self.timeout
         params = spec.get("params")
         json_body = spec.get("json")
         if options is not None:
             if options.headers:
-                headers.update(options.headers)
+                put_headers(headers, check_headers(options.headers, "extra_headers"))
             if options.query:
                 params = {**(params or {}), **options.query}
             if options.body:
                 json_body = {**(json_body if isinstance(json_body, dict) else {}), **options.body}
             if not isinstance(options.deadline, NotGiven):
                 check_seconds(options.deadline, "deadline")  # here: before any file is opened
-        headers[API_KEY_HEADER] = self._api_key.get()
         given = NOT_GIVEN if options is None else options.timeout
         if not isinstance(given, NotGiven):
             # The caller's own timeout for this call; on a stream it also bounds the idle time.
@@ -177,7 +189,7 @@ class BaseClient:
             from ._multipart import MultipartBody
 
             body = MultipartBody(*form_parts(form, files or []))
-            headers.update(body.headers)
+            put_headers(headers, body.headers)
             if "Content-Length" not in body.headers:
                 headers["Transfer-Encoding"] = "chunked"
         request = self._http.build_request(

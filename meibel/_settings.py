@@ -9,6 +9,8 @@ there, naming the argument, rather than deep inside a later request.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 
 import httpx2
 
@@ -27,10 +29,12 @@ __all__ = [
     "api_key_from",
     "base_url_from",
     "check_count",
+    "check_headers",
     "check_http_client",
     "check_seconds",
     "check_timeout",
     "datasource_id_from",
+    "put_headers",
 ]
 
 DEFAULT_BASE_URL = "https://api.meibel.ai/v2"
@@ -50,6 +54,12 @@ API_KEY_HEADER = "Meibel-API-Key"
 # The longest time limit taken: a socket timeout holds about 9.2e9 s (int64 nanoseconds), and a
 # longer one fails deep inside a request; 1e9 s is some 31 years. None is "no limit".
 MAX_SECONDS = 1e9
+# Headers that describe the body the SDK encodes (a multipart Content-Type carries its
+# boundary): a caller's value could only contradict the bytes sent.
+_FRAMING_HEADERS = frozenset({"content-length", "content-type", "transfer-encoding"})
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+# Printable ASCII, spaces and tabs only inside: what HTTP carries without a line break.
+_HEADER_VALUE = re.compile(r"([\x21-\x7e]([\t\x20-\x7e]*[\x21-\x7e])?)?\Z")
 
 
 class Secret:
@@ -74,6 +84,16 @@ def api_key_from(api_key: str | None) -> Secret:
         raise MeibelError(
             "No API key: pass MeibelClient(api_key=...) or set the MEIBEL_API_KEY "
             "environment variable."
+        )
+    if not isinstance(key, str):
+        raise TypeError(f"api_key must be a str, not {type(key).__name__}")
+    if not _HEADER_VALUE.match(key):
+        source = "api_key" if api_key is not None else "MEIBEL_API_KEY"
+        # The key itself is never shown.
+        raise ValueError(
+            f"the API key given as {source} cannot be sent in a header: it has a line break, a "
+            "control or non-ASCII character, or spaces around it (a key read from a file often "
+            "ends with a newline: strip it)"
         )
     return Secret(key)
 
@@ -133,3 +153,43 @@ def check_count(value: object, argument: str, *, least: int) -> int:
     if value < least:
         raise ValueError(f"{argument} must be at least {least}, not {value!r}")
     return value
+
+
+def check_headers(headers: object, argument: str) -> Mapping[str, str]:
+    """`headers` (a mapping of names to values) if every header can go on the wire as given.
+
+    Names are HTTP tokens and values printable ASCII without line breaks (the values are never
+    shown in the error: they may be secrets), and Content-Length, Content-Type and
+    Transfer-Encoding are refused: the SDK writes them from the body it sends.
+    """
+    if not isinstance(headers, Mapping):
+        kind = type(headers).__name__
+        raise TypeError(f"{argument} must be a mapping of header names to values, not a {kind}")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise ValueError(f"{argument}: {name!r} is not a valid header name")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ValueError(
+                f"{argument} may not set {name!r}: the SDK writes Content-Length, Content-Type "
+                "and Transfer-Encoding from the body it sends (a multipart Content-Type carries "
+                "its boundary)"
+            )
+        if not isinstance(value, str):
+            kind = type(value).__name__
+            raise TypeError(f"{argument}: the value of {name!r} must be a str, not {kind}")
+        if not _HEADER_VALUE.match(value):
+            raise ValueError(
+                f"{argument}: the value of {name!r} cannot be sent: it has a line break, a "
+                "control or non-ASCII character, or spaces around it"
+            )
+    return headers
+
+
+def put_headers(headers: dict[str, str], new: Mapping[str, str]) -> None:
+    """Put `new` into `headers`, each replacing the header of the same name in any spelling."""
+    for name, value in new.items():
+        if name not in headers:
+            lower = name.lower()
+            for old in [old for old in headers if old.lower() == lower]:
+                del headers[old]
+        headers[name] = value

@@ -104,6 +104,13 @@ def test_none_is_no_limit_where_it_was(recording_server: RecordingServer) -> Non
     assert len(recording_server.requests) == 1
 
 
+def test_default_headers_are_read_only_after_construction() -> None:
+    client = MeibelClient(api_key=KEY, base_url="http://127.0.0.1:9/v2", default_headers={"X": "1"})
+    with pytest.raises(TypeError):
+        client.default_headers["X"] = "2"  # type: ignore[index]
+    assert client.with_options(default_headers={"X": "2"}).default_headers == {"X": "2"}
+
+
 # Per call: every operation of the spec, with the contract suite's valid arguments.
 
 PER_CALL = [
