@@ -20,6 +20,7 @@ import httpx2
 from ._deadline import Deadline
 from ._exceptions import APIResponseValidationError
 from ._logging import setup_logging
+from ._pool import Pool
 from ._resource import Operation, RequestOptions, raw_response_requested
 from ._response import RawResponse
 from ._retry import RetryPolicy
@@ -44,9 +45,13 @@ _NOT_GIVEN: Any = object()
 
 
 class BaseClient:
-    """Configuration and the I/O-free half of a call: building, parsing, wrapping the answer."""
+    """Configuration and the I/O-free half of a call: building, parsing, wrapping the answer.
 
-    _http: httpx2.Client | httpx2.AsyncClient
+    The connection pool (`_pool`) is built on first use and rebuilt in a forked child
+    (meibel/_pool.py); `with_options` copies share it.
+    """
+
+    _pool: Pool[Any]
 
     def __init__(
         self,
@@ -86,6 +91,7 @@ class BaseClient:
         names = {name.lower() for name in own}
         self._adds_key = API_KEY_HEADER.lower() not in names
         self._adds_accept = "accept" not in names
+        self._closes_pool = True  # False on a with_options copy: the pool is the original's
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
@@ -94,6 +100,21 @@ class BaseClient:
     def path_defaults(self) -> Mapping[str, str]:
         """What a call may leave out of its path: `{"datasource_id": ...}` when one was set."""
         return self._path_defaults
+
+    def _settings(self) -> dict[str, Any]:
+        """The arguments that make this client again, read from it: none from the environment."""
+        return {
+            "api_key": self._api_key.get(),
+            "base_url": self._base_url_text,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": dict(self.default_headers),
+            "stream_idle_timeout": self.stream_idle_timeout,
+            "max_event_size": self.max_event_size,
+            "deadline": self.deadline,
+            # "" (none), not None: None would read MEIBEL_DATASOURCE_ID.
+            "datasource_id": self._path_defaults.get("datasource_id", ""),
+        }
 
     def with_options(
         self,
@@ -109,18 +130,7 @@ class BaseClient:
         datasource_id: str | None = _NOT_GIVEN,
     ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool."""
-        options: dict[str, Any] = {
-            "api_key": self._api_key.get(),
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": dict(self.default_headers),
-            "stream_idle_timeout": self.stream_idle_timeout,
-            "max_event_size": self.max_event_size,
-            "deadline": self.deadline,
-            # "" (none), not None: the copy has this client's default, not the environment's.
-            "datasource_id": self._path_defaults.get("datasource_id", ""),
-        }
+        options = self._settings()
         overrides = {
             "api_key": api_key,
             "base_url": base_url,
@@ -133,8 +143,10 @@ class BaseClient:
             "datasource_id": datasource_id,
         }
         options.update({k: v for k, v in overrides.items() if v is not _NOT_GIVEN})
-        # Subclasses take these keywords plus http_client (their own client type).
-        return type(self)(**options, http_client=self._http)  # type: ignore[call-arg]
+        copy = type(self)(**options)
+        copy._pool = self._pool
+        copy._closes_pool = False
+        return copy
 
     def _build_request(
         self,
@@ -192,7 +204,7 @@ class BaseClient:
             put_headers(headers, body.headers)
             if "Content-Length" not in body.headers:
                 headers["Transfer-Encoding"] = "chunked"
-        request = self._http.build_request(
+        request: httpx2.Request = self._pool.get().build_request(
             spec["method"].upper(),
             self._base_url_text + spec["url"],
             params=params,
