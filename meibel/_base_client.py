@@ -48,7 +48,7 @@ class BaseClient:
     """Configuration and the I/O-free half of a call: building, parsing, wrapping the answer.
 
     The connection pool (`_pool`) is built on first use and rebuilt in a forked child
-    (meibel/_pool.py); `with_options` copies share it.
+    (meibel/_pool.py); `with_options` copies share it. A client pickles as its settings.
     """
 
     _pool: Pool[Any]
@@ -95,6 +95,17 @@ class BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its settings (the key included): unpickled, it builds its own pool."""
+        if self._pool.given is not None:
+            raise TypeError(
+                f"a {type(self).__name__} made with http_client= cannot be pickled: that pool's "
+                "connections belong to this process. Leave http_client= out (the SDK's own pool "
+                "is built again wherever the client is unpickled), or make the client in the "
+                "other process."
+            )
+        return (_unpickle, (type(self), self._settings()))
 
     @property
     def path_defaults(self) -> Mapping[str, str]:
@@ -288,3 +299,7 @@ class BaseClient:
             **extra,
         )
         return self._answer(response, stream)
+
+
+def _unpickle(cls: type[BaseClient], settings: dict[str, Any]) -> BaseClient:
+    return cls(**settings)
