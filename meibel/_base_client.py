@@ -91,6 +91,7 @@ class BaseClient:
         names = {name.lower() for name in own}
         self._adds_key = API_KEY_HEADER.lower() not in names
         self._adds_accept = "accept" not in names
+        self._header_names = frozenset({*names, API_KEY_HEADER.lower(), "accept"})
         self._closes_pool = True  # False on a with_options copy: the pool is the original's
 
     def __repr__(self) -> str:
@@ -182,7 +183,7 @@ class BaseClient:
         if stream and self._adds_accept:
             headers["Accept"] = "text/event-stream"
         if spec_headers := spec.get("headers"):
-            put_headers(headers, spec_headers)
+            put_headers(headers, spec_headers, self._header_names)
         timeout = self.timeout
         params = spec.get("params")
         json_body = spec.get("json")

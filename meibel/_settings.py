@@ -185,11 +185,19 @@ def check_headers(headers: object, argument: str) -> Mapping[str, str]:
     return headers
 
 
-def put_headers(headers: dict[str, str], new: Mapping[str, str]) -> None:
-    """Put `new` into `headers`, each replacing the header of the same name in any spelling."""
+def put_headers(
+    headers: dict[str, str], new: Mapping[str, str], known: frozenset[str] | None = None
+) -> None:
+    """Put `new` into `headers`, each replacing the header of the same name in any spelling.
+
+    `headers` holds each name once. `known`, when given, holds (at least) the lowercased names
+    in `headers`: a name not in it is simply added, which spares the search on every call.
+    """
     for name, value in new.items():
-        if name not in headers:
+        if name not in headers and (known is None or name.lower() in known):
             lower = name.lower()
-            for old in [old for old in headers if old.lower() == lower]:
-                del headers[old]
+            for old in headers:
+                if old.lower() == lower:
+                    del headers[old]
+                    break
         headers[name] = value
