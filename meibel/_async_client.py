@@ -16,6 +16,7 @@ from ._base_client import BaseClient
 from ._deadline import Deadline
 from ._generated import AsyncResources
 from ._pagination import AsyncPage, PageStyle
+from ._pool import Pool
 from ._redirects import MAX_REDIRECTS, follow_redirect, too_many_redirects
 from ._resource import raw_response_requested
 from ._response import RawResponse
@@ -38,7 +39,7 @@ __all__ = ["AsyncMeibelClient"]
 class AsyncMeibelClient(BaseClient, AsyncResources):
     """The asynchronous client: the same namespaces and methods as MeibelClient, awaitable."""
 
-    _http: httpx2.AsyncClient
+    _pool: Pool[httpx2.AsyncClient]
 
     def __init__(
         self,
@@ -49,8 +50,8 @@ class AsyncMeibelClient(BaseClient, AsyncResources):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
-        stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
         deadline: float | None = DEFAULT_DEADLINE,
         datasource_id: str | None = None,
     ) -> None:
@@ -71,13 +72,17 @@ class AsyncMeibelClient(BaseClient, AsyncResources):
             datasource_id=datasource_id,
         )
         check_http_client(http_client, httpx2.AsyncClient)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx2.AsyncClient()
+        self._pool = Pool(httpx2.AsyncClient, http_client)
+
+    @property
+    def _http(self) -> httpx2.AsyncClient:
+        return self._pool.get()
 
     async def aclose(self) -> None:
-        """Release the connection pool (unless it was passed in as `http_client`)."""
-        if self._owns_http:
-            await self._http.aclose()
+        """Release the connection pool (unless it was passed in as `http_client`, or this is a
+        `with_options` copy, whose pool is the original's)."""
+        if self._closes_pool and (http := self._pool.close()) is not None:
+            await http.aclose()
 
     async def __aenter__(self) -> AsyncMeibelClient:
         return self

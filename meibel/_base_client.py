@@ -20,10 +20,21 @@ import httpx2
 from ._deadline import Deadline
 from ._exceptions import APIResponseValidationError
 from ._logging import setup_logging
+from ._pool import Pool
 from ._resource import Operation, RequestOptions, raw_response_requested
 from ._response import RawResponse
 from ._retry import RetryPolicy
-from ._settings import API_KEY_HEADER, api_key_from, base_url_from, datasource_id_from
+from ._settings import (
+    API_KEY_HEADER,
+    api_key_from,
+    base_url_from,
+    check_count,
+    check_headers,
+    check_seconds,
+    check_timeout,
+    datasource_id_from,
+    put_headers,
+)
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -34,9 +45,13 @@ _NOT_GIVEN: Any = object()
 
 
 class BaseClient:
-    """Configuration and the I/O-free half of a call: building, parsing, wrapping the answer."""
+    """Configuration and the I/O-free half of a call: building, parsing, wrapping the answer.
 
-    _http: httpx2.Client | httpx2.AsyncClient
+    The connection pool (`_pool`) is built on first use and rebuilt in a forked child
+    (meibel/_pool.py); `with_options` copies share it. A client pickles as its settings.
+    """
+
+    _pool: Pool[Any]
 
     def __init__(
         self,
@@ -46,8 +61,8 @@ class BaseClient:
         timeout: float | httpx2.Timeout | None,
         max_retries: int,
         default_headers: Mapping[str, str] | None,
-        stream_idle_timeout: float,
-        max_event_size: int,
+        stream_idle_timeout: float | None,
+        max_event_size: int | None,
         deadline: float | None,
         datasource_id: str | None,
     ) -> None:
@@ -55,25 +70,63 @@ class BaseClient:
         setup_logging()
         self.base_url = base_url_from(base_url)
         self._base_url_text = str(self.base_url)
-        self.timeout = timeout if isinstance(timeout, httpx2.Timeout) else httpx2.Timeout(timeout)
-        self.max_retries = max_retries
-        self.default_headers = dict(default_headers or {})
-        self.stream_idle_timeout = stream_idle_timeout
-        self.max_event_size = max_event_size
-        self.deadline = deadline
+        self.timeout = check_timeout(timeout)
+        self.max_retries = check_count(max_retries, "max_retries", least=0)
+        headers = dict(check_headers(default_headers or {}, "default_headers"))
+        self.default_headers: Mapping[str, str] = MappingProxyType(headers)
+        self.stream_idle_timeout = check_seconds(stream_idle_timeout, "stream_idle_timeout")
+        size = max_event_size
+        self.max_event_size = None if size is None else check_count(size, "max_event_size", least=1)
+        self.deadline = check_seconds(deadline, "deadline")
         datasource = datasource_id_from(datasource_id)
         self._path_defaults: Mapping[str, str] = MappingProxyType(
             {} if datasource is None else {"datasource_id": datasource}
         )
         self._retry = RetryPolicy(max_retries=max_retries)
+        # The SDK's own headers, then default_headers over them in any spelling; the key is
+        # added per call (unless a default header gives one), so that it stays out of vars().
+        own = {"User-Agent": f"meibel-sdk-python/{__version__}"}
+        put_headers(own, headers)
+        self._headers = own
+        names = {name.lower() for name in own}
+        self._adds_key = API_KEY_HEADER.lower() not in names
+        self._adds_accept = "accept" not in names
+        self._header_names = frozenset({*names, API_KEY_HEADER.lower(), "accept"})
+        self._closes_pool = True  # False on a with_options copy: the pool is the original's
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its settings (the key included): unpickled, it builds its own pool."""
+        if self._pool.given is not None:
+            raise TypeError(
+                f"a {type(self).__name__} made with http_client= cannot be pickled: that pool's "
+                "connections belong to this process. Leave http_client= out (the SDK's own pool "
+                "is built again wherever the client is unpickled), or make the client in the "
+                "other process."
+            )
+        return (_unpickle, (type(self), self._settings()))
 
     @property
     def path_defaults(self) -> Mapping[str, str]:
         """What a call may leave out of its path: `{"datasource_id": ...}` when one was set."""
         return self._path_defaults
+
+    def _settings(self) -> dict[str, Any]:
+        """The arguments that make this client again, read from it: none from the environment."""
+        return {
+            "api_key": self._api_key.get(),
+            "base_url": self._base_url_text,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": dict(self.default_headers),
+            "stream_idle_timeout": self.stream_idle_timeout,
+            "max_event_size": self.max_event_size,
+            "deadline": self.deadline,
+            # "" (none), not None: None would read MEIBEL_DATASOURCE_ID.
+            "datasource_id": self._path_defaults.get("datasource_id", ""),
+        }
 
     def with_options(
         self,
@@ -83,24 +136,13 @@ class BaseClient:
         timeout: float | httpx2.Timeout | None = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
         default_headers: Mapping[str, str] = _NOT_GIVEN,
-        stream_idle_timeout: float = _NOT_GIVEN,
-        max_event_size: int = _NOT_GIVEN,
+        stream_idle_timeout: float | None = _NOT_GIVEN,
+        max_event_size: int | None = _NOT_GIVEN,
         deadline: float | None = _NOT_GIVEN,
         datasource_id: str | None = _NOT_GIVEN,
     ) -> Self:
         """A copy with some settings changed, sharing this client's connection pool."""
-        options: dict[str, Any] = {
-            "api_key": self._api_key.get(),
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-            "stream_idle_timeout": self.stream_idle_timeout,
-            "max_event_size": self.max_event_size,
-            "deadline": self.deadline,
-            # "" (none), not None: the copy has this client's default, not the environment's.
-            "datasource_id": self._path_defaults.get("datasource_id", ""),
-        }
+        options = self._settings()
         overrides = {
             "api_key": api_key,
             "base_url": base_url,
@@ -113,8 +155,10 @@ class BaseClient:
             "datasource_id": datasource_id,
         }
         options.update({k: v for k, v in overrides.items() if v is not _NOT_GIVEN})
-        # Subclasses take these keywords plus http_client (their own client type).
-        return type(self)(**options, http_client=self._http)  # type: ignore[call-arg]
+        copy = type(self)(**options)
+        copy._pool = self._pool
+        copy._closes_pool = False
+        return copy
 
     def _build_request(
         self,
@@ -131,28 +175,31 @@ class BaseClient:
             # The body is encoded here, streamed; the generated code only gives method and URL.
             arguments = {**arguments, "body": _NO_PARTS}
         spec: dict[str, Any] = operation._get_kwargs(**arguments)
-        headers = {
-            "User-Agent": f"meibel-sdk-python/{__version__}",
-            **self.default_headers,
-            **spec.get("headers", {}),
-        }
-        if stream:
-            headers.setdefault("Accept", "text/event-stream")
+        # Each name once, in any spelling: the SDK's own < default_headers < the operation's
+        # (its Content-Type, header parameters) < extra_headers.
+        headers = self._headers.copy()
+        if self._adds_key:
+            headers[API_KEY_HEADER] = self._api_key.get()
+        if stream and self._adds_accept:
+            headers["Accept"] = "text/event-stream"
+        if spec_headers := spec.get("headers"):
+            put_headers(headers, spec_headers, self._header_names)
         timeout = self.timeout
         params = spec.get("params")
         json_body = spec.get("json")
         if options is not None:
             if options.headers:
-                headers.update(options.headers)
+                put_headers(headers, check_headers(options.headers, "extra_headers"))
             if options.query:
                 params = {**(params or {}), **options.query}
             if options.body:
                 json_body = {**(json_body if isinstance(json_body, dict) else {}), **options.body}
-        headers[API_KEY_HEADER] = self._api_key.get()
+            if not isinstance(options.deadline, NotGiven):
+                check_seconds(options.deadline, "deadline")  # here: before any file is opened
         given = NOT_GIVEN if options is None else options.timeout
         if not isinstance(given, NotGiven):
             # The caller's own timeout for this call; on a stream it also bounds the idle time.
-            timeout = given if isinstance(given, httpx2.Timeout) else httpx2.Timeout(given)
+            timeout = check_timeout(given)
         elif stream:
             timeout = httpx2.Timeout(
                 connect=timeout.connect,
@@ -166,10 +213,10 @@ class BaseClient:
             from ._multipart import MultipartBody
 
             body = MultipartBody(*form_parts(form, files or []))
-            headers.update(body.headers)
+            put_headers(headers, body.headers)
             if "Content-Length" not in body.headers:
                 headers["Transfer-Encoding"] = "chunked"
-        request = self._http.build_request(
+        request: httpx2.Request = self._pool.get().build_request(
             spec["method"].upper(),
             self._base_url_text + spec["url"],
             params=params,
@@ -253,3 +300,7 @@ class BaseClient:
             **extra,
         )
         return self._answer(response, stream)
+
+
+def _unpickle(cls: type[BaseClient], settings: dict[str, Any]) -> BaseClient:
+    return cls(**settings)

@@ -19,6 +19,7 @@ from ._base_client import BaseClient
 from ._deadline import Deadline
 from ._generated import SyncResources
 from ._pagination import PageStyle, SyncPage
+from ._pool import Pool
 from ._redirects import MAX_REDIRECTS, follow_redirect, too_many_redirects
 from ._settings import (
     DEFAULT_BASE_URL,
@@ -44,7 +45,7 @@ class MeibelClient(BaseClient, SyncResources):
     >>> client.sessions.get_session(session_id="...")
     """
 
-    _http: httpx2.Client
+    _pool: Pool[httpx2.Client]
 
     def __init__(
         self,
@@ -55,8 +56,8 @@ class MeibelClient(BaseClient, SyncResources):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx2.Client | None = None,
-        stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
         deadline: float | None = DEFAULT_DEADLINE,
         datasource_id: str | None = None,
     ) -> None:
@@ -79,13 +80,17 @@ class MeibelClient(BaseClient, SyncResources):
             datasource_id=datasource_id,
         )
         check_http_client(http_client, httpx2.Client)
-        self._owns_http = http_client is None
-        self._http = http_client or httpx2.Client()
+        self._pool = Pool(httpx2.Client, http_client)
+
+    @property
+    def _http(self) -> httpx2.Client:
+        return self._pool.get()
 
     def close(self) -> None:
-        """Release the connection pool (unless it was passed in as `http_client`)."""
-        if self._owns_http:
-            self._http.close()
+        """Release the connection pool (unless it was passed in as `http_client`, or this is a
+        `with_options` copy, whose pool is the original's)."""
+        if self._closes_pool and (http := self._pool.close()) is not None:
+            http.close()
 
     def __enter__(self) -> MeibelClient:
         return self

@@ -2,12 +2,15 @@
 
 Every setting is an argument of MeibelClient and AsyncMeibelClient; the environment fills three
 when they are not given (MEIBEL_API_KEY, MEIBEL_BASE_URL, MEIBEL_DATASOURCE_ID). The table of
-them all is docs/configuration.md.
+them all is docs/configuration.md. A setting is checked when it is given, so a wrong one fails
+there, naming the argument, rather than deep inside a later request.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 
 import httpx2
 
@@ -21,11 +24,17 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_STREAM_IDLE_TIMEOUT",
     "DEFAULT_TIMEOUT",
+    "MAX_SECONDS",
     "Secret",
     "api_key_from",
     "base_url_from",
+    "check_count",
+    "check_headers",
     "check_http_client",
+    "check_seconds",
+    "check_timeout",
     "datasource_id_from",
+    "put_headers",
 ]
 
 DEFAULT_BASE_URL = "https://api.meibel.ai/v2"
@@ -42,6 +51,15 @@ DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 # uploads have none unless given: their time grows with what they carry.
 DEFAULT_DEADLINE = 600.0
 API_KEY_HEADER = "Meibel-API-Key"
+# The longest time limit taken: a socket timeout holds about 9.2e9 s (int64 nanoseconds), and a
+# longer one fails deep inside a request; 1e9 s is some 31 years. None is "no limit".
+MAX_SECONDS = 1e9
+# Headers that describe the body the SDK encodes (a multipart Content-Type carries its
+# boundary): a caller's value could only contradict the bytes sent.
+_FRAMING_HEADERS = frozenset({"content-length", "content-type", "transfer-encoding"})
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+# Printable ASCII, spaces and tabs only inside: what HTTP carries without a line break.
+_HEADER_VALUE = re.compile(r"([\x21-\x7e]([\t\x20-\x7e]*[\x21-\x7e])?)?\Z")
 
 
 class Secret:
@@ -67,6 +85,16 @@ def api_key_from(api_key: str | None) -> Secret:
             "No API key: pass MeibelClient(api_key=...) or set the MEIBEL_API_KEY "
             "environment variable."
         )
+    if not isinstance(key, str):
+        raise TypeError(f"api_key must be a str, not {type(key).__name__}")
+    if not _HEADER_VALUE.match(key):
+        source = "api_key" if api_key is not None else "MEIBEL_API_KEY"
+        # The key itself is never shown.
+        raise ValueError(
+            f"the API key given as {source} cannot be sent in a header: it has a line break, a "
+            "control or non-ASCII character, or spaces around it (a key read from a file often "
+            "ends with a newline: strip it)"
+        )
     return Secret(key)
 
 
@@ -90,3 +118,86 @@ def check_http_client(http_client: object, expected: type) -> None:
             f"http_client must be an {expected.__module__}.{expected.__qualname__}, not {kind}: "
             "this SDK runs on httpx2 (`import httpx2`), httpx's maintained continuation."
         )
+
+
+def check_seconds(value: object, argument: str) -> float | None:
+    """`value` if it is None (no limit) or a number of seconds above 0 and at most MAX_SECONDS."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(
+            f"{argument} must be a number of seconds, or None for no limit, not "
+            f"{type(value).__name__} {value!r}"
+        )
+    if not 0 < value <= MAX_SECONDS:  # False for nan too
+        raise ValueError(
+            f"{argument} must be more than 0 and at most 1e9 seconds, or None for no limit, "
+            f"not {value!r}"
+        )
+    return value
+
+
+def check_timeout(value: object, argument: str = "timeout") -> httpx2.Timeout:
+    """A `timeout=` (seconds, None or an httpx2.Timeout) as an httpx2.Timeout, each part checked."""
+    if isinstance(value, httpx2.Timeout):
+        for part in ("connect", "read", "write", "pool"):
+            check_seconds(getattr(value, part), f"{argument}.{part}")
+        return value
+    return httpx2.Timeout(check_seconds(value, argument))
+
+
+def check_count(value: object, argument: str, *, least: int) -> int:
+    """`value` if it is an int of at least `least`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{argument} must be an int, not {type(value).__name__} {value!r}")
+    if value < least:
+        raise ValueError(f"{argument} must be at least {least}, not {value!r}")
+    return value
+
+
+def check_headers(headers: object, argument: str) -> Mapping[str, str]:
+    """`headers` (a mapping of names to values) if every header can go on the wire as given.
+
+    Names are HTTP tokens and values printable ASCII without line breaks (the values are never
+    shown in the error: they may be secrets), and Content-Length, Content-Type and
+    Transfer-Encoding are refused: the SDK writes them from the body it sends.
+    """
+    if not isinstance(headers, Mapping):
+        kind = type(headers).__name__
+        raise TypeError(f"{argument} must be a mapping of header names to values, not a {kind}")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise ValueError(f"{argument}: {name!r} is not a valid header name")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ValueError(
+                f"{argument} may not set {name!r}: the SDK writes Content-Length, Content-Type "
+                "and Transfer-Encoding from the body it sends (a multipart Content-Type carries "
+                "its boundary)"
+            )
+        if not isinstance(value, str):
+            kind = type(value).__name__
+            raise TypeError(f"{argument}: the value of {name!r} must be a str, not {kind}")
+        if not _HEADER_VALUE.match(value):
+            raise ValueError(
+                f"{argument}: the value of {name!r} cannot be sent: it has a line break, a "
+                "control or non-ASCII character, or spaces around it"
+            )
+    return headers
+
+
+def put_headers(
+    headers: dict[str, str], new: Mapping[str, str], known: frozenset[str] | None = None
+) -> None:
+    """Put `new` into `headers`, each replacing the header of the same name in any spelling.
+
+    `headers` holds each name once. `known`, when given, holds (at least) the lowercased names
+    in `headers`: a name not in it is simply added, which spares the search on every call.
+    """
+    for name, value in new.items():
+        if name not in headers and (known is None or name.lower() in known):
+            lower = name.lower()
+            for old in headers:
+                if old.lower() == lower:
+                    del headers[old]
+                    break
+        headers[name] = value
