@@ -27,6 +27,9 @@ class QuietServer(ThreadingHTTPServer):
     """A threaded server that says nothing when a client goes away mid-answer (as clients may)."""
 
     daemon_threads = True
+    # socketserver's default backlog is 5: a burst of concurrent clients (upload_folder's
+    # workers) on a loaded machine overflowed it, and a connection was reset before accept().
+    request_queue_size = 128
 
     def handle_error(self, request: object, client_address: object) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
