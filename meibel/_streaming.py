@@ -189,12 +189,13 @@ class _StreamBase:
     def reading(self) -> Iterator[None]:
         """Wrap reading the body: transport failures and early ends become stream errors.
 
-        A failure after the stream completed (while draining its tail) is not an error.
+        A failure after the stream completed (while draining its tail) is not an error; on a
+        stream without a sentinel a failure is one, as it cuts the body short.
         """
         try:
             yield
         except httpx2.TransportError as error:
-            if not self._ended_cleanly():
+            if not (self._decoder.finished or self._completed()):
                 raise self._interrupted(error) from error
             return
         if not self._ended_cleanly():
