@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, cast
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     JobFailedError,
     JobTimeoutError,
     MeibelError,
+    StreamDeadlineError,
     StreamEventError,
     StreamInterruptedError,
     StreamStalledError,
@@ -64,6 +66,7 @@ OUTCOMES: Final[Mapping[str, bool]] = {
 # Answers that say "ask again later", not "the job is gone" (after the client's own retries).
 _TRANSIENT_STATUSES = frozenset({408, 429, 502, 503, 504})
 _TRANSIENT_ERRORS = (APIConnectionError, StreamInterruptedError, StreamStalledError)
+_DEADLINE_ERRORS = (APITimeoutError, StreamDeadlineError, StreamStalledError)
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -196,7 +199,7 @@ class Waiter:
 
     def failed(self, error: MeibelError) -> Step | None:
         """A call failed; None: the error is the caller's (the driver re-raises it)."""
-        self._check_deadline(error)
+        self._check_deadline(error)  # a call cut off by the time left: the wait timed out
         if isinstance(error, StreamEventError) and not self.job.polls:
             raise self._job_failed(
                 error.body, "an 'error' event", _error_text(error.body)
@@ -257,7 +260,9 @@ class Waiter:
             f"{self.job.noun} {self.job_id} did not end within the timeout of {timeout:g} s; "
             f"last state seen: {self._last_state}"
         )
-        error = cause or self._last_error
+        # A timeout at the deadline is the deadline itself (each call had only the time left).
+        error = None if isinstance(cause, _DEADLINE_ERRORS) else cause
+        error = error or self._last_error
         if error is not None:
             message += f"; last error: {error}"
         return JobTimeoutError(
