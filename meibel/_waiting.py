@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_POLL_INTERVAL",
     "OUTCOMES",
+    "POLL_INTERVALS",
     "Budget",
     "Done",
     "Job",
@@ -42,12 +43,15 @@ __all__ = [
     "Waiter",
     "auntil_event",
     "auntil_status",
+    "check_poll_interval",
     "until_event",
     "until_status",
 ]
 
 MAX_POLL_INTERVAL: Final = 10.0
 """The longest pause between two status requests (unless `poll_interval` is longer)."""
+POLL_INTERVALS: Final = (0.001, 3600.0)
+"""The `poll_interval` a waiter accepts, in seconds: from a millisecond to an hour."""
 
 # The one table of terminal states, for statuses the spec types as plain strings (DocumentStatus,
 # DeepTransformJob, ScoringJobResponse) and for the names of stream events. Case-insensitive;
@@ -120,10 +124,13 @@ class Waiter:
         on_progress: Callable[[Any], object] | None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not poll_interval > 0:
-            raise ValueError(f"poll_interval must be positive, not {poll_interval!r}")
-        if timeout is not None and not timeout >= 0:
-            raise ValueError(f"timeout must be None or at least 0, not {timeout!r}")
+        check_poll_interval(poll_interval)
+        if timeout is not None:
+            _check_number("timeout", timeout)
+            if not timeout >= 0:
+                raise ValueError(
+                    f"timeout must be None or a number of seconds >= 0, not {timeout!r}"
+                )
         self.job = job
         self.job_id = job_id
         self.timeout = timeout
@@ -268,6 +275,24 @@ class Waiter:
         return JobTimeoutError(
             message, job_id=self.job_id, timeout=timeout, last_status=self.last_status
         )
+
+
+def check_poll_interval(poll_interval: float) -> None:
+    """Raise unless `poll_interval` is a number of seconds within POLL_INTERVALS.
+
+    Shorter would hammer the server; longer is no polling (and 1e308 overflows a sleep).
+    """
+    _check_number("poll_interval", poll_interval)
+    low, high = POLL_INTERVALS
+    if not low <= poll_interval <= high:  # also refuses nan
+        raise ValueError(
+            f"poll_interval must be between {low:g} and {high:g} seconds, not {poll_interval!r}"
+        )
+
+
+def _check_number(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
 
 
 def _event_name(event: StreamEvent[Any]) -> str:

@@ -3,7 +3,8 @@
 Each waiter, sync and async, against a RecordingServer on 127.0.0.1 that keeps its job going far
 past the timeout: a progress stream of keep-alive comments, of bytes that never end a line, of
 events that never end the job, one that answers and falls silent, one that never answers; status
-polls that answer late or trickle. The bound asserted is the timeout plus 1 s.
+polls that answer late or trickle. The bound asserted is the timeout plus 1 s. And the poll
+intervals a waiter refuses (#19, item 6).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from wire import RecordingServer, ScriptedResponse
 
 from meibel import AsyncMeibelClient, JobTimeoutError, MeibelClient
+from meibel._waiting import POLL_INTERVALS
 
 KEY = "sk-waiter-deadlines"
 TIMEOUT = 0.5
@@ -220,6 +222,14 @@ def test_a_slow_status_answer_cannot_hold_a_waiter_past_its_timeout(
     assert len(polls) == 1, "no poll is started that the time left cannot cover"
 
 
+# -- poll intervals --------------------------------------------------------------------------
+
+WAITERS = [*(case.call for case in STREAMED), *(case.call for case in POLLED[1:])]
+_waiters = pytest.mark.parametrize(
+    "call", WAITERS, ids=[*(c.name for c in STREAMED), *(c.name for c in POLLED[1:])]
+)
+
+
 def _call(mode: str, server: RecordingServer, call: Callable[..., Any], **options: Any) -> Any:
     settings = {"api_key": KEY, "base_url": server.url + "/v2"}
     if mode == "sync":
@@ -231,6 +241,45 @@ def _call(mode: str, server: RecordingServer, call: Callable[..., Any], **option
             return await call(client, **options)
 
     return anyio.run(run)
+
+
+@_waiters
+@pytest.mark.parametrize(
+    "value", [math.nan, math.inf, -math.inf, 0, -1.0, 1e-9, 1e308, 3601], ids=repr
+)
+def test_a_poll_interval_out_of_range_is_refused_before_any_request(
+    call: Callable[..., Any], value: float, mode: str, server: RecordingServer
+) -> None:
+    with pytest.raises(ValueError, match=r"poll_interval must be between 0\.001 and 3600 seconds"):
+        _call(mode, server, call, poll_interval=value)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("value", ["1", None, True], ids=repr)
+def test_a_poll_interval_that_is_no_number_is_refused(
+    value: object, mode: str, server: RecordingServer
+) -> None:
+    with pytest.raises(TypeError, match="poll_interval must be a number of seconds"):
+        _call(mode, server, WAITERS[-1], poll_interval=value)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("value", [math.nan, -1.0, "10"], ids=repr)
+def test_a_timeout_that_is_no_duration_is_refused(
+    value: object, mode: str, server: RecordingServer
+) -> None:
+    with pytest.raises((TypeError, ValueError), match="timeout must be"):
+        _call(mode, server, WAITERS[-1], timeout=value)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("value", POLL_INTERVALS, ids=repr)
+def test_the_ends_of_the_range_are_accepted(
+    value: float, mode: str, server: RecordingServer
+) -> None:
+    server.respond(200, {"datasource_id": "ds_1", "status": "completed"})
+    status = _call(mode, server, POLLED[2].call, poll_interval=value)
+    assert status.status == "completed"
 
 
 def test_an_infinite_timeout_waits_as_none_does(mode: str, server: RecordingServer) -> None:
