@@ -105,8 +105,8 @@ class AsyncMeibelClient(BaseClient, AsyncResources):
         while True:
             try:
                 response = await self._send_following_redirects(request)
+                attempts.bound(response)
                 if not stream or not response.is_success:
-                    attempts.bound(response)
                     try:
                         await response.aread()
                     finally:
@@ -226,7 +226,9 @@ class AsyncMeibelClient(BaseClient, AsyncResources):
         request = self._build_request(
             operation, arguments, stream=True, form=form, files=files, options=options
         )
-        response = await self._send(request, stream=True)
+        response = await self._send(
+            request, stream=True, deadline=self._deadline(options, stream=True)
+        )
         return self._events(AsyncEventStream, response, events, default, sentinel)
 
     async def _chat_stream(
@@ -248,7 +250,9 @@ class AsyncMeibelClient(BaseClient, AsyncResources):
         request = self._build_request(
             operation, arguments, stream=True, form=form, files=files, options=options
         )
-        response = await self._send(request, stream=True)
+        response = await self._send(
+            request, stream=True, deadline=self._deadline(options, stream=True)
+        )
         return self._events(AsyncChatStream, response, events, default, sentinel, partials=partials)
 
     async def _download(
@@ -262,5 +266,7 @@ class AsyncMeibelClient(BaseClient, AsyncResources):
         from ._download import AsyncDownload
 
         request = self._build_request(operation, arguments, options=options)
-        response = await self._send(request, stream=True)
+        response = await self._send(
+            request, stream=True, deadline=self._deadline(options, stream=True)
+        )
         return self._answer(response, lambda: AsyncDownload(response))

@@ -68,7 +68,7 @@ class Attempts:
     def bound(self, response: httpx2.Response) -> None:
         """Reading `response`'s body ends by the deadline too."""
         if self._deadline is not None:
-            response.stream = DeadlineStream(response.stream, self._deadline, self.request)
+            response.stream = DeadlineStream(response, self._deadline)
 
     def after_error(self, error: httpx2.TransportError) -> float:
         """Seconds to wait before sending again after `error`; raises if it is not sent again."""

@@ -230,10 +230,14 @@ class BaseClient:
             request.stream = body  # as is, not wrapped: httpx2's wrapper could not be replayed
         return request
 
-    def _deadline(self, options: RequestOptions | None, *, upload: bool = False) -> Deadline | None:
-        """The call's deadline: its own, else the client's (uploads have none unless given)."""
+    def _deadline(
+        self, options: RequestOptions | None, *, upload: bool = False, stream: bool = False
+    ) -> Deadline | None:
+        """The call's deadline: its own, else the client's (uploads, streams and downloads
+        have none unless given: how long they take grows with what they carry)."""
         given = NOT_GIVEN if options is None else options.deadline
-        seconds = (None if upload else self.deadline) if isinstance(given, NotGiven) else given
+        own_only = upload or stream
+        seconds = (None if own_only else self.deadline) if isinstance(given, NotGiven) else given
         return None if seconds is None else Deadline(seconds)
 
     def _parse(

@@ -113,8 +113,8 @@ class MeibelClient(BaseClient, SyncResources):
         while True:
             try:
                 response = self._send_following_redirects(request)
+                attempts.bound(response)
                 if not stream or not response.is_success:
-                    attempts.bound(response)
                     try:
                         response.read()
                     finally:
@@ -216,7 +216,7 @@ class MeibelClient(BaseClient, SyncResources):
         request = self._build_request(
             operation, arguments, stream=True, form=form, files=files, options=options
         )
-        response = self._send(request, stream=True)
+        response = self._send(request, stream=True, deadline=self._deadline(options, stream=True))
         return self._events(EventStream, response, events, default, sentinel)
 
     def _chat_stream(
@@ -238,7 +238,7 @@ class MeibelClient(BaseClient, SyncResources):
         request = self._build_request(
             operation, arguments, stream=True, form=form, files=files, options=options
         )
-        response = self._send(request, stream=True)
+        response = self._send(request, stream=True, deadline=self._deadline(options, stream=True))
         return self._events(ChatStream, response, events, default, sentinel, partials=partials)
 
     def _download(
@@ -252,5 +252,5 @@ class MeibelClient(BaseClient, SyncResources):
         from ._download import Download
 
         request = self._build_request(operation, arguments, options=options)
-        response = self._send(request, stream=True)
+        response = self._send(request, stream=True, deadline=self._deadline(options, stream=True))
         return self._answer(response, lambda: Download(response))

@@ -20,6 +20,7 @@ MeibelError
 ├── JobTimeoutError               a waiter's timeout passed before its job ended (`last_status`)
 └── StreamError                   a server-sent event stream went wrong after its 200
     ├── StreamInterruptedError    the stream ended before it completed (partial text kept)
+    │   └── StreamDeadlineError   the deadline given to the stream passed first
     ├── StreamStalledError        no byte arrived for the configured idle time
     ├── StreamEventError          the server sent an `error` event
     ├── MalformedEventError       a known event carried a payload that does not parse
@@ -62,6 +63,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "StreamDeadlineError",
     "StreamError",
     "StreamEventError",
     "StreamInterruptedError",
@@ -178,6 +180,14 @@ class StreamInterruptedError(StreamError):
     def __init__(self, message: str, *, text: str = "") -> None:
         super().__init__(message)
         self.text = text
+
+
+class StreamDeadlineError(StreamInterruptedError):
+    """The stream's `deadline` (seconds) passed before it ended; `text` is the text so far."""
+
+    def __init__(self, message: str, *, deadline: float, text: str = "") -> None:
+        super().__init__(message, text=text)
+        self.deadline = deadline
 
 
 class StreamStalledError(StreamError):

@@ -6,10 +6,9 @@ It gives the generated resources what they need and nothing more:
   (`_request`, `_session`, `_paginate`, `_stream`, `_chat_stream`, `_download`), typed by the
   SyncClient / AsyncClient protocols; a hook takes an `Operation` (a generated endpoint module)
   and the call's arguments;
-- the per-call options: every method takes keyword-only `timeout=`, `extra_headers=`,
-  `extra_query=` (and, when it sends JSON, `extra_body=`; when it reads its whole answer,
-  `deadline=`) and passes them on as one `RequestOptions`, or None when none was given (the
-  common case, kept free);
+- the per-call options: every method takes keyword-only `timeout=`, `deadline=`,
+  `extra_headers=`, `extra_query=` (and, when it sends JSON, `extra_body=`) and passes them on
+  as one `RequestOptions`, or None when none was given (the common case, kept free);
 - the helpers the methods call to shape their arguments: `_body` (a JSON body from `body=`, its
   model or a dict of its fields (meibel/_dict_bodies.py), or from its fields given as keywords),
   `_path_default` (a parent id left to the client's `path_defaults`), `_upload` (the `file=`

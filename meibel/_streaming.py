@@ -3,8 +3,9 @@
 `meibel._sse` turns bytes into `ServerSentEvent`s; this module turns those into `StreamEvent`s
 carrying the spec's model for the event (chosen by the event name, as the spec's discriminator
 says), and owns the stream's life: the sentinel that ends it, `error` events, interruption,
-stalls, and releasing the connection (at the end, on `close()`, on `break`, and when a stream
-nobody closed is garbage-collected, with a ResourceWarning as for an unclosed file).
+stalls, a deadline given to it (meibel/_deadline.py ends the reading; StreamDeadlineError), and
+releasing the connection (at the end, on `close()`, on `break`, and when a stream nobody closed
+is garbage-collected, with a ResourceWarning as for an unclosed file).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 import httpx2
 import orjson
 
+from ._deadline import DeadlineExceeded
 from ._exceptions import (
     MalformedEventError,
+    StreamDeadlineError,
     StreamEventError,
     StreamInterruptedError,
     StreamStalledError,
@@ -176,6 +179,12 @@ class _StreamBase:
 
     def _interrupted(self, error: BaseException | None) -> Exception:
         text = self._partial_text()
+        if isinstance(error, DeadlineExceeded):
+            return StreamDeadlineError(
+                f"the deadline of {error.seconds:g} s passed before the stream ended",
+                deadline=error.seconds,
+                text=text,
+            )
         if isinstance(error, httpx2.ReadTimeout):
             return StreamStalledError(
                 f"no data for {self._idle_timeout} s: the stream stalled",
@@ -189,12 +198,13 @@ class _StreamBase:
     def reading(self) -> Iterator[None]:
         """Wrap reading the body: transport failures and early ends become stream errors.
 
-        A failure after the stream completed (while draining its tail) is not an error.
+        A failure after the stream completed (while draining its tail) is not an error; on a
+        stream without a sentinel a failure is one, as it cuts the body short.
         """
         try:
             yield
         except httpx2.TransportError as error:
-            if not self._ended_cleanly():
+            if not (self._decoder.finished or self._completed()):
                 raise self._interrupted(error) from error
             return
         if not self._ended_cleanly():

@@ -88,7 +88,7 @@ _UPLOAD = Job("upload", polls=False, streams=True, outcomes=OUTCOMES)
 class _Documents(Protocol):
     def get_document_status(self, job_id: str, *, deadline: Budget = ...) -> DocumentStatus: ...
     def stream_document_trace(
-        self, job_id: str, *, timeout: Budget = ...
+        self, job_id: str, *, deadline: Budget = ...
     ) -> EventStream[StreamDocumentTraceResponse200]: ...
     def get_deep_transform_status(
         self, job_id: str, *, deadline: Budget = ...
@@ -100,7 +100,7 @@ class _AsyncDocuments(Protocol):
         self, job_id: str, *, deadline: Budget = ...
     ) -> DocumentStatus: ...
     async def stream_document_trace(
-        self, job_id: str, *, timeout: Budget = ...
+        self, job_id: str, *, deadline: Budget = ...
     ) -> AsyncEventStream[StreamDocumentTraceResponse200]: ...
     async def get_deep_transform_status(
         self, job_id: str, *, deadline: Budget = ...
@@ -131,25 +131,25 @@ class _AsyncConfidenceScoring(Protocol):
 
 class _DatasourceDownloads(Protocol):
     def stream_download_progress(
-        self, job_id: str, *, datasource_id: str | None = ..., timeout: Budget = ...
+        self, job_id: str, *, datasource_id: str | None = ..., deadline: Budget = ...
     ) -> EventStream[StreamDownloadProgressResponse200]: ...
 
 
 class _AsyncDatasourceDownloads(Protocol):
     async def stream_download_progress(
-        self, job_id: str, *, datasource_id: str | None = ..., timeout: Budget = ...
+        self, job_id: str, *, datasource_id: str | None = ..., deadline: Budget = ...
     ) -> AsyncEventStream[StreamDownloadProgressResponse200]: ...
 
 
 class _FileUpload(Protocol):
     def stream_upload_progress(
-        self, upload_id: str, *, timeout: Budget = ...
+        self, upload_id: str, *, deadline: Budget = ...
     ) -> EventStream[StreamUploadProgressResponse200]: ...
 
 
 class _AsyncFileUpload(Protocol):
     async def stream_upload_progress(
-        self, upload_id: str, *, timeout: Budget = ...
+        self, upload_id: str, *, deadline: Budget = ...
     ) -> AsyncEventStream[StreamUploadProgressResponse200]: ...
 
 
@@ -182,7 +182,7 @@ class DocumentsWaiters:
         return until_status(
             waiter,
             lambda left: self.get_document_status(job_id, deadline=left),
-            lambda left: self.stream_document_trace(job_id, timeout=left),
+            lambda left: self.stream_document_trace(job_id, deadline=left),
         )
 
     def wait_for_deep_transform(
@@ -232,7 +232,7 @@ class AsyncDocumentsWaiters:
         return await auntil_status(
             waiter,
             lambda left: self.get_document_status(job_id, deadline=left),
-            lambda left: self.stream_document_trace(job_id, timeout=left),
+            lambda left: self.stream_document_trace(job_id, deadline=left),
         )
 
     async def wait_for_deep_transform(
@@ -384,7 +384,7 @@ class DatasourceDownloadsWaiters:
         return until_event(
             waiter,
             lambda left: self.stream_download_progress(
-                job_id, datasource_id=datasource_id, timeout=left
+                job_id, datasource_id=datasource_id, deadline=left
             ),
         )
 
@@ -411,7 +411,7 @@ class AsyncDatasourceDownloadsWaiters:
         return await auntil_event(
             waiter,
             lambda left: self.stream_download_progress(
-                job_id, datasource_id=datasource_id, timeout=left
+                job_id, datasource_id=datasource_id, deadline=left
             ),
         )
 
@@ -443,7 +443,7 @@ class FileUploadWaiters:
             on_progress=on_progress,
         )
         return until_event(
-            waiter, lambda left: self.stream_upload_progress(upload_id, timeout=left)
+            waiter, lambda left: self.stream_upload_progress(upload_id, deadline=left)
         )
 
 
@@ -469,5 +469,5 @@ class AsyncFileUploadWaiters:
             on_progress=on_progress,
         )
         return await auntil_event(
-            waiter, lambda left: self.stream_upload_progress(upload_id, timeout=left)
+            waiter, lambda left: self.stream_upload_progress(upload_id, deadline=left)
         )

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, cast
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     JobFailedError,
     JobTimeoutError,
     MeibelError,
+    StreamDeadlineError,
     StreamEventError,
     StreamInterruptedError,
     StreamStalledError,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_POLL_INTERVAL",
     "OUTCOMES",
+    "POLL_INTERVALS",
     "Budget",
     "Done",
     "Job",
@@ -40,12 +43,15 @@ __all__ = [
     "Waiter",
     "auntil_event",
     "auntil_status",
+    "check_poll_interval",
     "until_event",
     "until_status",
 ]
 
 MAX_POLL_INTERVAL: Final = 10.0
 """The longest pause between two status requests (unless `poll_interval` is longer)."""
+POLL_INTERVALS: Final = (0.001, 3600.0)
+"""The `poll_interval` a waiter accepts, in seconds: from a millisecond to an hour."""
 
 # The one table of terminal states, for statuses the spec types as plain strings (DocumentStatus,
 # DeepTransformJob, ScoringJobResponse) and for the names of stream events. Case-insensitive;
@@ -64,6 +70,7 @@ OUTCOMES: Final[Mapping[str, bool]] = {
 # Answers that say "ask again later", not "the job is gone" (after the client's own retries).
 _TRANSIENT_STATUSES = frozenset({408, 429, 502, 503, 504})
 _TRANSIENT_ERRORS = (APIConnectionError, StreamInterruptedError, StreamStalledError)
+_DEADLINE_ERRORS = (APITimeoutError, StreamDeadlineError, StreamStalledError)
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -117,10 +124,13 @@ class Waiter:
         on_progress: Callable[[Any], object] | None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not poll_interval > 0:
-            raise ValueError(f"poll_interval must be positive, not {poll_interval!r}")
-        if timeout is not None and not timeout >= 0:
-            raise ValueError(f"timeout must be None or at least 0, not {timeout!r}")
+        check_poll_interval(poll_interval)
+        if timeout is not None:
+            _check_number("timeout", timeout)
+            if not timeout >= 0:
+                raise ValueError(
+                    f"timeout must be None or a number of seconds >= 0, not {timeout!r}"
+                )
         self.job = job
         self.job_id = job_id
         self.timeout = timeout
@@ -196,7 +206,7 @@ class Waiter:
 
     def failed(self, error: MeibelError) -> Step | None:
         """A call failed; None: the error is the caller's (the driver re-raises it)."""
-        self._check_deadline(error)
+        self._check_deadline(error)  # a call cut off by the time left: the wait timed out
         if isinstance(error, StreamEventError) and not self.job.polls:
             raise self._job_failed(
                 error.body, "an 'error' event", _error_text(error.body)
@@ -257,12 +267,32 @@ class Waiter:
             f"{self.job.noun} {self.job_id} did not end within the timeout of {timeout:g} s; "
             f"last state seen: {self._last_state}"
         )
-        error = cause or self._last_error
+        # A timeout at the deadline is the deadline itself (each call had only the time left).
+        error = None if isinstance(cause, _DEADLINE_ERRORS) else cause
+        error = error or self._last_error
         if error is not None:
             message += f"; last error: {error}"
         return JobTimeoutError(
             message, job_id=self.job_id, timeout=timeout, last_status=self.last_status
         )
+
+
+def check_poll_interval(poll_interval: float) -> None:
+    """Raise unless `poll_interval` is a number of seconds within POLL_INTERVALS.
+
+    Shorter would hammer the server; longer is no polling (and 1e308 overflows a sleep).
+    """
+    _check_number("poll_interval", poll_interval)
+    low, high = POLL_INTERVALS
+    if not low <= poll_interval <= high:  # also refuses nan
+        raise ValueError(
+            f"poll_interval must be between {low:g} and {high:g} seconds, not {poll_interval!r}"
+        )
+
+
+def _check_number(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
 
 
 def _event_name(event: StreamEvent[Any]) -> str:

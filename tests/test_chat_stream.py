@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from wire import RecordingServer, parse_multipart
 
@@ -474,6 +475,38 @@ def test_progress_streams_yield_typed_events(recording_server: RecordingServer) 
     assert events[0].model is not None
     assert events[0].model.additional_properties == {"status": "uploading", "progress": 0.5}
     assert events[1].data == {"status": "done"}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("how", ["dropped", "stalled"])
+def test_a_progress_stream_cut_short_raises_instead_of_ending_quietly(
+    how: str, mode: str, recording_server: RecordingServer
+) -> None:
+    # No sentinel ends these streams, so only the body's own end is an end: a connection lost
+    # (or silent) midway used to end the loop as if the stream were complete.
+    first = b'data: {"status": "uploading", "progress": 0.5}\n\n'
+    recording_server.stream([first] if how == "dropped" else [first, 3.0], drop=True)
+    error = StreamInterruptedError if how == "dropped" else StreamStalledError
+    seen: list[Any] = []
+    options = {"api_key": KEY, "base_url": recording_server.url + "/v2", "stream_idle_timeout": 0.3}
+
+    async def read_async() -> None:
+        async with AsyncMeibelClient(**options) as client:
+            stream = await client.file_upload.stream_upload_progress("u1")
+            async with stream:
+                async for event in stream:  # not a comprehension: it loses what came before
+                    seen.append(event)  # noqa: PERF401
+
+    def read() -> None:
+        if mode == "async":
+            anyio.run(read_async)
+            return
+        with MeibelClient(**options) as client:
+            seen.extend(client.file_upload.stream_upload_progress("u1"))
+
+    with pytest.raises(error):
+        read()
+    assert [event.data for event in seen] == [{"status": "uploading", "progress": 0.5}]
 
 
 def test_a_known_event_that_breaks_the_spec_raises_when_its_model_is_read(

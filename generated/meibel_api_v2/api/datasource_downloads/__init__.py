@@ -109,6 +109,7 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
         content: str | None = SyncAPIResource._OMITTED,
         data_element_ids: list[str] | None = SyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -136,7 +137,9 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
                 body=UNSET if body is None else body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     def download_file(
@@ -145,6 +148,7 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
         *,
         datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Download:
@@ -160,7 +164,7 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def stream_download_progress(
@@ -169,6 +173,7 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
         *,
         datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> EventStream[StreamDownloadProgressResponse200]:
@@ -190,7 +195,7 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             events={},
             default=StreamDownloadProgressResponse200,
             sentinel=None,
@@ -254,6 +259,7 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
         content: str | None = AsyncAPIResource._OMITTED,
         data_element_ids: list[str] | None = AsyncAPIResource._OMITTED,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         extra_body: Body | None = None,
@@ -281,7 +287,9 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
                 body=UNSET if body is None else body,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query, extra_body),
+            options=request_options(
+                timeout, extra_headers, extra_query, extra_body, deadline=deadline
+            ),
         )
 
     async def download_file(
@@ -290,6 +298,7 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
         *,
         datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncDownload:
@@ -305,7 +314,7 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def stream_download_progress(
@@ -314,6 +323,7 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
         *,
         datasource_id: str | None = None,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncEventStream[StreamDownloadProgressResponse200]:
@@ -335,7 +345,7 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             events={},
             default=StreamDownloadProgressResponse200,
             sentinel=None,

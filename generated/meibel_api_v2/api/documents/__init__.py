@@ -252,6 +252,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
         *,
         job_id: str,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Download:
@@ -269,7 +270,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
                 name=name,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def move_documents(
@@ -460,6 +461,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
         *,
         format_: str | None = "markdown",
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> Download:
@@ -476,7 +478,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
                 format_=UNSET if format_ is None else format_,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     def get_document_structured_result(
@@ -510,6 +512,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> EventStream[StreamDocumentTraceResponse200]:
@@ -528,7 +531,7 @@ class Documents(DocumentsWaiters, SyncAPIResource):
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             events={},
             default=StreamDocumentTraceResponse200,
             sentinel=None,
@@ -710,6 +713,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
         *,
         job_id: str,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncDownload:
@@ -727,7 +731,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
                 name=name,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def move_documents(
@@ -918,6 +922,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
         *,
         format_: str | None = "markdown",
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncDownload:
@@ -934,7 +939,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
                 format_=UNSET if format_ is None else format_,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
     async def get_document_structured_result(
@@ -968,6 +973,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
         job_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncEventStream[StreamDocumentTraceResponse200]:
@@ -986,7 +992,7 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
                 job_id=job_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             events={},
             default=StreamDocumentTraceResponse200,
             sentinel=None,

@@ -71,6 +71,7 @@ class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
         upload_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> EventStream[StreamUploadProgressResponse200]:
@@ -86,7 +87,7 @@ class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
                 upload_id=upload_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             events={},
             default=StreamUploadProgressResponse200,
             sentinel=None,
@@ -204,6 +205,7 @@ class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResour
         upload_id: str,
         *,
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncEventStream[StreamUploadProgressResponse200]:
@@ -219,7 +221,7 @@ class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResour
                 upload_id=upload_id,
             ),
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             events={},
             default=StreamUploadProgressResponse200,
             sentinel=None,

@@ -145,6 +145,7 @@ class Sessions(SyncAPIResource):
         file_name: str | None = None,
         partials: Partials = "incremental",
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> ChatStream:
@@ -167,7 +168,7 @@ class Sessions(SyncAPIResource):
                 ("files", self._upload("send_chat_message_stream", files, file_name, file)),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             partials=partials,
             events={
                 "connected": ConnectedEvent,
@@ -289,6 +290,7 @@ class AsyncSessions(AsyncAPIResource):
         file_name: str | None = None,
         partials: Partials = "incremental",
         timeout: Timeout = NOT_GIVEN,
+        deadline: Deadline = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> AsyncChatStream:
@@ -311,7 +313,7 @@ class AsyncSessions(AsyncAPIResource):
                 ("files", self._upload("send_chat_message_stream", files, file_name, file)),
             ],
             ok=200,
-            options=request_options(timeout, extra_headers, extra_query),
+            options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
             partials=partials,
             events={
                 "connected": ConnectedEvent,
