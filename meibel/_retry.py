@@ -9,7 +9,8 @@ The policy, in order:
    timeout, or a 408/409/429/5xx answer except 501 Not Implemented and 505 HTTP Version Not
    Supported, which no retry changes) is retried only when repeating it is harmless: its method
    is idempotent (GET, HEAD, OPTIONS, PUT, DELETE), or the server said so explicitly by answering
-   429 or 503 with a `Retry-After` header.
+   429 or 503 with a `Retry-After` header. A request sent only in part is no exception: a POST
+   whose connection broke mid-body is not sent again (its error's `request_sent` says so).
 4. The wait is the server's `Retry-After` (seconds or an HTTP date, or `retry-after-ms`) when it
    gives one; a server asking for longer than `max_retry_after` is not retried at all, so a call
    never sleeps for minutes unasked. Otherwise exponential backoff from `initial_delay`, doubled
@@ -26,13 +27,13 @@ from email.utils import parsedate_to_datetime
 
 import httpx2
 
-__all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "retry_after_seconds"]
+__all__ = ["IDEMPOTENT_METHODS", "NEVER_SENT", "RetryPolicy", "retry_after_seconds"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _RETRYABLE_STATUSES = frozenset({408, 409, 429})
 # Every other 4xx is the request's fault, and these 5xx say the server cannot do it at all.
 _FINAL_SERVER_ERRORS = frozenset({501, 505})
-_NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.ProxyError)
+NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.ProxyError)
 
 
 def retry_after_seconds(headers: httpx2.Headers, now: float | None = None) -> float | None:
@@ -74,7 +75,7 @@ class RetryPolicy:
     ) -> float | None:
         if attempt >= self.max_retries:
             return None
-        if isinstance(error, _NEVER_SENT) or method.upper() in IDEMPOTENT_METHODS:
+        if isinstance(error, NEVER_SENT) or method.upper() in IDEMPOTENT_METHODS:
             return self.backoff(attempt)
         return None
 
