@@ -8,8 +8,9 @@ file is recorded and the others go on; the UploadReport says what was uploaded, 
 
 Skipped, never uploaded: hidden files and directories (a name starting with a dot; the
 directory is not entered) unless `include_hidden=True`, symbolic links (never followed: a link
-could point outside the folder, or loop), and what is not a regular file (sockets, FIFOs,
-devices). Files not matching `pattern` are left out silently.
+could point outside the folder, or loop; a dangling link or a loop is skipped the same way),
+and what is not a regular file (sockets, FIFOs, devices). Files not matching `pattern` are left
+out silently.
 
 Progress comes from the multipart bodies themselves: each upload's body is built inside
 `upload_progress(...)` and reports the bytes it hands to the connection; they are summed here.
@@ -162,7 +163,11 @@ class _Folder:
         name = prefix + entry.name
         hidden = entry.name.startswith(".") and not self.include_hidden
         if entry.is_symlink():
-            if entry.is_dir() or _matches(self.segments, name.split("/")):
+            try:
+                to_directory = entry.is_dir()
+            except OSError:  # a loop (ELOOP), or a target that cannot be read
+                to_directory = False
+            if to_directory or _matches(self.segments, name.split("/")):
                 yield SkippedFile(path, SYMLINK)
         elif entry.is_dir(follow_symlinks=False):
             if hidden:
