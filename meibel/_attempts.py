@@ -13,7 +13,7 @@ import time
 import httpx2
 
 from ._deadline import Deadline, DeadlineStream
-from ._delivery import SentBody
+from ._delivery import SentBody, watching
 from ._exceptions import APIConnectionError, APITimeoutError, status_error
 from ._logging import logger
 from ._retry import NEVER_SENT, RetryPolicy
@@ -41,6 +41,7 @@ class Attempts:
         "_policy",
         "_started",
         "_timeouts",
+        "_watch",
         "count",
         "request",
     )
@@ -61,12 +62,17 @@ class Attempts:
         self._timeouts = request.extensions.get("timeout", {})
         if deadline is not None:
             deadline.cap(request, self._timeouts)
-        self._body = request.stream = SentBody(request.stream)
+        self._watch = watching.get()
+        self._body = request.stream = SentBody(request.stream, self._watch)
+        if self._watch is not None:
+            self._watch.attach(request, self._body)
 
     def start(self) -> None:
         """The next attempt begins: its timeouts are capped at what is left of the deadline."""
         self._started = time.monotonic()
         self._body.sent = False
+        if self._watch is not None:
+            self._watch.check()
         if self._deadline is not None:
             self._deadline.cap(self.request, self._timeouts)
 
@@ -101,18 +107,23 @@ class Attempts:
     def after_status(self, response: httpx2.Response) -> float:
         """Seconds to wait before sending again after a non-2xx; raises if it is not sent again."""
         request = self.request
+        if response.status_code == 429:
+            self._body.sent = False  # the server says it did not process it
         delay = self._policy.delay_for_response(request.method, response, self.count)
         if delay is None or not self._body.replayable:
             raise status_error(response, note=self._note())
         return delay
 
     def before_next(self, delay: float) -> float:
-        """`delay`, unless the deadline would pass before the next attempt (then it raises)."""
+        """`delay`, unless the deadline would pass before the next attempt (then it raises).
+
+        In a sync folder upload's worker the wait happens here, ended early by an interrupt.
+        """
         deadline = self._deadline
         if deadline is not None and delay >= deadline.remaining():
             raise self._deadline_error(self._body.sent)
         self.count += 1
-        return delay
+        return delay if self._watch is None else self._watch.pause(delay)
 
     def _log(self, outcome: str) -> None:
         elapsed = (time.monotonic() - self._started) * 1000

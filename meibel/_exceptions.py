@@ -26,6 +26,9 @@ MeibelError
     ├── MalformedEventError       a known event carried a payload that does not parse
     └── EventTooLargeError        one event outgrew max_event_size before it ended
 
+UploadInterrupted (meibel/_folder_walk.py) is no MeibelError: a BaseException, like the
+KeyboardInterrupt or cancellation that interrupted a folder upload; `report` says what was done.
+
 Messages name the request (method and URL) and the server's own detail, never the API key.
 
 The vendor SDK's names (`meibel` 2.0.7 on PyPI) are aliases where they mean the same error:
