@@ -50,6 +50,7 @@ __all__ = [
     "SyncPage",
     "UnprocessableEntityError",
     "UnsafeFilenameError",
+    "UploadInterrupted",
     "UploadReport",
     "__api_version__",
     "__version__",
@@ -91,7 +92,7 @@ if TYPE_CHECKING:
         UnsafeFilenameError,
     )
     from ._fields_set import is_set
-    from ._folder_upload import UploadReport
+    from ._folder_upload import UploadInterrupted, UploadReport
     from ._pagination import AsyncPage, SyncPage
     from ._response import RawResponse
     from ._session import AsyncSession, Session
@@ -108,6 +109,7 @@ _MODULE_OF = {
     "Download": "._download",
     "AsyncDownload": "._download",
     "UploadReport": "._folder_upload",
+    "UploadInterrupted": "._folder_upload",
     "is_set": "._fields_set",
     "NOT_GIVEN": "._types",
     "NotGiven": "._types",

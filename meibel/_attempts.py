@@ -2,7 +2,8 @@
 
 MeibelClient and AsyncMeibelClient each send, read and sleep their own way (blocking, awaited);
 what they do between those steps is here, once: fit each attempt into the call's deadline, log it,
-decide whether and when to send again (meibel/_retry.py), and word the error when it is not.
+note whether its request was sent in full (meibel/_delivery.py), decide whether and when to send
+again (meibel/_retry.py), and word the error when it is not.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import time
 import httpx2
 
 from ._deadline import Deadline, DeadlineStream
+from ._delivery import SentBody, watching
 from ._exceptions import APIConnectionError, APITimeoutError, status_error
 from ._logging import logger
-from ._retry import RetryPolicy
+from ._retry import NEVER_SENT, RetryPolicy
 
 __all__ = ["Attempts", "connection_error"]
 
@@ -32,12 +34,14 @@ class Attempts:
     """
 
     __slots__ = (
+        "_body",
         "_deadline",
         "_first",
         "_max_retries",
         "_policy",
         "_started",
         "_timeouts",
+        "_watch",
         "count",
         "request",
     )
@@ -58,10 +62,17 @@ class Attempts:
         self._timeouts = request.extensions.get("timeout", {})
         if deadline is not None:
             deadline.cap(request, self._timeouts)
+        self._watch = watching.get()
+        self._body = request.stream = SentBody(request.stream, self._watch)
+        if self._watch is not None:
+            self._watch.attach(request, self._body)
 
     def start(self) -> None:
         """The next attempt begins: its timeouts are capped at what is left of the deadline."""
         self._started = time.monotonic()
+        self._body.sent = False
+        if self._watch is not None:
+            self._watch.check()
         if self._deadline is not None:
             self._deadline.cap(self.request, self._timeouts)
 
@@ -74,12 +85,17 @@ class Attempts:
         """Seconds to wait before sending again after `error`; raises if it is not sent again."""
         request, deadline = self.request, self._deadline
         self._log(type(error).__name__)
+        sent = self.sent(error)
         if deadline is not None and deadline.expired():
-            raise self._deadline_error() from error
+            raise self._deadline_error(sent, error) from error
         delay = self._policy.delay_for_error(request.method, error, self.count)
-        if delay is None or not _replayable(request):
-            raise connection_error(error, request, self._note()) from error
+        if delay is None or not self._body.replayable:
+            raise connection_error(error, request, self._note(), sent=sent) from error
         return delay
+
+    def sent(self, error: httpx2.TransportError | None = None) -> bool:
+        """Whether the last attempt's request reached the connection whole (before `error`)."""
+        return self._body.sent and not isinstance(error, NEVER_SENT)
 
     def answered(self, response: httpx2.Response) -> bool:
         """An answer came (logged here, inline: every call passes): whether it is a 2xx."""
@@ -91,18 +107,23 @@ class Attempts:
     def after_status(self, response: httpx2.Response) -> float:
         """Seconds to wait before sending again after a non-2xx; raises if it is not sent again."""
         request = self.request
+        if response.status_code == 429:
+            self._body.sent = False  # the server says it did not process it
         delay = self._policy.delay_for_response(request.method, response, self.count)
-        if delay is None or not _replayable(request):
+        if delay is None or not self._body.replayable:
             raise status_error(response, note=self._note())
         return delay
 
     def before_next(self, delay: float) -> float:
-        """`delay`, unless the deadline would pass before the next attempt (then it raises)."""
+        """`delay`, unless the deadline would pass before the next attempt (then it raises).
+
+        In a sync folder upload's worker the wait happens here, ended early by an interrupt.
+        """
         deadline = self._deadline
         if deadline is not None and delay >= deadline.remaining():
-            raise self._deadline_error()
+            raise self._deadline_error(self._body.sent)
         self.count += 1
-        return delay
+        return delay if self._watch is None else self._watch.pause(delay)
 
     def _log(self, outcome: str) -> None:
         elapsed = (time.monotonic() - self._started) * 1000
@@ -118,28 +139,40 @@ class Attempts:
             f"after {self.count + 1} attempts over {elapsed:.1f} s; max_retries={self._max_retries}"
         )
 
-    def _deadline_error(self) -> APITimeoutError:
+    def _deadline_error(
+        self, sent: bool, error: httpx2.TransportError | None = None
+    ) -> APITimeoutError:
         assert self._deadline is not None
         note = self._note()
         request = self.request
+        tried = f" ({note})" if note else ""
         return APITimeoutError(
             f"{request.method} {request.url}: no complete answer within the deadline of "
-            f"{self._deadline.seconds:g} s" + (f" ({note})" if note else ""),
+            f"{self._deadline.seconds:g} s{tried}{_delivery(sent, error)}",
             request=request,
+            request_sent=sent,
         )
 
 
-def _replayable(request: httpx2.Request) -> bool:
-    return bool(getattr(request.stream, "replayable", True))
+def _delivery(sent: bool, error: httpx2.TransportError | None = None) -> str:
+    """What reached the server, in words, for an error's message."""
+    if sent:
+        return "; the request was sent in full, so the server may have processed it"
+    if isinstance(error, NEVER_SENT):
+        return "; the request was never sent"
+    return "; the request was not sent in full"
 
 
 def connection_error(
-    error: httpx2.TransportError, request: httpx2.Request, note: str = ""
+    error: httpx2.TransportError, request: httpx2.Request, note: str = "", *, sent: bool = True
 ) -> APIConnectionError:
-    """The SDK's error for a transport error (APITimeoutError for a timeout), cause and all."""
+    """The SDK's error for a transport error (APITimeoutError for a timeout), cause and all.
+
+    `sent`: whether the whole request had reached the connection (see APIConnectionError).
+    """
     timed_out = isinstance(error, httpx2.TimeoutException)
     kind = APITimeoutError if timed_out else APIConnectionError
-    reason = str(error) or type(error).__name__
+    reason = (str(error) or type(error).__name__).rstrip(".")
     if isinstance(error, httpx2.PoolTimeout):
         waited = request.extensions.get("timeout", {}).get("pool")
         within = "in time" if waited is None else f"within the pool timeout of {waited:g} s"
@@ -152,4 +185,8 @@ def connection_error(
         reason = f"timed out {note}" + ("" if reason == "timed out" else f" ({reason})")
     elif note:
         reason = f"{reason} ({note})"
-    return kind(f"{request.method} {request.url}: {reason}", request=request)
+    return kind(
+        f"{request.method} {request.url}: {reason}{_delivery(sent, error)}",
+        request=request,
+        request_sent=sent,
+    )

@@ -12,6 +12,7 @@ MeibelError
 │   │   ├── RateLimitError            429
 │   │   └── InternalServerError       >= 500
 │   ├── APIConnectionError        no usable answer: connection refused, reset, DNS, ...
+│   │   │                         (`request_sent`: whether the whole request had been sent)
 │   │   └── APITimeoutError       the request timed out
 │   └── APIResponseValidationError   a 2xx answer the spec's models cannot parse
 ├── UnsafeFilenameError           a server-chosen filename names no safe file (also a ValueError)
@@ -25,6 +26,9 @@ MeibelError
     ├── StreamEventError          the server sent an `error` event
     ├── MalformedEventError       a known event carried a payload that does not parse
     └── EventTooLargeError        one event outgrew max_event_size before it ended
+
+UploadInterrupted (meibel/_folder_walk.py) is no MeibelError: a BaseException, like the
+KeyboardInterrupt or cancellation that interrupted a folder upload; `report` says what was done.
 
 Messages name the request (method and URL) and the server's own detail, never the API key.
 
@@ -143,7 +147,16 @@ class InternalServerError(APIStatusError):
 
 
 class APIConnectionError(APIError):
-    """The request got no usable answer (refused, reset, DNS failure, protocol error...)."""
+    """The request got no usable answer (refused, reset, DNS failure, protocol error...).
+
+    `request_sent` is True when the whole request had reached the connection: the server may
+    have processed it, so sending it again may do it twice. False: it was never sent, or only in
+    part, so the server did not receive a complete request.
+    """
+
+    def __init__(self, message: str, *, request: httpx2.Request, request_sent: bool = True) -> None:
+        super().__init__(message, request=request)
+        self.request_sent = request_sent
 
 
 class APITimeoutError(APIConnectionError):

@@ -5,16 +5,19 @@ The policy, in order:
 1. Never more than `max_retries` retries (per client, or per call via `client.with_options`).
 2. A request that certainly never reached the server (connection refused, DNS failure, connect or
    pool timeout) is retried whatever its method.
-3. A request that may have reached the server (connection dropped while sending or reading, read
-   timeout, or a 408/409/429/5xx answer except 501 Not Implemented and 505 HTTP Version Not
+3. A 429 Too Many Requests is retried whatever the method, POST included: the server says it did
+   not process the request, so sending it again cannot do anything twice.
+4. A request that may have reached the server (connection dropped while sending or reading, read
+   timeout, or a 408/409/5xx answer except 501 Not Implemented and 505 HTTP Version Not
    Supported, which no retry changes) is retried only when repeating it is harmless: its method
    is idempotent (GET, HEAD, OPTIONS, PUT, DELETE), or the server said so explicitly by answering
-   429 or 503 with a `Retry-After` header.
-4. The wait is the server's `Retry-After` (seconds or an HTTP date, or `retry-after-ms`) when it
+   503 with a `Retry-After` header. A request sent only in part is no exception: a POST whose
+   connection broke mid-body is not sent again (its error's `request_sent` says so).
+5. The wait is the server's `Retry-After` (seconds or an HTTP date, or `retry-after-ms`) when it
    gives one; a server asking for longer than `max_retry_after` is not retried at all, so a call
    never sleeps for minutes unasked. Otherwise exponential backoff from `initial_delay`, doubled
    per attempt up to `max_delay`, with up to 25% random jitter so clients do not retry in lockstep.
-5. A request whose body cannot be replayed (a non-seekable stream) is never sent twice.
+6. A request whose body cannot be replayed (a non-seekable stream) is never sent twice.
 """
 
 from __future__ import annotations
@@ -26,13 +29,13 @@ from email.utils import parsedate_to_datetime
 
 import httpx2
 
-__all__ = ["IDEMPOTENT_METHODS", "RetryPolicy", "retry_after_seconds"]
+__all__ = ["IDEMPOTENT_METHODS", "NEVER_SENT", "RetryPolicy", "retry_after_seconds"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _RETRYABLE_STATUSES = frozenset({408, 409, 429})
 # Every other 4xx is the request's fault, and these 5xx say the server cannot do it at all.
 _FINAL_SERVER_ERRORS = frozenset({501, 505})
-_NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.ProxyError)
+NEVER_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout, httpx2.ProxyError)
 
 
 def retry_after_seconds(headers: httpx2.Headers, now: float | None = None) -> float | None:
@@ -74,7 +77,7 @@ class RetryPolicy:
     ) -> float | None:
         if attempt >= self.max_retries:
             return None
-        if isinstance(error, _NEVER_SENT) or method.upper() in IDEMPOTENT_METHODS:
+        if isinstance(error, NEVER_SENT) or method.upper() in IDEMPOTENT_METHODS:
             return self.backoff(attempt)
         return None
 
@@ -88,7 +91,8 @@ class RetryPolicy:
         if attempt >= self.max_retries or not retryable:
             return None
         retry_after = retry_after_seconds(response.headers)
-        server_says_retry = status in (429, 503) and retry_after is not None
+        # 429: not processed. 503 with Retry-After: the server asks for the request again.
+        server_says_retry = status == 429 or (status == 503 and retry_after is not None)
         if not (server_says_retry or method.upper() in IDEMPOTENT_METHODS):
             return None
         if retry_after is None:

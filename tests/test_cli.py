@@ -603,6 +603,8 @@ def test_jsonable_turns_reports_into_plain_data(tmp_path: Path) -> None:
         "failed": [{"path": str(tmp_path / "a"), "error": "x"}],
         "ingest": None,
         "ingest_error": None,
+        "in_flight": [],
+        "not_started": [],
     }
 
 

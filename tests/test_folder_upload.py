@@ -17,7 +17,8 @@ import pytest
 from wire import LoopbackHandler, LoopbackServer, parse_multipart
 
 from meibel import AsyncMeibelClient, InternalServerError, MeibelClient, UploadReport, _multipart
-from meibel._folder_upload import SkippedFile, _matches, _segments
+from meibel._folder_upload import SkippedFile
+from meibel._folder_walk import _matches, _segments
 from meibel._multipart import MultipartBody, upload_progress
 from meibel.models import TriggerIngestResponse, UploadContentResponse
 

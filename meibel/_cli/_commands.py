@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 from .._client import MeibelClient
 from .._download import DEFAULT_FILENAME, Download
 from .._files import check_destination, resolve_destination
+from .._folder_walk import UploadInterrupted
 from .._generated import known
 from ._output import Output, TerminalBytes, jsonable, table
 from ._progress import Progress, size
 from ._text import one_line, plural
 
 if TYPE_CHECKING:
+    from .._folder_walk import UploadReport
     from ..models import DocumentStatus, IngestStatusResponse
 
 __all__ = ["CommandFailed", "Output", "UsageError", "jsonable", "one_line"]
@@ -178,6 +180,14 @@ def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
         )
     except ValueError as error:  # raised before any upload: the arguments are wrong
         raise UsageError(f"--pattern: {error}") from error
+    except UploadInterrupted as interrupted:  # Ctrl-C: say what was done, then exit 130
+        bar.close()
+        stopped = interrupted.report
+        out.result(
+            {"upload": stopped, "interrupted": True},
+            lambda: _upload_lines(stopped, folder, sent, args.datasource, interrupted=True),
+        )
+        raise
     finally:
         bar.close()
     ingest = None
@@ -185,25 +195,48 @@ def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
         ingest = _wait_for_ingest(client, args.datasource, args, out)
 
     def lines() -> list[str]:
-        summary = f"uploaded {len(report.uploaded)} files ({size(sent)}) to {args.datasource}"
-        if report.skipped:
-            summary += f", skipped {len(report.skipped)}"
-        if report.failed:
-            summary += f", {len(report.failed)} failed"
-        failures = [f"  failed {_shown(path, folder)}: {one_line(e)}" for path, e in report.failed]
-        return [summary, *failures, *(_ingest_lines(ingest) if ingest is not None else [])]
+        summary = _upload_lines(report, folder, sent, args.datasource)
+        return [*summary, *(_ingest_lines(ingest) if ingest is not None else [])]
 
     out.result({"upload": report, "ingest": ingest}, lines)
     if report.failed:
         count = len(report.uploaded) + len(report.failed)
         first, reason = report.failed[0]
         raise CommandFailed(
-            f"{len(report.failed)} of {count} files failed to upload "
+            f"{len(report.failed)} of {plural(count, 'file')} failed to upload "
             f"(first {_shown(first, folder)}: {one_line(reason)})"
         )
     if report.ingest_error is not None:
         raise CommandFailed(f"the ingest was not started: {one_line(report.ingest_error)}")
     return 0
+
+
+def _upload_lines(
+    report: UploadReport, folder: Path, sent: int, datasource: str, *, interrupted: bool = False
+) -> list[str]:
+    """The summary of a folder upload, and a line per file that failed or was cut short."""
+    count = len(report.uploaded)
+    summary = f"uploaded {plural(count, 'file')} ({size(sent)}) to {datasource}"
+    if interrupted:  # what was sent includes files in flight
+        summary = (
+            f"interrupted: uploaded {plural(count, 'file')} to {datasource} ({size(sent)} sent)"
+        )
+    if report.skipped:
+        summary += f", skipped {len(report.skipped)}"
+    if report.failed:
+        summary += f", {len(report.failed)} failed"
+    if report.in_flight:
+        summary += f", {len(report.in_flight)} in flight"
+    if report.not_started:
+        summary += f", {len(report.not_started)} not started"
+    lines = [summary]
+    lines += [f"  failed {_shown(path, folder)}: {one_line(e)}" for path, e in report.failed]
+    lines += [
+        f"  in flight {_shown(path, folder)}: "
+        + ("sent in full, the server may have stored it" if whole else "not sent in full")
+        for path, whole in report.in_flight
+    ]
+    return lines
 
 
 def _shown(path: Path, folder: Path) -> str:

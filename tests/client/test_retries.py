@@ -7,12 +7,20 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import anyio
 import httpx2
 import pytest
 from support import KEY, client_for
 from wire import DroppingServer, RecordingServer
 
-from meibel import APIConnectionError, APITimeoutError, InternalServerError, MeibelClient
+from meibel import (
+    APIConnectionError,
+    APITimeoutError,
+    AsyncMeibelClient,
+    InternalServerError,
+    MeibelClient,
+    RateLimitError,
+)
 from meibel._retry import RetryPolicy, retry_after_seconds
 from meibel.models import ChatMessageRequest
 
@@ -27,6 +35,50 @@ def test_retry_after_seconds_is_honoured(recording_server: RecordingServer) -> N
     assert session.id == "s_1"
     assert elapsed >= 1.0
     assert len(recording_server.requests) == 2, "a 429 with Retry-After is retried even for POST"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_429_without_retry_after_on_a_post_is_retried_after_a_backoff(
+    mode: str, recording_server: RecordingServer
+) -> None:
+    """A 429 means the server did not process the request: sending it again duplicates nothing."""
+    recording_server.respond(429, {"detail": "slow down"})
+    recording_server.respond(200, {"session_id": "s_1"})
+    started = time.monotonic()
+    if mode == "sync":
+        with client_for(recording_server) as client:
+            session = client.agents.create_session(agent_id="a")
+    else:
+
+        async def main() -> object:
+            url = recording_server.url + "/v2"
+            async with AsyncMeibelClient(api_key=KEY, base_url=url) as client:
+                return await client.agents.create_session(agent_id="a")
+
+        session = anyio.run(main)
+    elapsed = time.monotonic() - started
+    assert session.id == "s_1"  # type: ignore[attr-defined]
+    assert [request.method for request in recording_server.requests] == ["POST", "POST"]
+    assert elapsed >= 0.75 * 0.5, "the first backoff: 0.5 s less up to 25% jitter"
+
+
+def test_a_429_asking_for_too_long_is_not_retried(recording_server: RecordingServer) -> None:
+    recording_server.respond(429, {"detail": "come back in an hour"}, **{"Retry-After": "3600"})
+    with client_for(recording_server) as client, pytest.raises(RateLimitError) as caught:
+        client.agents.create_session(agent_id="a")
+    assert len(recording_server.requests) == 1
+    assert "come back in an hour" in str(caught.value)
+
+
+def test_a_503_on_a_post_is_retried_only_when_the_server_asks(
+    recording_server: RecordingServer,
+) -> None:
+    recording_server.respond(503, {"detail": "busy"}, **{"Retry-After": "0"})
+    recording_server.respond(503, {"detail": "still busy"})
+    with client_for(recording_server) as client, pytest.raises(InternalServerError) as caught:
+        client.agents.create_session(agent_id="a")
+    assert len(recording_server.requests) == 2, "the second 503 gave no Retry-After: final"
+    assert "still busy" in str(caught.value)
 
 
 def test_retry_after_http_date_is_parsed() -> None:

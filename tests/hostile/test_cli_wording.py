@@ -32,11 +32,6 @@ def test_counts_say_1_file(tmp_path: Path) -> None:
     assert result.stderr.splitlines()[-1] == "ingest ds_1: completed, 1/1 file"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the `upload` command's summary belongs to the interrupted-upload work (issue #19, "
-    "rows 4 and 12), which rewrites it; it still says '1 files'",
-)
 def test_the_upload_summary_says_1_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.txt").write_text("hi")
     assert main(["--fake", "upload", str(tmp_path), "--datasource", "ds_1"]) == 0

@@ -1,0 +1,331 @@
+"""Running a folder upload's files, and stopping them at once when it is interrupted.
+
+Sync: up to `concurrency` daemon threads take files from a queue. Each upload's requests are
+watched (meibel/_delivery.py): on Ctrl-C every socket they connected is shut down, which wakes a
+thread blocked in send() or recv(); no chunk is sent and no attempt or retry starts after that.
+When the client owns its connection pool, the folder upload runs over a pool of its own for its
+duration, so every connection it uses is one its requests made (a connection the client's pool
+already held would come with no socket to shut down). The workers get `GRACE` seconds to finish
+after the cut; in practice they end at once.
+
+Async: tasks in a task group; a cancellation cancels them, and httpcore2 closes the connection
+of each request cancelled.
+
+Either way the `Ledger` knows what became of each file (uploaded, failed, in flight with whether
+its request was sent in full, queued), and `interrupted()` makes the exception to raise: an
+UploadInterrupted for Ctrl-C, else the interruption itself caused by one (see
+meibel/_folder_walk.py).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+
+from ._delivery import Cutter, Stopped, Watch, watching
+from ._exceptions import APIConnectionError
+from ._folder_walk import (
+    _WALK_BATCH,
+    FailedFile,
+    InFlightFile,
+    SkippedFile,
+    UploadedFile,
+    UploadInterrupted,
+    UploadKeyboardInterrupt,
+    UploadReport,
+    _Folder,
+    _Found,
+    _Progress,
+    take,
+)
+
+if TYPE_CHECKING:
+    from ._download import ProgressCallback
+    from ._generated import UploadContentResponse
+    from ._multipart import FileInput
+
+__all__ = ["GRACE", "Ledger", "interrupted", "run_tasks", "run_threads"]
+
+# Seconds the sync workers get to end once their connections are cut.
+GRACE = 1.0
+
+Result = UploadedFile | FailedFile
+
+
+class _Uploads(Protocol):
+    """What FolderUploads needs of the namespace it is mixed into (FileUpload)."""
+
+    @property
+    def _client(self) -> Any: ...
+
+    def upload_content(
+        self, datasource_id: str, *, files: FileInput | Sequence[FileInput] | None = None
+    ) -> UploadContentResponse: ...
+
+
+class _AsyncUploads(Protocol):
+    @property
+    def _client(self) -> Any: ...
+
+    async def upload_content(
+        self, datasource_id: str, *, files: FileInput | Sequence[FileInput] | None = None
+    ) -> UploadContentResponse: ...
+
+
+def reporting(callback: ProgressCallback | None) -> AbstractContextManager[None]:
+    from ._multipart import upload_progress
+
+    return upload_progress(callback)
+
+
+def sent_as(found: _Found) -> list[FileInput]:
+    """The `files=` of one file's upload: its content, named by its path in the folder."""
+    return [(found.name, os.fspath(found.path))]
+
+
+class Ledger:
+    """What became of each file of a folder upload so far; written from any thread."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.uploaded: list[UploadedFile] = []
+        self.skipped: list[SkippedFile] = []
+        self.failed: list[FailedFile] = []
+        self.queued: dict[Path, None] = {}
+        self.in_flight: dict[Path, Watch] = {}
+        self.not_started: list[Path] = []
+        self.running = 0
+
+    def add(self, item: Result | SkippedFile) -> None:
+        with self._changed:  # reentrant: end() adds under it
+            if isinstance(item, UploadedFile):
+                self.uploaded.append(item)
+            elif isinstance(item, SkippedFile):
+                self.skipped.append(item)
+            else:
+                self.failed.append(item)
+
+    def queue(self, found: _Found) -> None:
+        with self._changed:
+            self.queued[found.path] = None
+
+    def begin(self, found: _Found, watch: Watch) -> None:
+        with self._changed:
+            del self.queued[found.path]
+            self.in_flight[found.path] = watch
+            self.running += 1
+
+    def end(self, found: _Found, result: Result | None) -> None:
+        """The upload of `found` ended: with `result`, or None when the interrupt cut it."""
+        with self._changed:
+            if result is not None:
+                del self.in_flight[found.path]
+                self.add(result)
+            self.running -= 1
+            self._changed.notify_all()
+
+    def wait(self, busy_below: int) -> None:
+        """Wait until fewer than `busy_below` files are queued or uploading."""
+        with self._changed:
+            # In short waits: a Ctrl-C handled by another thread is raised here within 0.1 s.
+            while len(self.queued) + self.running >= busy_below:
+                self._changed.wait(0.1)
+
+    def wait_idle(self, timeout: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self.running == 0, timeout)
+
+    def list_rest(self, folder: _Folder) -> None:
+        """After an interrupt: every file of `folder` not started yet goes to `not_started`.
+
+        Walked afresh (the upload's own walk may have died with the interrupt); another Ctrl-C
+        ends the listing where it got to.
+        """
+        with self._changed:
+            known = {item[0] for item in (*self.uploaded, *self.skipped, *self.failed)}
+            known.update(self.in_flight)
+        try:
+            for item in folder.walk():
+                if item.path in known:
+                    continue
+                if isinstance(item, _Found):
+                    self.not_started.append(item.path)
+                else:
+                    self.add(item)
+        except KeyboardInterrupt:
+            pass
+
+    def report(self) -> UploadReport:
+        def by_path(item: tuple[Path, Any]) -> Path:
+            return item[0]
+
+        with self._changed:
+            in_flight = [InFlightFile(path, watch.sent) for path, watch in self.in_flight.items()]
+            return UploadReport(
+                tuple(sorted(self.uploaded, key=by_path)),
+                tuple(sorted(self.skipped, key=by_path)),
+                tuple(sorted(self.failed, key=by_path)),
+                in_flight=tuple(sorted(in_flight, key=by_path)),
+                not_started=tuple(sorted({*self.queued, *self.not_started})),
+            )
+
+
+def interrupted(error: BaseException, report: UploadReport) -> NoReturn:
+    """Raise what a folder upload interrupted by `error` raises: for Ctrl-C an UploadInterrupted
+    that is also a KeyboardInterrupt, else `error` itself (a cancellation) caused by one."""
+    message = f"upload_folder interrupted: {report.summary()}"
+    if isinstance(error, KeyboardInterrupt):
+        raise UploadKeyboardInterrupt(message, report=report) from error
+    raise error from UploadInterrupted(message, report=report)
+
+
+def _upload(resource: _Uploads, datasource_id: str, found: _Found, progress: _Progress) -> Result:
+    try:
+        with reporting(progress.of_file()):
+            response = resource.upload_content(datasource_id, files=sent_as(found))
+    except Exception as error:  # recorded: one file's failure never stops the others
+        return FailedFile(found.path, error)
+    return UploadedFile(found.path, response)
+
+
+@contextmanager
+def _own_pool(resource: _Uploads) -> Iterator[_Uploads]:
+    """`resource` over a connection pool of its own, if its client owns its pool."""
+    client = resource._client
+    if not getattr(client, "_owns_http", False):
+        yield resource
+        return
+    import httpx2
+
+    copy = client.with_options()
+    copy._http = httpx2.Client()  # what the client makes for itself
+    copy._owns_http = True
+    copy._retry = client._retry
+    try:
+        yield type(resource)(copy)  # type: ignore[call-arg]
+    finally:
+        copy.close()
+
+
+def run_threads(
+    resource: _Uploads,
+    datasource_id: str,
+    folder: _Folder,
+    progress: _Progress,
+    concurrency: int,
+    ledger: Ledger,
+) -> None:
+    """Upload the files of `folder`, `concurrency` threads at a time, into `ledger`."""
+    cutter = Cutter()
+    jobs: queue.SimpleQueue[_Found | None] = queue.SimpleQueue()
+    threads: list[threading.Thread] = []
+
+    def work(uploads: _Uploads) -> None:
+        while (found := jobs.get()) is not None:
+            if cutter.stopped.is_set():
+                continue  # stays queued: not started
+            watch = Watch(cutter)
+            ledger.begin(found, watch)
+            token = watching.set(watch)
+            try:
+                result = _upload(uploads, datasource_id, found, progress)
+            finally:
+                watching.reset(token)
+            # An upload that failed because the interrupt cut it short is still in flight.
+            error = result.error if isinstance(result, FailedFile) else None
+            if cutter.stopped.is_set() and isinstance(error, APIConnectionError | Stopped):
+                ledger.end(found, None)
+            else:
+                ledger.end(found, result)
+
+    with _own_pool(resource) as uploads:
+        try:
+            for item in folder.walk():
+                if not isinstance(item, _Found):
+                    ledger.add(item)
+                    continue
+                ledger.wait(busy_below=concurrency)
+                ledger.queue(item)
+                jobs.put(item)
+                if len(threads) < concurrency:
+                    thread = threading.Thread(
+                        target=work, args=(uploads,), name="meibel-upload", daemon=True
+                    )
+                    threads.append(thread)
+                    thread.start()
+            ledger.wait(busy_below=1)
+        except BaseException:
+            cutter.cut()
+            _settle(ledger, jobs, threads)
+            raise
+        for _ in threads:
+            jobs.put(None)
+        for thread in threads:
+            thread.join()
+
+
+def _settle(ledger: Ledger, jobs: queue.SimpleQueue[_Found | None], threads: list[Any]) -> None:
+    """After the cut: let the workers end, for GRACE seconds at most (or until another Ctrl-C)."""
+    end = time.monotonic() + GRACE
+    for _ in threads:
+        jobs.put(None)
+    try:
+        ledger.wait_idle(GRACE)
+        for thread in threads:
+            thread.join(max(end - time.monotonic(), 0))
+    except KeyboardInterrupt:
+        pass
+
+
+async def run_tasks(
+    resource: _AsyncUploads,
+    datasource_id: str,
+    folder: _Folder,
+    progress: _Progress,
+    concurrency: int,
+    ledger: Ledger,
+) -> None:
+    """Upload the files of `folder`, `concurrency` tasks at a time, into `ledger`."""
+    import anyio
+    from anyio.to_thread import run_sync
+
+    slots = anyio.Semaphore(concurrency)
+
+    async def upload(found: _Found) -> None:
+        watch = Watch()
+        ledger.begin(found, watch)
+        watching.set(watch)  # in this task's own context
+        result: Result | None = None
+        try:
+            with reporting(progress.of_file()):
+                response = await resource.upload_content(datasource_id, files=sent_as(found))
+            result = UploadedFile(found.path, response)
+        except Exception as error:  # recorded: one file's failure never stops the others
+            result = FailedFile(found.path, error)
+        finally:
+            ledger.end(found, result)  # None: cancelled, in flight
+            slots.release()
+
+    walk = folder.walk()
+    taken: deque[_Found | SkippedFile | FailedFile] = deque()
+    try:
+        async with anyio.create_task_group() as group:
+            while await run_sync(take, walk, taken, _WALK_BATCH):
+                while taken:
+                    item = taken[0]
+                    if isinstance(item, _Found):
+                        await slots.acquire()
+                        ledger.queue(item)
+                        group.start_soon(upload, item)
+                    else:
+                        ledger.add(item)
+                    taken.popleft()
+    finally:
+        walk.close()
