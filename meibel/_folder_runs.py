@@ -199,14 +199,10 @@ def _upload(resource: _Uploads, datasource_id: str, found: _Found, progress: _Pr
 def _own_pool(resource: _Uploads) -> Iterator[_Uploads]:
     """`resource` over a connection pool of its own, if its client owns its pool."""
     client = resource._client
-    if not getattr(client, "_owns_http", False):
+    if client._pool.given is not None:  # the caller's http_client=: not ours to replace
         yield resource
         return
-    import httpx2
-
-    copy = client.with_options()
-    copy._http = httpx2.Client()  # what the client makes for itself
-    copy._owns_http = True
+    copy = type(client)(**client._settings())  # the same settings, a pool of its own
     copy._retry = client._retry
     try:
         yield type(resource)(copy)  # type: ignore[call-arg]

@@ -332,3 +332,17 @@ async def test_cancelling_an_async_folder_upload_stops_it_and_keeps_the_scope_wo
         "upload_folder interrupted: 0 uploaded, 4 in flight (4 sent in full: the server may "
         f"have stored them), {FILES - 4} not started"
     )
+
+
+def test_a_sync_folder_upload_runs_over_a_pool_of_its_own(folder: Path) -> None:
+    """Connections the client already held give no socket to shut down on Ctrl-C: the upload
+    opens its own (when the pool is the SDK's), and the client's pool stays untouched."""
+    from meibel import MeibelClient
+    from meibel.testing import FakeMeibel
+
+    fake = FakeMeibel()
+    fake.seed("datasources", "ds1", name="Docs")
+    with fake.serve() as base_url, MeibelClient(api_key="k", base_url=base_url) as client:
+        report = client.file_upload.upload_folder("ds1", folder, concurrency=CONCURRENCY)
+        assert len(report.uploaded) == FILES
+        assert client._pool._http is None, "the client's own pool was never opened"
