@@ -46,7 +46,16 @@ if TYPE_CHECKING:
     from meibel_api_v2.types import ModelBase as ModelBase
     from meibel_api_v2.types import Unset as Unset
 
-__all__ = ["PACKAGE", "AsyncResources", "SyncResources", "is_unset", "known", "model", "models"]
+__all__ = [
+    "PACKAGE",
+    "AsyncResources",
+    "SyncResources",
+    "is_unset",
+    "known",
+    "model",
+    "models",
+    "path_segment",
+]
 
 PACKAGE = "meibel_api_v2"
 
@@ -78,3 +87,9 @@ def is_unset(value: object) -> bool:
 def known(value: Any) -> Any:
     """`value`, or None for the marker of a value not given (see is_unset)."""
     return None if value is _unset() else value
+
+
+def path_segment(name: str, value: object) -> str:
+    """`value` as the generated code sends a path id, or its ValueError/TypeError naming `name`."""
+    segment: str = importlib.import_module(f"{PACKAGE}.types").path_segment(name, value)
+    return segment

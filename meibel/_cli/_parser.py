@@ -6,7 +6,9 @@ import argparse
 import math
 from collections.abc import Callable
 
+from .._generated import path_segment
 from .._version import __api_version__, __version__
+from .._waiting import POLL_INTERVALS
 from . import _commands as commands
 
 VERSION = f"meibel-sdk {__version__} (Meibel API {__api_version__})"
@@ -44,36 +46,47 @@ def _options(parser: argparse.ArgumentParser, *, on_command: bool) -> None:
 # The most a command waits (a week) and the longest pause between status requests (an hour):
 # beyond them a number is a typo, and 1e308 or inf would overflow the clock arithmetic.
 MAX_TIMEOUT = 7 * 24 * 3600
-MAX_POLL_INTERVAL = 3600
+# The waiters' own range (meibel/_waiting.py), so that the command refuses what they would.
+MIN_POLL_INTERVAL, MAX_POLL_INTERVAL = POLL_INTERVALS
 
 
-def _seconds(*, zero: bool, most: int) -> Callable[[str], float]:
+def _seconds(*, least: float, most: float) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        if not (math.isfinite(value) and (value >= 0 if zero else value > 0) and value <= most):
-            bounds = f"from 0 to {most}" if zero else f"greater than 0 and at most {most}"
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds {bounds}")
+        if not (math.isfinite(value) and least <= value <= most):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number of seconds from {least:g} to {most:g}"
+            )
         return value
 
     return parse
 
 
+def _id(text: str) -> str:
+    """An id as typed, refused by the rule every call applies to a path id (blank, "..", ...)."""
+    try:
+        path_segment("id", text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("id ")) from None
+    return text
+
+
 def _wait_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
-        type=_seconds(zero=True, most=MAX_TIMEOUT),
+        type=_seconds(least=0, most=MAX_TIMEOUT),
         metavar="SECONDS",
         help=f"give up waiting after this long (default: 600; at most {MAX_TIMEOUT})",
     )
     parser.add_argument(
         "--poll-interval",
-        type=_seconds(zero=False, most=MAX_POLL_INTERVAL),
+        type=_seconds(least=MIN_POLL_INTERVAL, most=MAX_POLL_INTERVAL),
         metavar="SECONDS",
         help="first pause between status requests, doubling up to 10 s (default: 1; at most "
-        f"{MAX_POLL_INTERVAL})",
+        f"{MAX_POLL_INTERVAL:g})",
     )
 
 
@@ -118,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command(top, "upload", commands.upload, "upload every file of a folder to a datasource")
     sub.add_argument("folder", metavar="FOLDER")
-    sub.add_argument("--datasource", required=True, metavar="ID", help="the datasource's id")
+    sub.add_argument(
+        "--datasource", required=True, type=_id, metavar="ID", help="the datasource's id"
+    )
     sub.add_argument("--pattern", default="**/*", help="which files, as a glob (default: all)")
     sub.add_argument("--include-hidden", action="store_true", help="upload dotfiles too")
     sub.add_argument("--ingest", action="store_true", help="start an ingest once uploaded")
@@ -136,18 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
     _wait_options(sub)
 
     sub = command(top, "download", commands.download, "save the file a download job built")
-    sub.add_argument("datasource", metavar="DATASOURCE")
-    sub.add_argument("job", metavar="JOB")
+    sub.add_argument("datasource", type=_id, metavar="DATASOURCE")
+    sub.add_argument("job", type=_id, metavar="JOB")
     sub.add_argument("-o", "--output", required=True, metavar="OUT", help="a file or folder")
     sub.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
 
     ingest = group("ingest", "a datasource's ingest runs")
     sub = command(ingest, "status", commands.ingest_status, "the latest ingest run's status")
-    sub.add_argument("datasource", metavar="DATASOURCE")
+    sub.add_argument("datasource", type=_id, metavar="DATASOURCE")
     sub = command(ingest, "wait", commands.ingest_wait, "wait until the ingest run ends")
-    sub.add_argument("datasource", metavar="DATASOURCE")
+    sub.add_argument("datasource", type=_id, metavar="DATASOURCE")
     _wait_options(sub)
 
     sub = command(top, "chat", commands.chat, "chat with an agent, replies streamed")
-    sub.add_argument("--agent", required=True, help="the agent's id")
+    sub.add_argument("--agent", required=True, type=_id, help="the agent's id")
     return parser
