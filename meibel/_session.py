@@ -16,7 +16,11 @@ import datetime
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ._types import NOT_GIVEN, NotGiven
+
 if TYPE_CHECKING:
+    import httpx2
+
     from ._chat import AsyncChatStream, ChatStream, Partials
     from ._generated import (
         AgentExecutionDetailsResponse,
@@ -89,10 +93,20 @@ class Session(_SessionBase[ModelT]):
         super().__init__(model)
         self._client = client
 
-    def chat(self, message: str, **options: Any) -> ChatMessageResponse:
-        """Send `message` and wait for the reply. Options: ChatMessageRequest's other fields."""
+    def chat(
+        self,
+        message: str,
+        *,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        **options: Any,
+    ) -> ChatMessageResponse:
+        """Send `message` and wait for the reply. Options: ChatMessageRequest's other fields;
+        `timeout=` and `deadline=` as on every call."""
         body = _request(message, options)
-        return self._client.sessions.send_chat_message(session_id=self.id, body=body)
+        return self._client.sessions.send_chat_message(
+            session_id=self.id, body=body, timeout=timeout, deadline=deadline
+        )
 
     def stream(
         self,
@@ -100,16 +114,24 @@ class Session(_SessionBase[ModelT]):
         *,
         files: FileInput | Sequence[FileInput] | None = None,
         partials: Partials = "incremental",
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
         **options: Any,
     ) -> ChatStream:
         """Send `message` (with any attachments) and stream the reply.
 
         `partials`: how the server's partial_response messages relate, "incremental" (each the
         next piece, as the spec says) or "cumulative" (each all text so far); see meibel._chat.
+        `deadline=` bounds the whole stream (none unless given), `timeout=` each step.
         """
         body = _stream_request(message, partials, options)
         return self._client.sessions.send_chat_message_stream(
-            session_id=self.id, body=body, files=files, partials=partials
+            session_id=self.id,
+            body=body,
+            files=files,
+            partials=partials,
+            timeout=timeout,
+            deadline=deadline,
         )
 
     def messages(self) -> SessionMessagesResponse:
@@ -130,10 +152,20 @@ class AsyncSession(_SessionBase[ModelT]):
         super().__init__(model)
         self._client = client
 
-    async def chat(self, message: str, **options: Any) -> ChatMessageResponse:
-        """Send `message` and wait for the reply. Options: ChatMessageRequest's other fields."""
+    async def chat(
+        self,
+        message: str,
+        *,
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+        **options: Any,
+    ) -> ChatMessageResponse:
+        """Send `message` and wait for the reply. Options: ChatMessageRequest's other fields;
+        `timeout=` and `deadline=` as on every call."""
         body = _request(message, options)
-        return await self._client.sessions.send_chat_message(session_id=self.id, body=body)
+        return await self._client.sessions.send_chat_message(
+            session_id=self.id, body=body, timeout=timeout, deadline=deadline
+        )
 
     async def stream(
         self,
@@ -141,16 +173,24 @@ class AsyncSession(_SessionBase[ModelT]):
         *,
         files: FileInput | Sequence[FileInput] | None = None,
         partials: Partials = "incremental",
+        timeout: float | httpx2.Timeout | NotGiven | None = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
         **options: Any,
     ) -> AsyncChatStream:
         """Send `message` (with any attachments) and stream the reply.
 
         `partials`: how the server's partial_response messages relate, "incremental" (each the
         next piece, as the spec says) or "cumulative" (each all text so far); see meibel._chat.
+        `deadline=` bounds the whole stream (none unless given), `timeout=` each step.
         """
         body = _stream_request(message, partials, options)
         return await self._client.sessions.send_chat_message_stream(
-            session_id=self.id, body=body, files=files, partials=partials
+            session_id=self.id,
+            body=body,
+            files=files,
+            partials=partials,
+            timeout=timeout,
+            deadline=deadline,
         )
 
     async def messages(self) -> SessionMessagesResponse:

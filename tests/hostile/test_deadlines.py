@@ -172,6 +172,33 @@ def test_a_chat_stream_ends_at_its_deadline_with_the_text_so_far(
     assert caught.value.deadline == DEADLINE
 
 
+def test_a_session_streams_with_its_deadline_too(mode: str, server: RecordingServer) -> None:
+    server.respond(200, {"session_id": "s_1", "agent_id": "agent_1"})
+    server.stream(
+        [_sse("connected", {"signal_id": "sig_1"}), _partial("Q4"), *_every(KEEP_ALIVE, 0.1, 8.0)]
+    )
+
+    def use(client: Any) -> Any:
+        if mode == "sync":
+            session = client.agents.create_session("agent_1")
+            with session.stream("Summarise Q4", deadline=DEADLINE) as stream:
+                return list(stream)
+
+        async def read() -> Any:
+            session = await client.agents.create_session("agent_1")
+            async with await session.stream("Summarise Q4", deadline=DEADLINE) as stream:
+                return [event async for event in stream]
+
+        return read()
+
+    started = time.monotonic()
+    with pytest.raises(StreamDeadlineError) as caught:
+        _run(mode, server, use)
+    assert time.monotonic() - started <= BOUND + 0.5  # and the session's creation
+    assert caught.value.text == "Q4"
+    assert b"Summarise Q4" in server.requests[1].body
+
+
 def test_a_stream_read_late_ends_at_its_deadline_not_a_read_timeout_later(
     mode: str, server: RecordingServer
 ) -> None:
