@@ -9,6 +9,7 @@ meibel/_waiters.py.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -135,7 +136,8 @@ class Waiter:
         self.job_id = job_id
         self.timeout = timeout
         self._clock = clock
-        self._deadline = None if timeout is None else clock() + timeout
+        # An infinite timeout waits as None does (clients refuse an infinite deadline).
+        self._deadline = None if timeout is None or timeout == math.inf else clock() + timeout
         self._backoff = RetryPolicy(
             initial_delay=poll_interval, max_delay=max(poll_interval, MAX_POLL_INTERVAL)
         )

@@ -147,6 +147,16 @@ def _interrupt(process: subprocess.Popen[str], server: SilentServer, requests: i
     return sent
 
 
+def _finish(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """The process's output once it exits; if it hangs, fail with where each thread is."""
+    try:
+        return process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # -X faulthandler prints every thread's stack
+        _, err = process.communicate(timeout=10)
+        pytest.fail(f"the process did not end within 60 s of SIGINT; its threads:\n{err}")
+
+
 @pytest.mark.parametrize("read_body", [True, False], ids=["never-answers", "never-reads"])
 def test_ctrl_c_stops_a_sync_folder_upload_at_once_with_its_report(
     read_body: bool, folder: Path, big_folder: Path
@@ -155,14 +165,14 @@ def test_ctrl_c_stops_a_sync_folder_upload_at_once_with_its_report(
     total = FILES if read_body else 6
     with SilentServer(read_body=read_body) as server:
         process = subprocess.Popen(
-            [sys.executable, "-c", SCRIPT, server.base_url, str(root)],
+            [sys.executable, "-X", "faulthandler", "-c", SCRIPT, server.base_url, str(root)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=_environment(),
         )
         sent = _interrupt(process, server, CONCURRENCY)
-        out, err = process.communicate(timeout=60)
+        out, err = _finish(process)
         ended = time.time()
         server.draining.set()
         server.wait_for("released", CONCURRENCY, timeout=5)
@@ -186,12 +196,13 @@ def test_ctrl_c_stops_a_sync_folder_upload_at_once_with_its_report(
 def test_ctrl_c_during_meibel_upload_prints_the_summary_and_exits_130(folder: Path) -> None:
     with SilentServer() as server:
         environment = _environment(MEIBEL_API_KEY="sk-test-cli", MEIBEL_BASE_URL=server.base_url)
-        command = [sys.executable, "-m", "meibel", "upload", str(folder), "--datasource", "ds1"]
+        command = [sys.executable, "-X", "faulthandler", "-m", "meibel", "upload", str(folder)]
+        command += ["--datasource", "ds1"]
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
         )
         sent = _interrupt(process, server, 8)  # the command uploads 8 at a time
-        out, err = process.communicate(timeout=60)
+        out, err = _finish(process)
         ended = time.time()
         server.wait_for("released", 8, timeout=5)
     assert ended - sent < BOUND + 1.5
