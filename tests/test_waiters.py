@@ -8,18 +8,16 @@ The state machine's backoff is tested on its own, with a fake clock.
 from __future__ import annotations
 
 import inspect
-import json
-import queue
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import pytest
-from wire import RecordingServer
+from wire import RecordingServer, sse
 
 from meibel import (
     APIStatusError,
@@ -45,30 +43,10 @@ KEY = "sk-test-waiters"
 FAST = {"poll_interval": 0.001}
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[RecordingServer]:
-    with RecordingServer() as server:
-        # A client that stops reading a stream at its terminal event resets the connection; a
-        # per-test server's traceback for that lands in the test's captured output, this one's
-        # between tests, so it is not printed.
-        server.httpd.handle_error = lambda request, client_address: None
-        yield server
-
-
 @pytest.fixture
-def recording_server(_server: RecordingServer) -> RecordingServer:
-    """One server for the module, emptied for each test."""
-    _server.requests.clear()
-    while True:
-        try:
-            _server._responses.get_nowait()
-        except queue.Empty:
-            return _server
+def recording_server(server: RecordingServer) -> RecordingServer:
+    """The module's one server (conftest's `server`), emptied for each test."""
+    return server
 
 
 def _wait(
@@ -94,10 +72,6 @@ def _wait(
 
 def _paths(server: RecordingServer) -> list[str]:
     return [request.target for request in server.requests]
-
-
-def _sse(name: str, data: object) -> bytes:
-    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
 
 
 # -- the jobs that are polled ---------------------------------------------------------------------
@@ -328,9 +302,9 @@ def test_follows_the_progress_stream_to_its_terminal_event(
 ) -> None:
     recording_server.stream(
         [
-            _sse("connected", {"status": "queued"}),
-            _sse("progress", {"status": "processing", "progress": 50}),
-            _sse(case.end, {"status": "completed", "progress": 100}),
+            sse("connected", {"status": "queued"}),
+            sse("progress", {"status": "processing", "progress": 50}),
+            sse(case.end, {"status": "completed", "progress": 100}),
         ]
     )
     if case.status_path:
@@ -361,8 +335,8 @@ def test_an_error_event_fails_the_job(
 ) -> None:
     recording_server.stream(
         [
-            _sse("progress", {"progress": 10}),
-            _sse("error", {"status": "failed", "message": "disk full"}),
+            sse("progress", {"progress": 10}),
+            sse("error", {"status": "failed", "message": "disk full"}),
         ]
     )
     if case.status_path:
@@ -384,12 +358,12 @@ def test_an_error_event_fails_the_job(
 def test_a_stream_that_ends_without_a_terminal_event_is_followed_up(
     case: Streamed, mode: str, recording_server: RecordingServer
 ) -> None:
-    recording_server.stream([_sse("progress", {"progress": 40})])
+    recording_server.stream([sse("progress", {"progress": 40})])
     if case.status_path:
         recording_server.respond(200, _document("processing"))
         recording_server.respond(200, _document("completed"))
     else:
-        recording_server.stream([_sse(case.end, {"progress": 100})])
+        recording_server.stream([sse(case.end, {"progress": 100})])
 
     result = _wait(mode, recording_server, case.call, **FAST)
 
@@ -428,7 +402,7 @@ def test_a_stream_that_is_not_available(
 def test_a_stalled_stream_times_out_at_the_timeout(
     case: Streamed, mode: str, recording_server: RecordingServer
 ) -> None:
-    recording_server.stream([_sse("progress", {"progress": 5}), 3.0])
+    recording_server.stream([sse("progress", {"progress": 5}), 3.0])
     started = time.monotonic()
 
     with pytest.raises(JobTimeoutError) as caught:
@@ -443,7 +417,7 @@ def test_a_stream_that_keeps_ending_early_times_out(
     mode: str, recording_server: RecordingServer
 ) -> None:
     for _ in range(200):
-        recording_server.stream([_sse("progress", {"progress": 1})])
+        recording_server.stream([sse("progress", {"progress": 1})])
 
     with pytest.raises(JobTimeoutError, match="upload up_1 did not end within"):
         _wait(mode, recording_server, STREAMED[2].call, timeout=0.2, poll_interval=0.005)

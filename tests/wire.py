@@ -25,8 +25,10 @@ __all__ = [
     "LoopbackServer",
     "RecordedRequest",
     "RecordingServer",
+    "every",
     "iter_parts",
     "parse_multipart",
+    "sse",
 ]
 
 
@@ -96,9 +98,31 @@ class RecordingServer(LoopbackServer):
         headers = {"Content-Type": content_type, "Cache-Control": "no-cache"}
         self._responses.put(ScriptedResponse(status, b"", headers, 0.0, chunks, drop))
 
+    def reset(self) -> None:
+        """Forget the requests received and the responses still queued (a shared server)."""
+        self.requests.clear()
+        while True:
+            try:
+                self._responses.get_nowait()
+            except queue.Empty:
+                return
+
     def __enter__(self) -> RecordingServer:
         super().__enter__()
         return self
+
+
+def sse(name: str, data: object) -> bytes:
+    """One server-sent event named `name` carrying `data` as JSON."""
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def every(item: bytes, pause: float, seconds: float) -> list[bytes | float]:
+    """Stream chunks: `item` every `pause` seconds, for `seconds`."""
+    chunks: list[bytes | float] = []
+    for _ in range(int(seconds / pause)):
+        chunks += [item, pause]
+    return chunks
 
 
 def iter_parts(parts: list[FilePart], name: str) -> Iterator[FilePart]:

@@ -87,6 +87,23 @@ def _document_result(part: FilePart) -> dict[str, Any]:
     return {"pages": 1, "tables": 0, "elements": elements, "metadata": {"filename": part.filename}}
 
 
+def document_status(job_id: str, status: str, file: FilePart, error: str | None) -> dict[str, Any]:
+    """getDocumentStatus's answer for a parse of `file` in `status`: its figures once done."""
+    filename = file.filename or ""
+    done = status == "completed"
+    return {
+        "job_id": job_id,
+        "status": status,
+        "format": filename.rpartition(".")[2].lower() if "." in filename else "unknown",
+        "pages": 1 if done else None,
+        "elements": 2 if done else None,
+        "tables": 0 if done else None,
+        "processing_time_ms": 0 if done else None,
+        "confidence": 0.98 if done else None,
+        "error": error,
+    }
+
+
 class DocumentHandlers(DatasourceHandlers):
     """The Documents operations, except the two file answers (in _downloads.py)."""
 
@@ -113,20 +130,7 @@ class DocumentHandlers(DatasourceHandlers):
     def _op_getDocumentStatus(self, *, params: dict[str, str], **_: Any) -> Answer:
         parse, job = self._parse_job(params["job_id"])
         parse.status = job.poll()
-        filename = parse.file.filename or ""
-        done = job.status == "completed"
-        body = {
-            "job_id": job.job_id,
-            "status": job.status,
-            "format": filename.rpartition(".")[2].lower() if "." in filename else "unknown",
-            "pages": 1 if done else None,
-            "elements": 2 if done else None,
-            "tables": 0 if done else None,
-            "processing_time_ms": 0 if done else None,
-            "confidence": 0.98 if done else None,
-            "error": job.error,
-        }
-        return Answer(200, body)
+        return Answer(200, document_status(job.job_id, job.status, parse.file, job.error))
 
     def _op_streamDocumentTrace(self, *, params: dict[str, str], **_: Any) -> Answer:
         parse, job = self._parse_job(params["job_id"])

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._agents import DEFAULT_AGENT, _slug
-from ._documents import DocumentHandlers
+from ._documents import DocumentHandlers, document_status
 from ._elements import ElementHandlers
 from ._jobs import JOB_STATES, Job, now
 from ._records import FakeSession, FilePart, ParseJob
@@ -297,19 +297,8 @@ class Seeding(SessionHandlers, DocumentHandlers, ElementHandlers):
             raise ValueError(
                 f"seed('documents', {job_id!r}): an error goes with status 'failed', not {status!r}"
             )
-        done = status == _DOCUMENT[2]
-        filename = part.filename or ""
-        return {
-            "job_id": job_id,
-            "status": status,
-            "format": filename.rpartition(".")[2].lower() if "." in filename else "unknown",
-            "pages": 1 if done else None,
-            "elements": 2 if done else None,
-            "tables": 0 if done else None,
-            "processing_time_ms": 0 if done else None,
-            "confidence": 0.98 if done else None,
-            "error": (fields.get("error") or "Fake failure") if status == _DOCUMENT[3] else None,
-        }
+        error = (fields.get("error") or "Fake failure") if status == _DOCUMENT[3] else None
+        return document_status(job_id, status, part, error)
 
     def _seed_parse_jobs(self, record: dict[str, Any], fields: dict[str, Any], _: str) -> None:
         status = record["status"]

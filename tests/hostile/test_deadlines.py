@@ -12,14 +12,14 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx2
 import pytest
-from wire import RecordingServer
+from wire import RecordingServer, every, sse
 
 from meibel import (
     APITimeoutError,
@@ -36,29 +36,6 @@ BOUND = DEADLINE + 1.0
 KEEP_ALIVE = b": keep-alive\n\n"
 
 
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[RecordingServer]:
-    with RecordingServer() as server:
-        # The client leaves each stream at its deadline: the server's next write fails.
-        server.httpd.handle_error = lambda request, client_address: None
-        yield server
-
-
-@pytest.fixture
-def server(_server: RecordingServer) -> RecordingServer:
-    _server.requests.clear()
-    return _server
-
-
-def _sse(name: str, data: object) -> bytes:
-    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
-
-
 def _partial(message: str) -> bytes:
     envelope = {
         "type": "partial_response",
@@ -67,26 +44,18 @@ def _partial(message: str) -> bytes:
         "timestamp": "2026-11-22T10:00:00Z",
         "data": {"message": message, "clean_message": message},
     }
-    return _sse("partial_response", envelope)
-
-
-def _every(item: bytes, pause: float, seconds: float) -> list[bytes | float]:
-    """`item` every `pause` seconds for `seconds`: far longer than any deadline here."""
-    chunks: list[bytes | float] = []
-    for _ in range(int(seconds / pause)):
-        chunks += [item, pause]
-    return chunks
+    return sse("partial_response", envelope)
 
 
 # What a server may send after its 200, each for 8 s (five times the deadline).
 BEHAVIOURS: dict[str, list[bytes | float]] = {
-    "keep-alive comments": _every(KEEP_ALIVE, 0.1, 8.0),
-    "bytes without a newline": [b"data: {", *_every(b"x", 0.1, 8.0)],
-    "events without an end": _every(_sse("progress", {"progress": 1}), 0.1, 8.0),
+    "keep-alive comments": every(KEEP_ALIVE, 0.1, 8.0),
+    "bytes without a newline": [b"data: {", *every(b"x", 0.1, 8.0)],
+    "events without an end": every(sse("progress", {"progress": 1}), 0.1, 8.0),
     "nothing": [8.0],
     # The read timeout httpcore2 fixes when the body starts is the deadline's whole length;
     # after 1.8 s of keep-alives, a read that waited that long would end 1.8 s late.
-    "keep-alives, then nothing": [*_every(KEEP_ALIVE, 0.1, 1.8), 8.0],
+    "keep-alives, then nothing": [*every(KEEP_ALIVE, 0.1, 1.8), 8.0],
 }
 _behaviours = pytest.mark.parametrize("chunks", BEHAVIOURS.values(), ids=list(BEHAVIOURS))
 
@@ -161,7 +130,7 @@ def test_a_chat_stream_ends_at_its_deadline_with_the_text_so_far(
     mode: str, server: RecordingServer
 ) -> None:
     rest = BEHAVIOURS["keep-alives, then nothing"]
-    server.stream([_sse("connected", {"signal_id": "sig_1"}), _partial("Revenue grew"), *rest])
+    server.stream([sse("connected", {"signal_id": "sig_1"}), _partial("Revenue grew"), *rest])
     started = time.monotonic()
 
     with pytest.raises(StreamDeadlineError) as caught:
@@ -175,7 +144,7 @@ def test_a_chat_stream_ends_at_its_deadline_with_the_text_so_far(
 def test_a_session_streams_with_its_deadline_too(mode: str, server: RecordingServer) -> None:
     server.respond(200, {"session_id": "s_1", "agent_id": "agent_1"})
     server.stream(
-        [_sse("connected", {"signal_id": "sig_1"}), _partial("Q4"), *_every(KEEP_ALIVE, 0.1, 8.0)]
+        [sse("connected", {"signal_id": "sig_1"}), _partial("Q4"), *every(KEEP_ALIVE, 0.1, 8.0)]
     )
 
     def use(client: Any) -> Any:
@@ -204,7 +173,7 @@ def test_a_stream_read_late_ends_at_its_deadline_not_a_read_timeout_later(
 ) -> None:
     # The caller opens the stream and starts reading 1.8 s later: the first read would wait
     # the whole read timeout fixed at send time (the deadline's length) from then on.
-    server.stream([_sse("connected", {}), 8.0])
+    server.stream([sse("connected", {}), 8.0])
 
     def use(client: Any) -> Any:
         if mode == "sync":
@@ -231,7 +200,7 @@ def test_a_stream_that_ends_in_time_is_read_whole_and_gives_its_connection_back(
     mode: str, server: RecordingServer
 ) -> None:
     for _ in range(3):
-        server.stream([*_every(KEEP_ALIVE, 0.05, 0.2), _sse("stream_complete", {})])
+        server.stream([*every(KEEP_ALIVE, 0.05, 0.2), sse("stream_complete", {})])
 
     def use(client: Any) -> Any:
         if mode == "sync":
@@ -255,7 +224,7 @@ def test_a_whole_answer_that_stops_midway_ends_at_its_deadline(
 ) -> None:
     body = json.dumps({"job_id": "j_1", "status": "processing", "format": "pdf"}).encode()
     server.stream(
-        [*_every(b" ", 0.1, 1.8), body[:10], 8.0], content_type="application/json"
+        [*every(b" ", 0.1, 1.8), body[:10], 8.0], content_type="application/json"
     )  # JSON allows the leading spaces
     started = time.monotonic()
 
@@ -286,7 +255,7 @@ def _download(mode: str, client: Any, target: Path) -> Any:
 
 @pytest.mark.parametrize(
     "chunks",
-    [_every(b"id,name\n", 0.1, 8.0), [b"id,name\n", 8.0]],
+    [every(b"id,name\n", 0.1, 8.0), [b"id,name\n", 8.0]],
     ids=["a body that never ends", "a body that stops"],
 )
 def test_a_download_ends_at_its_deadline(
@@ -306,8 +275,8 @@ def test_a_download_ends_at_its_deadline(
 
 
 def test_a_forked_child_still_ends_its_streams_at_their_deadline(server: RecordingServer) -> None:
-    server.stream([_sse("connected", {}), *BEHAVIOURS["keep-alives, then nothing"]])
-    server.stream([_sse("connected", {}), *BEHAVIOURS["keep-alives, then nothing"]])
+    server.stream([sse("connected", {}), *BEHAVIOURS["keep-alives, then nothing"]])
+    server.stream([sse("connected", {}), *BEHAVIOURS["keep-alives, then nothing"]])
     # The parent's watchdog thread is running when the process forks.
     with (
         MeibelClient(api_key=KEY, base_url=server.url + "/v2") as client,

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import math
-import queue
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import pytest
-from wire import RecordingServer, ScriptedResponse
+from wire import RecordingServer, ScriptedResponse, every, sse
 
 from meibel import AsyncMeibelClient, JobTimeoutError, MeibelClient
 from meibel._waiting import POLL_INTERVALS
@@ -28,40 +27,6 @@ KEY = "sk-waiter-deadlines"
 TIMEOUT = 0.5
 BOUND = TIMEOUT + 1.0
 KEEP_ALIVE = b": keep-alive\n\n"
-
-
-@pytest.fixture(params=["sync", "async"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[RecordingServer]:
-    with RecordingServer() as server:
-        # Each wait leaves its stream or poll at the timeout: the server's next write fails.
-        server.httpd.handle_error = lambda request, client_address: None
-        yield server
-
-
-@pytest.fixture
-def server(_server: RecordingServer) -> RecordingServer:
-    _server.requests.clear()
-    while True:
-        try:
-            _server._responses.get_nowait()
-        except queue.Empty:
-            return _server
-
-
-def _sse(name: str, data: object) -> bytes:
-    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
-
-
-def _every(item: bytes, pause: float, seconds: float) -> list[bytes | float]:
-    chunks: list[bytes | float] = []
-    for _ in range(int(seconds / pause)):
-        chunks += [item, pause]
-    return chunks
 
 
 def _wait(mode: str, server: RecordingServer, call: Callable[..., Any], **options: Any) -> float:
@@ -109,12 +74,12 @@ _streamed = pytest.mark.parametrize("case", STREAMED, ids=lambda case: case.name
 
 # What the progress stream does, each for 8 s (sixteen times the timeout).
 STREAMS: dict[str, ScriptedResponse] = {
-    "keep-alive comments": ScriptedResponse(chunks=_every(KEEP_ALIVE, 0.1, 8.0)),
-    "bytes without a newline": ScriptedResponse(chunks=[b"data: {", *_every(b"x", 0.1, 8.0)]),
+    "keep-alive comments": ScriptedResponse(chunks=every(KEEP_ALIVE, 0.1, 8.0)),
+    "bytes without a newline": ScriptedResponse(chunks=[b"data: {", *every(b"x", 0.1, 8.0)]),
     "events that never end the job": ScriptedResponse(
-        chunks=_every(_sse("progress", {"status": "processing", "progress": 1}), 0.1, 8.0)
+        chunks=every(sse("progress", {"status": "processing", "progress": 1}), 0.1, 8.0)
     ),
-    "an answer, then nothing": ScriptedResponse(chunks=[_sse("connected", {}), 8.0]),
+    "an answer, then nothing": ScriptedResponse(chunks=[sse("connected", {}), 8.0]),
     "no answer": ScriptedResponse(delay=8.0),
 }
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -142,7 +107,7 @@ def test_keep_alives_then_silence_end_at_the_timeout(
 ) -> None:
     # The stream's read timeout is fixed when its body starts (the time left, 2 s): a read
     # that began after 1.8 s of keep-alives would end 1.8 s past the timeout.
-    chunks = [*_every(KEEP_ALIVE, 0.1, 1.8), 8.0]
+    chunks = [*every(KEEP_ALIVE, 0.1, 1.8), 8.0]
     server._responses.put(ScriptedResponse(headers=SSE_HEADERS, chunks=chunks))
 
     elapsed = _wait(mode, server, case.call, timeout=2.0, poll_interval=0.05)
@@ -283,7 +248,7 @@ def test_the_ends_of_the_range_are_accepted(
 
 
 def test_an_infinite_timeout_waits_as_none_does(mode: str, server: RecordingServer) -> None:
-    chunks = [*_every(KEEP_ALIVE, 0.05, 0.3), _sse("stream_complete", {"progress": 100})]
+    chunks = [*every(KEEP_ALIVE, 0.05, 0.3), sse("stream_complete", {"progress": 100})]
     server._responses.put(ScriptedResponse(headers=SSE_HEADERS, chunks=chunks))
 
     done = _call(mode, server, STREAMED[2].call, timeout=math.inf, poll_interval=0.05)
