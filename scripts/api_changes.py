@@ -15,7 +15,7 @@ removed; `+` for additions and `~` for other changes. Whether a model is sent or
 from the spec kept beside the code (`meibel_api_v2/openapi.json`): the schemas reachable from
 request bodies and parameters, and those reachable from responses.
 
-Usage: python scripts/api_changes.py OLD_GENERATED_DIR NEW_GENERATED_DIR
+Usage: python -m scripts.api_changes OLD_GENERATED_DIR NEW_GENERATED_DIR
 """
 
 from __future__ import annotations

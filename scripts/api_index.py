@@ -1,7 +1,7 @@
 """Write API.md: every method of the client, one line each, from the generated resources.
 
 Run by scripts/regen.py in a fresh interpreter whose path starts with the freshly generated package,
-so the index describes exactly what was generated. Usage: python scripts/api_index.py OUT.md
+so the index describes exactly what was generated. Usage: python -m scripts.api_index OUT.md
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ prose around the tables is written here.
 `make regen` writes the page (scripts/regen.py calls `write`); tests/test_migration_guide.py
 checks that the committed page is this script's output for the committed spec.
 
-Usage: python scripts/migration_guide.py [OUT.md]   (default docs/migrating-from-meibel-2.md)
+Usage: python -m scripts.migration_guide [OUT.md]   (default docs/migrating-from-meibel-2.md)
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from plan import Plan, plans, python_name
-from spec_checks import METHODS
-from spec_extras import call_shapes
+from .plan import Plan, plans, python_name
+from .spec_checks import METHODS
+from .spec_extras import call_shapes
 
 JSON = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ copy, so that openapi-python-client accepts the document and generates correct c
 one function that mutates the document in place and returns the JSON pointers it changed; the
 functions are independent and idempotent.
 
-Usage: python scripts/normalize_spec.py IN.json OUT.json
+Usage: python -m scripts.normalize_spec IN.json OUT.json
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ One line per broken need, naming the JSON pointer, the model or operation, and t
 it: a model field the code reads is gone, an operation is gone or no longer the kind the code
 expects, or a generated field would shadow an attribute of the model's mixin.
 
-Usage: python scripts/overlay_checks.py SPEC.json   (exit status 1 when a need is broken)
+Usage: python -m scripts.overlay_checks SPEC.json   (exit status 1 when a need is broken)
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from plan import plans
-from spec_checks import pointer
-
 from meibel import _needs
+
+from .plan import plans
+from .spec_checks import pointer
 
 JSON = dict[str, Any]
 

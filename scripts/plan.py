@@ -23,7 +23,7 @@ Beside the kind, a plan says how the method is called:
 - a multipart body: `file_name=` when it has one binary field, `file=` when that field is the list
   `files`.
 
-Usage: python scripts/plan.py SPEC.json   (prints every plan, one line each)
+Usage: python -m scripts.plan SPEC.json   (prints every plan, one line each)
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from openapi_python_client.strings import PythonIdentifier
-from spec_checks import METHODS
-from spec_extras import call_shapes, snake
 
 from meibel._needs import MODEL_MIXINS, NAMESPACE_MIXINS, SESSION_MODELS
+
+from .spec_checks import METHODS
+from .spec_extras import call_shapes, snake
 
 JSON = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent

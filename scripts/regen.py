@@ -27,13 +27,15 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
-import api_changes
-import migration_guide
-import normalize_spec
-import overlay_checks
-import plan
-import spec_checks
-import spec_extras
+from . import (
+    api_changes,
+    migration_guide,
+    normalize_spec,
+    overlay_checks,
+    plan,
+    spec_checks,
+    spec_extras,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "api-v2.json"
@@ -150,7 +152,7 @@ def _write_api_index(staging: Path) -> None:
     """API.md, from the freshly generated package (first on the path of a fresh interpreter)."""
     env = {**os.environ, "PYTHONPATH": f"{staging}{os.pathsep}{ROOT}"}
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "api_index.py"), str(staging / "API.md")],
+        [sys.executable, "-m", "scripts.api_index", str(staging / "API.md")],
         env=env,
         check=True,
         cwd=staging,

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
-exec "$PYTHON" scripts/regen.py "$@"
+exec "$PYTHON" -m scripts.regen "$@"

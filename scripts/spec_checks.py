@@ -12,7 +12,7 @@
 What the hand-written package needs from the spec is checked separately (scripts/overlay_checks.py),
 since it needs the plans of scripts/plan.py.
 
-Usage: python scripts/spec_checks.py SPEC.json   (exit status 1 when there are problems)
+Usage: python -m scripts.spec_checks SPEC.json   (exit status 1 when there are problems)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from spec_extras import snake
+from .spec_extras import snake
 
 JSON = dict[str, Any]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

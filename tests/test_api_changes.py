@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from api_changes import compare, load, report, semver_line, write_changelog
 from test_regen import _bump, _operation, _run, project  # noqa: F401  (a fixture)
+
+from scripts.api_changes import compare, load, report, semver_line, write_changelog
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -427,7 +428,7 @@ def test_a_spec_bump_prints_breaking_changes_and_writes_the_changelog(
     assert "ingest.get_ingest_status" in unreleased
 
     # Regenerating again changes nothing, so the changelog is left as it is.
-    again = _run([sys.executable, "scripts/regen.py"], project)
+    again = _run([sys.executable, "-m", "scripts.regen"], project)
     assert again.returncode == 0, again.stderr
     assert "API unchanged." in again.stdout
     assert (project / "CHANGELOG.md").read_text() == changelog

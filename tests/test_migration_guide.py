@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from migration_guide import CAPTURE, EXCEPTIONS, GUIDE, UNSUPPORTED, capture, render
 
 import meibel
 from meibel import AsyncMeibelClient, MeibelClient
 from meibel.testing import FakeMeibel
+from scripts.migration_guide import CAPTURE, EXCEPTIONS, GUIDE, UNSUPPORTED, capture, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = json.loads((ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_text("utf-8"))

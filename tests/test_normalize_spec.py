@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from normalize_spec import (
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from scripts.normalize_spec import (
     fix_binary_content_media_type,
     fix_discriminator_mapping,
     fix_nullable_keyword,
     normalize,
 )
-from openapi_spec_validator import validate
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORED = ROOT / "openapi" / "api-v2.json"

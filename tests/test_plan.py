@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from plan import (
+
+from meibel._needs import KINDS, SESSION_MODELS
+from scripts.plan import (
     Plan,
     VendorNamesError,
     check_vendor_names,
@@ -16,8 +18,6 @@ from plan import (
     render,
     vendor_names,
 )
-
-from meibel._needs import KINDS, SESSION_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = json.loads((ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_text("utf-8"))
@@ -166,7 +166,7 @@ def test_render_is_jinja_data_keyed_by_namespace_and_method() -> None:
 def test_a_needed_operation_that_changes_kind_is_refused() -> None:
     import copy
 
-    from overlay_checks import problems
+    from scripts.overlay_checks import problems
 
     spec = copy.deepcopy(SPEC)
     assert problems(spec) == []

@@ -50,7 +50,7 @@ def project(tmp_path: Path) -> Path:
 def test_regeneration_reproduces_the_committed_output_twice(project: Path) -> None:
     committed = _tree(ROOT / "generated")
     for _ in range(2):
-        result = _run([sys.executable, "scripts/regen.py"], project)
+        result = _run([sys.executable, "-m", "scripts.regen"], project)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "API unchanged." in result.stdout
         regenerated = _tree(project / "generated")
@@ -83,7 +83,7 @@ def test_regen_prints_the_api_change_of_a_spec_bump(project: Path) -> None:
     spec["components"]["schemas"]["Source"]["properties"]["language"] = {"type": "string"}
     spec_path.write_text(json.dumps(spec, indent=2))
 
-    result = _run([sys.executable, "scripts/regen.py"], project)
+    result = _run([sys.executable, "-m", "scripts.regen"], project)
 
     assert result.returncode == 0, result.stderr
     assert "API change since the last generation:" in result.stdout
@@ -111,7 +111,7 @@ def test_generator_warnings_fail_regeneration_and_keep_the_output(project: Path)
     spec_path.write_text(json.dumps(spec, indent=2))
     before = _tree(project / "generated")
 
-    result = _run([sys.executable, "scripts/regen.py"], project)
+    result = _run([sys.executable, "-m", "scripts.regen"], project)
 
     assert result.returncode != 0
     assert "the generator reported problems; nothing was written" in result.stderr
@@ -124,7 +124,7 @@ def _bump(project: Path, change: object) -> subprocess.CompletedProcess[str]:
     spec = json.loads(spec_path.read_text())
     change(spec)  # type: ignore[operator]
     spec_path.write_text(json.dumps(spec, indent=2))
-    return _run([sys.executable, "scripts/regen.py"], project)
+    return _run([sys.executable, "-m", "scripts.regen"], project)
 
 
 def _duplicate_operation_id(spec: dict[str, Any]) -> None:
@@ -190,7 +190,7 @@ def test_vendor_names_the_spec_lacks_are_refused_with_a_pointer(project: Path) -
     names_path.write_text(json.dumps(names))
     before = _tree(project / "generated")
 
-    result = _run([sys.executable, "scripts/regen.py"], project)
+    result = _run([sys.executable, "-m", "scripts.regen"], project)
 
     assert result.returncode != 0
     assert result.stderr.splitlines()[0] == (

@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 from answers import CHAT_RESPONSE as CHAT
 from answers import DATASOURCE
-from plan import python_name
 from wire import RecordingServer, parse_multipart
 
 from meibel import AsyncMeibelClient, MeibelClient
 from meibel.models import ChatMessageRequest, CreateDatasourceRequest
+from scripts.plan import python_name
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = json.loads((ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_text("utf-8"))

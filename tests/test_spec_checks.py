@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spec_checks import pointer, problems
+
+from scripts.spec_checks import pointer, problems
 
 ROOT = Path(__file__).resolve().parent.parent
 NORMALIZED = json.loads(

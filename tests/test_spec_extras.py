@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spec_extras import UnsupportedCallShape, call_shapes, vendor_names
 
 from meibel import AsyncMeibelClient, MeibelClient
 from meibel.models import ChatMessageRequest
 from meibel.testing import FakeMeibel
+from scripts.spec_extras import UnsupportedCallShape, call_shapes, vendor_names
 
 ROOT = Path(__file__).resolve().parent.parent
 NORMALIZED = json.loads(
@@ -143,7 +143,7 @@ def test_regen_refuses_a_vendor_name_with_one_line_and_changes_nothing(tmp_path:
     before = sorted(p.stat().st_mtime_ns for p in (tmp_path / "generated").rglob("*"))
 
     result = subprocess.run(
-        [sys.executable, "scripts/regen.py"],
+        [sys.executable, "-m", "scripts.regen"],
         cwd=tmp_path,
         env={**os.environ, "PYTHON": sys.executable},
         capture_output=True,
