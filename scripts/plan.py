@@ -74,6 +74,8 @@ class Plan:
     body_clashes: tuple[str, ...] = ()  # body fields named like a parameter or option
     file_name: bool = False  # multipart, one binary field: `file_name=` names the file sent
     file_alias: bool = False  # multipart, the binary field is the list `files`: `file=` too
+    http_method: str = ""  # "GET", "POST", ...
+    path: str = ""  # the path template, as the spec writes it
 
 
 class VendorNamesError(ValueError):
@@ -271,12 +273,16 @@ def plan_operation(
     aliases: tuple[str, ...] = (),
     path: str | None = None,
     vendor: JSON | None = None,
+    http_method: str = "",
 ) -> Plan:
-    """The plan of one operation (at `path`; `vendor`: openapi/vendor-names.json's data)."""
+    """The plan of one operation (`http_method` at `path`; `vendor`: openapi/vendor-names.json's
+    data)."""
     operation_id = operation["operationId"]
     namespace = snake(str((operation.get("tags") or ["default"])[0]))
     base = {
         "operation_id": operation_id,
+        "http_method": http_method.upper(),
+        "path": path or "",
         "namespace": namespace,
         "method": snake(operation_id),
         "body": _body(operation),
@@ -334,7 +340,13 @@ def plans(spec: JSON, vendor: JSON | None = None) -> list[Plan]:
             )
             found.append(
                 plan_operation(
-                    spec, operation, frozenset(SESSION_MODELS), aliases, path=path, vendor=vendor
+                    spec,
+                    operation,
+                    frozenset(SESSION_MODELS),
+                    aliases,
+                    path=path,
+                    vendor=vendor,
+                    http_method=method,
                 )
             )
     return found
@@ -363,6 +375,13 @@ def render(spec: JSON) -> str:
         f"{{% set NAMESPACE_MIXINS = {json.dumps(NAMESPACE_MIXINS, sort_keys=True)} %}}\n"
         f"{{% set LIST_ANSWERS = {json.dumps(list_answers)} %}}\n"
     )
+
+
+def dumps(spec: JSON) -> str:
+    """`plans.json`, kept in the generated package: every plan by operationId, for what reads
+    plans at run time (the fake, the CLI) and cannot import these scripts."""
+    table = {plan.operation_id: asdict(plan) for plan in plans(spec)}
+    return json.dumps(table, indent=1, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ OUTPUT = ROOT / "generated"
 PACKAGE = "meibel_api_v2"
 # The spec exactly as the generator saw it, shipped in the package for meibel.testing.
 NORMALIZED_SPEC = f"{PACKAGE}/openapi.json"
+PLANS = f"{PACKAGE}/plans.json"  # scripts/plan.py's plans, for the fake and the CLI
 # What the generator always writes and meibel never calls: its low-level client and that client's
 # errors. Their templates render nothing; regen removes the empty files (docs/decisions.md).
 DROPPED = ("client.py", "errors.py")
@@ -192,6 +193,7 @@ def main() -> int:
         _drop_unused(staging / PACKAGE)
         _stamp(staging / PACKAGE, generator_version)
         shutil.copy2(spec_path, staging / NORMALIZED_SPEC)
+        (staging / PLANS).write_text(plan.dumps(normalized), encoding="utf-8")
         _write_api_index(staging)
         (staging / "README.md").write_text(
             README.format(
