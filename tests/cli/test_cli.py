@@ -1,154 +1,24 @@
-"""The `meibel` command: the terminal chat against a local server, every other command against
-the built-in fake (in process through `main([...])`, and through `python -m meibel`), its
-errors against a dead server, usage errors, JSON output and progress."""
+"""The `meibel` command against the built-in fake (in process through `main([...])`, and through
+`python -m meibel`): every command, its errors against a dead server, JSON output.
+"""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from test_chat_stream import FINAL, KEY, chat_events
-from wire import RecordingServer, parse_multipart
+from cli_helpers import run, run_json
 
-import meibel
-from meibel import MeibelClient
 from meibel._cli import _progress as progress_module
-from meibel._cli import chat, main
-from meibel._cli._commands import jsonable
-from meibel._cli._progress import progress, size
+from meibel._cli._progress import size
 from meibel.testing import FakeMeibel
 
-
-def test_chat_streams_replies_shows_citations_and_attaches_files(
-    recording_server: RecordingServer, tmp_path: Path
-) -> None:
-    notes = tmp_path / "notes.txt"
-    notes.write_text("Q4 notes")
-    recording_server.respond(200, {"session_id": "s_1"})
-    recording_server.stream(chat_events())
-    recording_server.stream(chat_events(sources=False))
-    stdin = io.StringIO(f"/attach {notes}\n/attach {tmp_path}/missing.pdf\nFirst?\n\nSecond?\n")
-    stdout = io.StringIO()
-    with MeibelClient(api_key=KEY, base_url=recording_server.url + "/v2") as client:
-        assert chat(client, "agent_123", stdin, stdout) == 0
-    out = stdout.getvalue()
-    assert "Session s_1 with agent agent_123" in out
-    assert "attached notes.txt" in out
-    assert "no such file" in out
-    assert out.count(f"agent> {FINAL}") == 2
-    assert "  [1] Q4 report" in out
-    first, second = recording_server.requests[1:]
-    files = [p for p in parse_multipart(first.headers["Content-Type"], first.body) if p.filename]
-    assert [(p.filename, p.data) for p in files] == [("notes.txt", b"Q4 notes")]
-    second_parts = parse_multipart(second.headers["Content-Type"], second.body)
-    assert [p.filename for p in second_parts] == [None], "attachments go with one message only"
-
-
-def test_chat_reports_errors_and_goes_on(recording_server: RecordingServer) -> None:
-    recording_server.respond(200, {"session_id": "s_1"})
-    recording_server.respond(404, {"detail": "session expired"})
-    recording_server.stream(chat_events())
-    stdout = io.StringIO()
-    with MeibelClient(api_key=KEY, base_url=recording_server.url + "/v2") as client:
-        chat(client, "a", io.StringIO("one\ntwo\n/quit\n"), stdout)
-    assert "error: " in stdout.getvalue()
-    assert "session expired" in stdout.getvalue()
-    assert FINAL in stdout.getvalue()
-
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_make_demo_shows_streamed_text_citations_and_history() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "demo.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("MEIBEL_")},
-    )
-    out = result.stdout
-    assert "stream: Revenue rose each quarter: 4% in Q2, 7% in Q3 and 12% in Q4 [1]." in out
-    assert "Citations: ['Quarterly results']" in out
-    assert "[Stream complete]" in out
-    assert "  [user] Summarize the revenue trends over the last 3 quarters." in out
-    assert "  [assistant] Revenue rose each quarter" in out
-    assert "received 'q4-report.csv'" in out
-
-
-def test_the_terminal_chat_against_the_fake(tmp_path: Path) -> None:
-    notes = tmp_path / "notes.txt"
-    notes.write_text("hello")
-    result = subprocess.run(
-        [sys.executable, "-m", "meibel", "chat", "--agent", "agent_9", "--fake"],
-        input=f"/attach {notes}\nWhat is in my notes?\n/quit\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert "with agent agent_9" in result.stdout
-    assert "attached notes.txt" in result.stdout
-    assert "agent> This is a fake reply." in result.stdout
-
-
-def test_version_names_the_package_and_the_spec(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        main(["--version"])
-    assert exit_.value.code == 0
-    expected = f"meibel-sdk {meibel.__version__} (Meibel API {meibel.__api_version__})\n"
-    assert capsys.readouterr().out == expected
-    for command in (
-        [sys.executable, "-m", "meibel", "--version"],
-        [Path(sys.executable).parent / "meibel", "--version"],  # the console script
-    ):
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
-        assert result.stdout == expected
-
-
-def test_the_fake_chat_without_the_testing_extra_says_how_to_install_it() -> None:
-    """One line on stderr, no traceback (tests/test_install.py checks a real install too)."""
-    without_extra = (
-        "import sys; sys.modules['jsonschema'] = sys.modules['python_multipart'] = None; "
-        "from meibel._cli import main; sys.exit(main(['chat', '--agent', 'a', '--fake']))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", without_extra],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr.splitlines() == [
-        "meibel: meibel.testing needs jsonschema and python_multipart, which meibel-sdk installs "
-        'only with its [testing] extra: pip install "meibel-sdk[testing]"'
-    ]
-
-
 # ----- the commands against the built-in fake ---------------------------------------------------
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """`meibel ARGV` in process: (exit status, stdout, stderr)."""
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    status, out, err = run(capsys, "--json", *argv)
-    assert (status, err) == (0, ""), err
-    return json.loads(out)
 
 
 @pytest.fixture
@@ -484,48 +354,6 @@ def test_missing_local_files_are_one_line_and_exit_1(
     assert err.splitlines() == [f"meibel: {missing}: no such directory"]
 
 
-def test_no_api_key_is_one_line_and_exit_2(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("MEIBEL_API_KEY", raising=False)
-    status, out, err = run(capsys, "agents", "list")
-    assert (status, out) == (2, "")
-    assert err.splitlines() == [
-        "meibel: no API key: set MEIBEL_API_KEY (and MEIBEL_BASE_URL for another server), "
-        "or try the built-in fake with --fake"
-    ]
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        [],
-        ["nope"],
-        ["agents"],
-        ["agents", "remove"],
-        ["upload", "folder"],
-        ["parse"],
-        ["parse", "f.pdf", "--format", "pdf"],
-        ["parse", "f.pdf", "--timeout", "soon"],
-        ["download", "ds_1", "job_1"],
-        ["ingest", "wait"],
-        ["chat"],
-        ["--wait", "agents", "list"],
-        ["ingest", "wait", "ds_1", "--poll-interval", "0"],
-        ["ingest", "wait", "ds_1", "--timeout", "-1"],
-    ],
-    ids=lambda argv: " ".join(argv) or "nothing",
-)
-def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    assert exit_.value.code == 2
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err.startswith("usage: meibel")
-    assert "Traceback" not in err
-
-
 def test_a_bad_pattern_exits_2_and_ctrl_c_exits_130(
     capsys: pytest.CaptureFixture[str], folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -542,41 +370,6 @@ def test_a_bad_pattern_exits_2_and_ctrl_c_exits_130(
     assert run(capsys, "--fake", "agents", "list") == (130, "", "meibel: interrupted\n")
 
 
-def test_global_options_go_before_or_after_the_command(capsys: pytest.CaptureFixture[str]) -> None:
-    def status(*argv: str) -> dict[str, Any]:
-        document: dict[str, Any] = run_json(capsys, *argv)
-        del document["started_at"]
-        return document
-
-    first = status("--fake", "ingest", "status", "ds_1")
-    assert first["status"] == "running"
-    assert status("ingest", "--fake", "status", "ds_1") == first
-    assert status("ingest", "status", "ds_1", "--fake") == first
-    assert status("ingest", "status", "--fake", "ds_1") == first
-    code, out, _ = run(capsys, "ingest", "status", "ds_1", "--fake", "--json")
-    assert (code, json.loads(out)["datasource_id"]) == (0, "ds_1")
-
-
-@pytest.mark.parametrize(
-    "argv", [["agents", "list", "--fake"], ["--fake", "ingest", "wait", "ds_1"]], ids=" ".join
-)
-def test_the_fake_without_the_testing_extra_says_how_to_install_it(argv: list[str]) -> None:
-    without_extra = (
-        "import sys; sys.modules['jsonschema'] = sys.modules['python_multipart'] = None; "
-        f"from meibel._cli import main; sys.exit(main({argv!r}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", without_extra], capture_output=True, text=True, timeout=60
-    )
-    assert (result.returncode, result.stdout) == (2, "")
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("meibel: meibel.testing needs jsonschema and python_multipart")
-    assert line.endswith('pip install "meibel-sdk[testing]"')
-
-
-# ----- JSON, progress, and what is imported ------------------------------------------------------
-
-
 def test_json_is_one_document_and_progress_stays_off(
     capsys: pytest.CaptureFixture[str], folder: Path, document: Path, tmp_path: Path
 ) -> None:
@@ -589,93 +382,6 @@ def test_json_is_one_document_and_progress_stays_off(
         status, out, err = run(capsys, "--json", "--fake", *argv)
         assert (status, err) == (0, ""), argv
         assert isinstance(json.loads(out), dict), argv
-
-
-def test_jsonable_turns_reports_into_plain_data(tmp_path: Path) -> None:
-    from meibel._folder_upload import FailedFile, SkippedFile, UploadReport
-
-    report = UploadReport(
-        (), (SkippedFile(tmp_path / ".env", "hidden"),), (FailedFile(tmp_path / "a", OSError("x")),)
-    )
-    assert jsonable(report) == {
-        "uploaded": [],
-        "skipped": [{"path": str(tmp_path / ".env"), "reason": "hidden"}],
-        "failed": [{"path": str(tmp_path / "a"), "error": "x"}],
-        "ingest": None,
-        "ingest_error": None,
-        "in_flight": [],
-        "not_started": [],
-    }
-
-
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_is_a_rich_bar_on_a_terminal_else_plain_lines(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    terminal = _Terminal()
-    bar = progress(terminal)
-    assert type(bar).__name__ == "_Bar"
-    bar.update("uploaded 1.0 KiB of 2.0 KiB, [bold]q4[/].pdf", 1024, 2048)
-    bar._progress.refresh()  # type: ignore[attr-defined]
-    bar.close()
-    assert "\x1b[" in terminal.getvalue(), "drawn with terminal codes"
-    assert "[bold]q4[/].pdf" in terminal.getvalue(), "a filename is text, not rich markup"
-
-    lines = io.StringIO()
-    assert type(progress(lines)).__name__ == "_Lines"
-    assert type(progress(lines, lines=False)).__name__ == "Silent"
-    for name in ("rich", "rich.console", "rich.progress"):
-        monkeypatch.setitem(sys.modules, name, None)  # rich not installed
-    plain = progress(_Terminal())
-    assert type(plain).__name__ == "_Lines"
-
-
-def test_plain_lines_are_throttled_and_end_with_the_last_state() -> None:
-    stream = io.StringIO()
-    lines = progress(stream)
-    for done in range(0, 101, 10):
-        lines.update(f"uploaded {done} B", done, 100)
-    lines.close()
-    assert stream.getvalue().splitlines() == ["uploaded 0 B", "uploaded 100 B"]
-
-
-def test_sizes_for_people() -> None:
-    assert [size(n) for n in (0, 1023, 1024, 3_565_158, 5 << 30, 5 << 40)] == [
-        "0 B",
-        "1023 B",
-        "1.0 KiB",
-        "3.4 MiB",
-        "5.0 GiB",
-        "5120.0 GiB",
-    ]
-
-
-def test_import_meibel_and_the_version_do_not_import_rich(tmp_path: Path) -> None:
-    (tmp_path / "a.txt").write_text("a")
-    script = f"""
-import sys
-import meibel
-assert "rich" not in sys.modules, "import meibel"
-from meibel._cli import main
-try:
-    main(["--version"])
-except SystemExit:
-    pass
-assert "rich" not in sys.modules, "meibel --version"
-# Not a terminal: plain progress lines, so rich is not needed.
-assert main(["--fake", "upload", {str(tmp_path)!r}, "--datasource", "ds_1", "--wait"]) == 0
-assert "rich" not in sys.modules, "meibel upload, not on a terminal"
-print("ok")
-"""
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "ok"
 
 
 def test_commands_through_python_m_meibel(folder: Path, document: Path) -> None:

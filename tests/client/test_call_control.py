@@ -14,7 +14,7 @@ import httpx2
 import pytest
 from answers import DATASOURCE
 from answers import SESSION_DETAILS as SESSION
-from test_chat_stream import FINAL, chat_events
+from chat_events import FINAL, chat_events
 from wire import RecordingServer
 
 from meibel import (
@@ -29,7 +29,7 @@ from meibel._retry import RetryPolicy
 from meibel.models import ChatMessageRequest, CreateDatasourceRequest
 
 KEY = "sk-call-control"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "openapi" / "api-v2.json").read_text(encoding="utf-8"))
 OPERATION_COUNT = sum(len(item) for item in SPEC["paths"].values())
 UPLOADED = {

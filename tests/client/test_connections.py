@@ -39,7 +39,7 @@ SERVER = """
 import json, sys, threading
 sys.path.insert(0, sys.argv[1])
 from meibel.testing._server import LoopbackHandler, loopback_httpd
-from test_chat_stream import chat_events
+from chat_events import chat_events
 
 events = chat_events()
 parts = [*events[:6], 0.05, *events[6:]]  # mid-stream when the client walks away
@@ -85,7 +85,7 @@ server.serve_forever()
 def server() -> Iterator[str]:
     """The streaming server in its own process; yields its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(Path(__file__).parent)],
+        [sys.executable, "-c", SERVER, str(Path(__file__).parents[1])],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -36,7 +36,7 @@ from wire import RecordingServer
 import meibel
 from meibel import MeibelClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "generated/meibel_api_v2/openapi.json").read_text(encoding="utf-8"))
 SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
 

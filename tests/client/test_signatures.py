@@ -28,7 +28,7 @@ from meibel import AsyncMeibelClient, MeibelClient
 from meibel.models import ChatMessageRequest, CreateDatasourceRequest
 from scripts.plan import python_name
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_text("utf-8"))
 VENDOR = json.loads((ROOT / "openapi" / "vendor-names.json").read_text("utf-8"))
 KEY = "sk-signatures"

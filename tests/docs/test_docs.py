@@ -22,7 +22,7 @@ import pytest
 
 from meibel import MeibelClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 # Pages whose shell blocks are executed, and by which test (installing.md: tests/test_install.py).

@@ -22,7 +22,7 @@ from test_docs import _blocks, _dependency_overlay, _run_shell
 import meibel
 from meibel._cli import VERSION
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HINT = 'pip install "meibel-sdk[testing]"'
 # Variables of this run that would reach into the scratch venvs (or switch our plugin off).
 _LEAKS = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")

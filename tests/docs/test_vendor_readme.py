@@ -23,7 +23,7 @@ import pytest
 from meibel import AsyncMeibelClient, MeibelClient
 from meibel.testing import FakeMeibel
 
-README = Path(__file__).resolve().parent / "fixtures" / "vendor_readme_2.0.7.md"
+README = Path(__file__).resolve().parents[1] / "fixtures" / "vendor_readme_2.0.7.md"
 SECTION = re.compile(r"^## (.+)$", re.M)
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 KEY = "your-api-key"  # the README's

@@ -21,7 +21,7 @@ from meibel import APIStatusError, AsyncMeibelClient, MeibelClient
 from meibel.testing import FakeMeibel, ToolCall
 from meibel.testing._schema import spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "contract"))
 import test_prism as contract  # noqa: E402  (contract/ is not a package)
 

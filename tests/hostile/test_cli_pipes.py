@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from test_download import FileServer
+from file_server import FileServer
 
 from meibel._cli import main
 from meibel.testing._server import LoopbackHandler, LoopbackServer

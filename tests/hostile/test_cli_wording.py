@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_chat_stream import KEY, chat_events
+from chat_events import KEY, chat_events
 from wire import RecordingServer
 
 from meibel import MeibelClient

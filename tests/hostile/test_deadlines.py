@@ -311,7 +311,7 @@ def test_a_forked_child_still_ends_its_streams_at_their_deadline(server: Recordi
 
 @pytest.mark.parametrize("http2", [True, False], ids=["HTTP/2", "HTTP/1.1"])
 def test_a_stream_over_tls_ends_at_its_deadline(http2: bool, mode: str, tmp_path: Path) -> None:
-    from test_http2 import CONNECTED, Http2Server, _send_events
+    from http2_server import CONNECTED, Http2Server, _send_events
 
     class Stalling(Http2Server):
         async def handle(self, scope: Any, body: bytes, receive: Any, send: Any) -> None:
@@ -349,7 +349,7 @@ def test_over_http2_a_sync_deadline_ends_the_requests_beside_it_an_async_one_doe
     # Pinned as docs/configuration.md says it: MeibelClient keeps the deadline with the
     # connection's read timeout, which httpcore2 applies to every stream of the connection.
     from answers import SESSION_DETAILS
-    from test_http2 import CONNECTED, Http2Server, _send_events, _send_json
+    from http2_server import CONNECTED, Http2Server, _send_events, _send_json
 
     class Beside(Http2Server):
         async def handle(self, scope: Any, body: bytes, receive: Any, send: Any) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_download import CSV, FileServer
+from file_server import CSV, FileServer
 
 from meibel import APIConnectionError, AsyncMeibelClient, MeibelClient
 from meibel.models import Artifact

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from test_download import CSV, FileServer
+from file_server import CSV, FileServer
 
 from meibel import AsyncMeibelClient, MeibelClient, UnsafeFilenameError
 from meibel.models import Artifact

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_chat_stream import KEY, _envelope, _event
+from chat_events import KEY, _envelope, _event
+from file_server import FileServer
 from test_cli_pipes import AgentsServer, environment
-from test_download import FileServer
 from wire import RecordingServer
 
 from meibel import MeibelClient

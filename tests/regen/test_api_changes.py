@@ -17,7 +17,7 @@ from test_regen import _bump, _operation, _run, project  # noqa: F401  (a fixtur
 
 from scripts.api_changes import compare, load, report, semver_line, write_changelog
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 RESOURCE = """\
 from __future__ import annotations

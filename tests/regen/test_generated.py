@@ -33,7 +33,7 @@ from meibel_api_v2.models import (
 from meibel_api_v2.types import File
 from wire import RecordingServer, iter_parts, parse_multipart
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "openapi" / "api-v2.json").read_text(encoding="utf-8"))
 OPERATIONS = [
     (operation["operationId"], operation["tags"][0])

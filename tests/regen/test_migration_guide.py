@@ -18,7 +18,7 @@ from meibel import AsyncMeibelClient, MeibelClient
 from meibel.testing import FakeMeibel
 from scripts.migration_guide import CAPTURE, EXCEPTIONS, GUIDE, UNSUPPORTED, capture, render
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_text("utf-8"))
 VENDOR = capture()
 ROW = re.compile(

@@ -18,7 +18,7 @@ from scripts.normalize_spec import (
     normalize,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VENDORED = ROOT / "openapi" / "api-v2.json"
 
 

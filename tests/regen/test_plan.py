@@ -19,7 +19,7 @@ from scripts.plan import (
     vendor_names,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_text("utf-8"))
 
 MODELS: dict[str, Any] = {

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-FRAGMENTS = sorted((Path(__file__).parent / "fixtures" / "spec_fragments").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parents[2]
+FRAGMENTS = sorted((Path(__file__).parents[1] / "fixtures" / "spec_fragments").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")

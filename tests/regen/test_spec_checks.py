@@ -11,7 +11,7 @@ import pytest
 
 from scripts.spec_checks import pointer, problems
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NORMALIZED = json.loads(
     (ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_text(encoding="utf-8")
 )

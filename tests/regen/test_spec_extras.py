@@ -19,7 +19,7 @@ from meibel.models import ChatMessageRequest
 from meibel.testing import FakeMeibel
 from scripts.spec_extras import UnsupportedCallShape, call_shapes, vendor_names
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NORMALIZED = json.loads(
     (ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_text(encoding="utf-8")
 )

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import time
 from pathlib import Path
-from typing import Any
 
-import anyio
 import pytest
+from chat_events import FINAL, KEY, PIECES, _client, _envelope, _event, chat_events
 from wire import RecordingServer, parse_multipart
 
 from meibel import (
     AsyncMeibelClient,
     MalformedEventError,
-    MeibelClient,
     NotFoundError,
     StreamEventError,
     StreamInterruptedError,
@@ -24,67 +21,6 @@ from meibel import (
 )
 from meibel._chat import Partials
 from meibel.models import ChatMessageRequest, ConnectedEvent, ToolCallEvent
-
-KEY = "sk-stream-test"
-FINAL = "Revenue grew 12% in Q4 [1]."
-PIECES = ["Revenue", " grew 12%", " in Q4", " [1]."]
-SOURCE = {"source_id": 1, "data_element_id": "de_9", "title": "Q4 report", "url": None}
-
-
-def _event(name: str, data: dict[str, Any], newline: bytes = b"\n") -> bytes:
-    return (
-        b"event: " + name.encode() + newline + b"data: " + json.dumps(data).encode() + newline * 2
-    )
-
-
-def _envelope(kind: str, sequence: int, **fields: Any) -> dict[str, Any]:
-    return {
-        "type": kind,
-        "disposition": "final" if kind == "completion" else "partial",
-        "sequence": str(sequence),
-        "timestamp": "2026-11-22T10:00:00Z",
-        **fields,
-    }
-
-
-def chat_events(
-    mode: str = "incremental", newline: bytes = b"\n", sources: bool = True
-) -> list[bytes | float]:
-    """The seed-002 sequence: connected, status, tool_call, tool_result, partials, completion."""
-    events: list[bytes | float] = [
-        _event("connected", {"signal_id": "sig_1"}, newline),
-        _event("status", _envelope("status", 1, content="Searching the datasource"), newline),
-        _event(
-            "tool_call",
-            _envelope("tool_call", 2, tool_id="t1", tool_name="search", arguments={"q": "Q4"}),
-            newline,
-        ),
-        _event(
-            "tool_result", _envelope("tool_result", 3, tool_id="t1", result={"hits": 3}), newline
-        ),
-    ]
-    text = ""
-    for i, piece in enumerate(PIECES):
-        text += piece
-        message = text if mode == "cumulative" else piece
-        data = {"message": message, "clean_message": message}
-        events.append(_event("partial_response", _envelope("partial_response", 4 + i, data=data)))
-    final: dict[str, Any] = {
-        "message": FINAL,
-        "clean_message": "Revenue grew 12% in Q4.",
-        "follow_up_questions": ["And Q3?"],
-    }
-    if sources:
-        final["sources"] = [SOURCE]
-        final["citations"] = [{"position": 23, "source_ids": [1]}]
-    events.append(_event("completion", _envelope("completion", 9, data=final), newline))
-    events.append(b"data: [DONE]" + newline * 2)
-    return events
-
-
-def _client(server: RecordingServer, **options: Any) -> MeibelClient:
-    return MeibelClient(api_key=KEY, base_url=server.url + "/v2", **options)
-
 
 GUIDE_STREAM = """
 from meibel.models import ChatMessageRequest
@@ -429,168 +365,3 @@ async def test_async_interruption_and_close(recording_server: RecordingServer) -
                 if event.type == "content":
                     break
         assert stream.response.is_closed
-
-
-# -- the same machinery for every multipart and event-stream operation ---------------------------
-
-
-def test_document_and_datasource_uploads_stream_their_files(
-    recording_server: RecordingServer, tmp_path: Path
-) -> None:
-    document = tmp_path / "contract.pdf"
-    document.write_bytes(b"%PDF-1.7 contract")
-    recording_server.respond(200, {"job_id": "j1", "status": "queued"})
-    recording_server.respond(
-        200,
-        {
-            "success": True,
-            "message": "ok",
-            "datasource_id": "d",
-            "upload_id": "u1",
-            "sse_url": "/datasources/uploads/u1/progress",
-        },
-    )
-    with _client(recording_server) as client:
-        job = client.documents.parse_document(file=document)
-        upload = client.file_upload.upload_content("d", files=[document, ("b.txt", b"bee")])
-    assert job.job_id == "j1"
-    assert upload.upload_id == "u1"
-    parse_request, upload_request = recording_server.requests
-    [part] = parse_multipart(parse_request.headers["Content-Type"], parse_request.body)
-    assert (part.field, part.filename, part.data) == ("file", "contract.pdf", b"%PDF-1.7 contract")
-    parts = parse_multipart(upload_request.headers["Content-Type"], upload_request.body)
-    assert [(p.field, p.filename) for p in parts] == [("files", "contract.pdf"), ("files", "b.txt")]
-
-
-def test_progress_streams_yield_typed_events(recording_server: RecordingServer) -> None:
-    recording_server.stream(
-        [
-            b'data: {"status": "uploading", "progress": 0.5}\n\n',
-            b'event: complete\ndata: {"status": "done"}\n\n',
-        ]
-    )
-    with _client(recording_server) as client:
-        events = list(client.file_upload.stream_upload_progress("u1"))
-    assert [e.type for e in events] == ["message", "complete"]
-    assert events[0].model is not None
-    assert events[0].model.additional_properties == {"status": "uploading", "progress": 0.5}
-    assert events[1].data == {"status": "done"}
-
-
-@pytest.mark.parametrize("mode", ["sync", "async"])
-@pytest.mark.parametrize("how", ["dropped", "stalled"])
-def test_a_progress_stream_cut_short_raises_instead_of_ending_quietly(
-    how: str, mode: str, recording_server: RecordingServer
-) -> None:
-    # No sentinel ends these streams, so only the body's own end is an end: a connection lost
-    # (or silent) midway used to end the loop as if the stream were complete.
-    first = b'data: {"status": "uploading", "progress": 0.5}\n\n'
-    recording_server.stream([first] if how == "dropped" else [first, 3.0], drop=True)
-    error = StreamInterruptedError if how == "dropped" else StreamStalledError
-    seen: list[Any] = []
-    options = {"api_key": KEY, "base_url": recording_server.url + "/v2", "stream_idle_timeout": 0.3}
-
-    async def read_async() -> None:
-        async with AsyncMeibelClient(**options) as client:
-            stream = await client.file_upload.stream_upload_progress("u1")
-            async with stream:
-                async for event in stream:  # not a comprehension: it loses what came before
-                    seen.append(event)  # noqa: PERF401
-
-    def read() -> None:
-        if mode == "async":
-            anyio.run(read_async)
-            return
-        with MeibelClient(**options) as client:
-            seen.extend(client.file_upload.stream_upload_progress("u1"))
-
-    with pytest.raises(error):
-        read()
-    assert [event.data for event in seen] == [{"status": "uploading", "progress": 0.5}]
-
-
-def test_a_known_event_that_breaks_the_spec_raises_when_its_model_is_read(
-    recording_server: RecordingServer,
-) -> None:
-    recording_server.stream([_event("tool_call", {"tool_id": "t1"}), b"data: [DONE]\n\n"])
-    with _client(recording_server) as client:
-        [tool_call, _done] = list(client.sessions.send_chat_message_stream(session_id="s"))
-    with pytest.raises(MalformedEventError, match="ToolCallEvent"):
-        _ = tool_call.model
-
-
-# -- sessions bound to their client ----------------------------------------------------------------
-
-
-def test_a_session_chats_streams_and_reads_its_history(recording_server: RecordingServer) -> None:
-    from answers import CHAT_RESPONSE, MESSAGES, SESSION_DETAILS
-
-    recording_server.respond(200, {"session_id": "s_7"})
-    recording_server.respond(200, CHAT_RESPONSE)
-    recording_server.stream(chat_events())
-    recording_server.respond(200, MESSAGES)
-    recording_server.respond(200, SESSION_DETAILS)
-    with _client(recording_server) as client:
-        session = client.agents.create_session(agent_id="agent_123")
-        assert (session.id, session.agent_id, session.created_at) == ("s_7", "agent_123", None)
-        assert session.chat("Q4?", include_thinking=True).message == "Revenue grew 12% [1]."
-        assert session.stream("More", files=[("a.txt", b"a")]).final_response().message == FINAL
-        assert [m.role for m in session.messages()] == ["user", "assistant", "tool"]
-        details = session.refresh()
-    assert (details.id, details.agent_id, details.status) == ("s_7", "agent_123", "running")
-    assert repr(session) == "Session(id='s_7', agent_id='agent_123')"
-    paths = [(r.method, r.target) for r in recording_server.requests]
-    assert paths == [
-        ("POST", "/v2/agents/agent_123/sessions"),
-        ("POST", "/v2/sessions/s_7/chat"),
-        ("POST", "/v2/sessions/s_7/chat/stream"),
-        ("GET", "/v2/sessions/s_7/messages"),
-        ("GET", "/v2/sessions/s_7"),
-    ]
-    assert json.loads(recording_server.requests[1].body) == {
-        "user_message": "Q4?",
-        "include_thinking": True,
-    }
-
-
-@pytest.mark.anyio
-async def test_an_async_session_behaves_the_same(recording_server: RecordingServer) -> None:
-    from answers import CHAT_RESPONSE, MESSAGES, SESSION_DETAILS
-
-    recording_server.respond(200, SESSION_DETAILS)
-    recording_server.respond(200, CHAT_RESPONSE)
-    recording_server.stream(chat_events("incremental"))
-    recording_server.respond(200, MESSAGES)
-    async with AsyncMeibelClient(api_key=KEY, base_url=recording_server.url + "/v2") as client:
-        session = await client.sessions.get_session(session_id="s_8")
-        assert (session.id, session.agent_id) == ("s_8", "agent_123")
-        assert (await session.chat("Q4?")).message == "Revenue grew 12% [1]."
-        stream = await session.stream("More")
-        assert (await stream.final_response()).message == FINAL
-        assert len(await session.messages()) == 3
-
-
-def test_artifacts_save_inline_and_stored_content(
-    recording_server: RecordingServer, tmp_path: Path
-) -> None:
-    import base64
-
-    from meibel.models import Artifact
-
-    report = Artifact(artifact_id="a1", filename="report.md", mime_type="text/markdown")
-    report.content = "# Q4\nRevenue grew."
-    assert report.save(tmp_path).read_text() == "# Q4\nRevenue grew."
-
-    chart = Artifact(artifact_id="a2", filename="chart.png", mime_type="image/png")
-    chart.content = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
-    assert chart.save(tmp_path / "c.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
-
-    recording_server.respond(200, b"zip bytes" * 1000, **{"Content-Type": "application/zip"})
-    bundle = Artifact(artifact_id="a3", filename="bundle.zip", mime_type="application/zip")
-    bundle.storage_url = recording_server.url + "/storage/bundle.zip?sig=abc"
-    assert bundle.save(tmp_path).read_bytes() == b"zip bytes" * 1000
-    assert recording_server.requests[0].headers.get("Meibel-API-Key") is None
-
-    empty = Artifact(artifact_id="a4", filename="x.txt", mime_type="text/plain")
-    with pytest.raises(ValueError, match="neither content nor a storage_url"):
-        empty.save(tmp_path)

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from test_chat_stream import FINAL, KEY, _envelope, _event, chat_events
+from chat_events import FINAL, KEY, _envelope, _event, chat_events
 from wire import RecordingServer
 
 from meibel import AsyncMeibelClient, EventTooLargeError, MeibelClient, StreamError

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from test_chat_stream import FINAL, KEY, chat_events
+from chat_events import FINAL, KEY, chat_events
 from wire import RecordingServer
 
 from meibel import APITimeoutError, AsyncMeibelClient, MeibelClient
@@ -177,7 +177,7 @@ def test_a_stream_collected_inside_its_http2_connections_lock_is_closed_by_anoth
     """The collector runs wherever this thread happens to be: perhaps inside httpcore2's lock on
     the HTTP/2 connection's state (held while it parses frames), which closing the stream takes
     too and which is not reentrant. Closing on the collecting thread would deadlock there."""
-    from test_http2 import Http2Server
+    from http2_server import Http2Server
 
     with (
         Http2Server(tmp_path) as server,

@@ -1,5 +1,6 @@
 """The shape of the hand-written package: its import graph has no cycles, no module imports up
-from a package's `__init__`, and no file is over 500 lines.
+from a package's `__init__`, and no file is over 500 lines. The tests' shape too: every test file
+sits in a folder by concern under tests/, and no file there is over 500 lines.
 
 Imports are read with `ast`, module-level and inside functions alike (a lazy import is still an
 edge of the design), relative ones resolved; `importlib` calls are not seen.
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "meibel"
+TESTS = ROOT / "tests"
 MAX_LINES = 500
 
 
@@ -159,3 +161,18 @@ def test_no_module_imports_up_from_its_package() -> None:
 def test_no_module_is_over_500_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines: split it by concern"
+
+
+def test_no_file_of_the_tests_is_over_500_lines() -> None:
+    too_long = [
+        f"{path.relative_to(ROOT)} has {lines} lines"
+        for path in sorted(TESTS.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    ]
+    assert too_long == [], "split them by concern"
+
+
+def test_every_test_file_sits_in_a_folder_by_concern() -> None:
+    at_the_top = sorted(path.name for path in TESTS.glob("test_*.py"))
+    assert at_the_top == [], "move them into a folder of tests/ (client/, streaming/, files/...)"
+    assert any(TESTS.glob("*/test_*.py")), "the tests are found"
