@@ -13,7 +13,7 @@ The copy of the spec that Prism serves works around two limits of Prism 5.16 (de
   spec's typed models.
 - it reads repeated multipart fields as one value (stoplightio/prism#2654, open), so an array of
   files, sent as repeated `files` parts as FastAPI expects, is declared as one file there. That
-  the parts arrive intact is proven with python-multipart in tests/test_multipart.py.
+  the parts arrive intact is proven with python-multipart in tests/files/test_multipart.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The generated package (`meibel_api_v2`) as this one sees it: the only module that imports it.
 
 Every hand-written module takes generated names from here, so what the overlay uses of the
-generated code is this one list (tests/test_boundary.py checks that nothing else imports it).
+generated code is this one list (tests/structure/test_boundary.py checks that nothing else imports
+it).
 Model classes are imported for type checking only; at run time `model(name)` loads one.
 """
 

@@ -62,8 +62,9 @@ TIMEOUT: Final = 600.0
 POLL_INTERVAL: Final = 1.0
 """Default first pause between two status requests, in seconds; it doubles after each one."""
 
-# IngestStatus is an enum in the spec: each of its values, decided (tests/test_waiters.py checks
-# that none is missing, so a spec bump that adds one makes someone decide it). None: not yet.
+# IngestStatus is an enum in the spec: each of its values, decided
+# (tests/waiters/test_waiter_state_machine.py checks that none is missing, so a spec bump that adds
+# one makes someone decide it). None: not yet.
 INGEST_OUTCOMES: Final[Mapping[str, bool | None]] = {
     "completed": True,
     "failed": False,

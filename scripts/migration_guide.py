@@ -4,10 +4,10 @@ The tables are generated. Every method of the vendor SDK (openapi/vendor-sdk-2.0
 from the package by scripts/capture_vendor_sdk.py) is matched to our operation by HTTP method and
 path, path parameter names ignored; what changes is read from the plans (scripts/plan.py), the
 vendor's call shapes (scripts/spec_extras.py) and the spec. Its exceptions are matched by
-EXCEPTIONS below, checked against meibel/_exceptions.py by tests/test_migration_guide.py. The
+EXCEPTIONS below, checked against meibel/_exceptions.py by tests/regen/test_migration_guide.py. The
 prose around the tables is written here.
 
-`make regen` writes the page (scripts/regen.py calls `write`); tests/test_migration_guide.py
+`make regen` writes the page (scripts/regen.py calls `write`); tests/regen/test_migration_guide.py
 checks that the committed page is this script's output for the committed spec.
 
 Usage: python -m scripts.migration_guide [OUT.md]   (default docs/migrating-from-meibel-2.md)
@@ -342,7 +342,7 @@ base_url=..., timeout=...)`; the key may also come from `MEIBEL_API_KEY`); `head
 
 ## What runs unchanged
 
-The examples of their README run as written (tests/test_vendor_readme.py runs them against
+The examples of their README run as written (tests/docs/test_vendor_readme.py runs them against
 `meibel.testing.FakeMeibel`): `client.documents.parse_document(file=f)`,
 `client.documents.process_document(file=f)`, `client.datasources.list_datasources()` and its
 `.items`, `client.datasources.content.upload_content(file=f, file_name="data.csv")`,

@@ -2,7 +2,7 @@
 
 `QuietServer` is the one threaded HTTP/1.1 server class, `LoopbackHandler` the one request
 reader (sized and chunked bodies) and stream writer, `LoopbackServer` runs one on a thread.
-tests/test_one_of_each.py keeps it the only one.
+tests/structure/test_one_of_each.py keeps it the only one.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def test_the_terminal_chat_against_the_fake(tmp_path: Path) -> None:
 
 
 def test_the_fake_chat_without_the_testing_extra_says_how_to_install_it() -> None:
-    """One line on stderr, no traceback (tests/test_install.py checks a real install too)."""
+    """One line on stderr, no traceback (tests/docs/test_install.py checks a real install too)."""
     without_extra = (
         "import sys; sys.modules['jsonschema'] = sys.modules['python_multipart'] = None; "
         "from meibel._cli import main; sys.exit(main(['chat', '--agent', 'a', '--fake']))"

@@ -25,7 +25,7 @@ from meibel import MeibelClient
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
-# Pages whose shell blocks are executed, and by which test (installing.md: tests/test_install.py).
+# Pages whose shell blocks are executed, and by which test (installing.md: docs/test_install.py).
 SHELL_PAGES = {"README.md", "getting-started.md", "installing.md", "regenerating.md"}
 # Pages of prose only (design notes, the retry policy) have no code at all.
 PROSE_PAGES = {"decisions.md", "errors-and-retries.md"}

@@ -47,7 +47,7 @@ def _run(
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel of this checkout, built offline as tests/test_docs.py builds it."""
+    """The wheel of this checkout, built offline as tests/docs/test_docs.py builds it."""
     out = tmp_path_factory.mktemp("wheels")
     subprocess.run(
         [

@@ -389,7 +389,7 @@ def test_changelog_fragment_goes_under_unreleased_and_is_replaced_not_piled_up(
 
 
 def test_a_spec_bump_prints_breaking_changes_and_writes_the_changelog(
-    project: Path,  # noqa: F811  (the fixture of tests/test_regen.py)
+    project: Path,  # noqa: F811  (the fixture of tests/regen/test_regen.py)
 ) -> None:
     shutil.copy2(ROOT / "CHANGELOG.md", project / "CHANGELOG.md")
 

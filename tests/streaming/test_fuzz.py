@@ -2,7 +2,7 @@
 
 Each example runs under a hang guard (SIGALRM), so a parser that loops forever fails the test
 instead of stalling CI. Examples are bounded to keep the suite fast; the SSE vectors and the
-multipart round trips have their own properties in test_sse.py and test_multipart.py.
+multipart round trips have their own properties in test_sse.py and files/test_multipart_encoding.py.
 """
 
 from __future__ import annotations
