@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_regen import _bump, project  # noqa: F401  (a fixture)
 
 from meibel._waiters import INGEST_OUTCOMES, WAITERS
 from scripts import overlay_checks
@@ -203,3 +204,23 @@ def test_an_operation_named_like_a_waiter_is_refused(waiter: Any) -> None:
         f"/paths/~1clash~1{{clash_id}}/post: {waiter.method} would be client.{waiter.key}, "
         "which is a waiter (meibel/_waiters.py)"
     ]
+
+
+def test_make_regen_refuses_such_a_spec_and_changes_nothing(
+    project: Path,  # noqa: F811  (the fixture of tests/test_regen.py: a copy of the project)
+) -> None:
+    before = (project / "generated" / "API.md").read_text("utf-8")
+
+    def add_paused(spec: dict[str, Any]) -> None:
+        _schema(spec, "IngestStatus")["enum"].append("paused")
+
+    result = _bump(project, add_paused)
+
+    assert result.returncode != 0
+    refused = [line for line in result.stderr.splitlines() if line.startswith("regen: refused")]
+    assert refused == [
+        f"regen: refused: {SCHEMAS}/IngestStatus/enum: IngestStatusResponse.status can be "
+        "'paused', which ingest.wait's outcomes in meibel/_waiters.py do not decide: say whether "
+        "each ends the wait (True, False or None: not yet)"
+    ]
+    assert (project / "generated" / "API.md").read_text("utf-8") == before
