@@ -27,21 +27,8 @@ if TYPE_CHECKING:
         CompletionEventDataDataSourcesItem as CompletionEventDataDataSourcesItem,
     )
     from meibel_api_v2.models import CreateSessionResponse as CreateSessionResponse
-    from meibel_api_v2.models import DeepTransformJob as DeepTransformJob
-    from meibel_api_v2.models import DocumentStatus as DocumentStatus
-    from meibel_api_v2.models import IngestStatusResponse as IngestStatusResponse
-    from meibel_api_v2.models import ScoringJobResponse as ScoringJobResponse
     from meibel_api_v2.models import SessionMessagesResponse as SessionMessagesResponse
     from meibel_api_v2.models import Source as Source
-    from meibel_api_v2.models import (
-        StreamDocumentTraceResponse200 as StreamDocumentTraceResponse200,
-    )
-    from meibel_api_v2.models import (
-        StreamDownloadProgressResponse200 as StreamDownloadProgressResponse200,
-    )
-    from meibel_api_v2.models import (
-        StreamUploadProgressResponse200 as StreamUploadProgressResponse200,
-    )
     from meibel_api_v2.models import TriggerIngestResponse as TriggerIngestResponse
     from meibel_api_v2.models import UploadContentResponse as UploadContentResponse
     from meibel_api_v2.types import ModelBase as ModelBase

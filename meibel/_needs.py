@@ -2,8 +2,11 @@
 
 `make regen` checks every entry against the new spec before generating (scripts/overlay_checks.py)
 and refuses a spec bump that would break one, naming the model, the field and the file that needs
-it. A field or operation read by hand-written code belongs here; the templates read MODEL_MIXINS
-and SESSION_MODELS from here too, so there is one list.
+it. A field or operation read by hand-written code belongs here; the templates read MODEL_MIXINS,
+NAMESPACE_MIXINS (both named from meibel/_mixins.py, the one registry of mixins) and
+SESSION_MODELS from here too, so there is one list. What the waiters need is derived from their
+table (meibel/_waiters.py WAITERS), and overlay_checks checks more of it than existence: the state
+field's type and enum values, the error field's type, the status operation's answer and ids.
 
 Nothing here is imported at run time by the client.
 """
@@ -12,12 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._mixins import MODEL_MIXINS as _MODEL_MIXIN_CLASSES
+from ._mixins import NAMESPACE_MIXINS as _NAMESPACE_MIXIN_CLASSES
+from ._waiters import WAITERS
+
 __all__ = [
     "KINDS",
     "MODEL_FIELDS",
     "MODEL_MIXINS",
     "NAMESPACE_MIXINS",
     "SESSION_MODELS",
+    "WAITERS",
     "FieldNeed",
     "KindNeed",
 ]
@@ -64,15 +72,14 @@ MODEL_FIELDS = (
     FieldNeed("ConnectedEvent", "data", _CHAT),
     FieldNeed("PartialResponseEvent", "data", _CHAT),
     FieldNeed("CompletionEvent", "data", _CHAT),
-    # The waiters read each job's state, and its error message where the model has one; the
-    # terminal states are OUTCOMES there and INGEST_OUTCOMES in _WAITERS (the spec's IngestStatus).
-    FieldNeed("DocumentStatus", "status", _WAITING),
-    FieldNeed("DocumentStatus", "error", _WAITING),
-    FieldNeed("DeepTransformJob", "status", _WAITING),
-    FieldNeed("DeepTransformJob", "error", _WAITING),
-    FieldNeed("IngestStatusResponse", "status", _WAITING),
-    FieldNeed("ScoringJobResponse", "status", _WAITING),
-    FieldNeed("ScoringJobResponse", "explanation", _WAITING),
+    # The waiters read each job's state, and its error message where the model has one.
+    *(
+        FieldNeed(waiter.model, name, _WAITING)
+        for waiter in WAITERS
+        if waiter.model is not None
+        for name in (waiter.state, waiter.error)
+        if name is not None
+    ),
 )
 
 KINDS = (
@@ -87,35 +94,22 @@ KINDS = (
     KindNeed("getDocumentResult", "download", _FAKE_DOWNLOADS),
     KindNeed("downloadDeepTransformArtifact", "download", _FAKE_DOWNLOADS),
     # What the waiters call: status operations, and the progress streams they follow.
-    KindNeed("getDocumentStatus", "plain", _WAITERS),
-    KindNeed("streamDocumentTrace", "stream", _WAITERS),
-    KindNeed("getDeepTransformStatus", "plain", _WAITERS),
-    KindNeed("getIngestStatus", "plain", _WAITERS),
-    KindNeed("getScoringJob", "plain", _WAITERS),
-    KindNeed("streamDownloadProgress", "stream", _WAITERS),
-    KindNeed("streamUploadProgress", "stream", _WAITERS),
+    *(
+        KindNeed(operation_id, kind, _WAITERS)
+        for waiter in WAITERS
+        for operation_id, kind in ((waiter.status, "plain"), (waiter.stream, "stream"))
+        if operation_id is not None
+    ),
 )
 
-# Models that carry the vendor guide's vocabulary: model -> mixin class in meibel/_model_extras.py.
-MODEL_MIXINS = {
-    "AgentExecutionDetailsResponse": "SessionDetailsExtras",
-    "Artifact": "ArtifactExtras",
-    "ChatMessageResponse": "ChatMessageResponseExtras",
-    "CreateSessionResponse": "CreatedSessionExtras",
-    "SessionMessageItem": "SessionMessageItemExtras",
-}
+# Models that carry the vendor guide's vocabulary: model -> mixin class name (meibel/_mixins.py).
+MODEL_MIXINS = {model: mixin.__name__ for model, mixin in _MODEL_MIXIN_CLASSES.items()}
 
-# Hand-written methods of a namespace (waiters, folder uploads): namespace -> mixin class names,
-# sync then async, each in its module (meibel/_resource.py re-exports them to the templates).
+# Hand-written methods of a namespace (folder uploads): namespace -> mixin class names, sync then
+# async (meibel/_mixins.py, re-exported by meibel/_resource.py to the templates).
 NAMESPACE_MIXINS: dict[str, list[tuple[str, str]]] = {
-    "confidence_scoring": [("ConfidenceScoringWaiters", "AsyncConfidenceScoringWaiters")],
-    "datasource_downloads": [("DatasourceDownloadsWaiters", "AsyncDatasourceDownloadsWaiters")],
-    "documents": [("DocumentsWaiters", "AsyncDocumentsWaiters")],
-    "file_upload": [
-        ("FileUploadWaiters", "AsyncFileUploadWaiters"),
-        ("FolderUploads", "AsyncFolderUploads"),
-    ],
-    "ingest": [("IngestWaiters", "AsyncIngestWaiters")],
+    namespace: [(sync.__name__, async_.__name__) for sync, async_ in pairs]
+    for namespace, pairs in _NAMESPACE_MIXIN_CLASSES.items()
 }
 
 # Answers returned wrapped in a Session (AsyncSession) bound to the client (meibel/_session.py).

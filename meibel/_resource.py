@@ -3,9 +3,9 @@
 It gives the generated resources what they need and nothing more:
 
 - SyncAPIResource / AsyncAPIResource, the bases of every namespace, with the client's hooks bound
-  (`_request`, `_session`, `_paginate`, `_stream`, `_chat_stream`, `_download`), typed by the
-  SyncClient / AsyncClient protocols; a hook takes an `Operation` (a generated endpoint module)
-  and the call's arguments;
+  (`_request`, `_session`, `_paginate`, `_stream`, `_chat_stream`, `_download`: one per kind of
+  operation, meibel/_kinds.py); a hook takes an `Operation` (a generated endpoint module) and the
+  call's arguments; and `_wait`, which runs a waiter of meibel/_waiters.py's table;
 - the per-call options: every method takes keyword-only `timeout=`, `deadline=`,
   `extra_headers=`, `extra_query=` (and, when it sends JSON, `extra_body=`) and passes them on
   as one `RequestOptions`, or None when none was given (the common case, kept free);
@@ -16,14 +16,13 @@ It gives the generated resources what they need and nothing more:
 - the wrappers behind `client.<namespace>.with_raw_response`: they run the plain method with a
   context flag set; the hooks read it once and return a RawResponse instead of the parsed value;
 - the names the generated signatures and models use (streams, pages, sessions, downloads, file
-  inputs, the model mixins), re-exported from where they live.
+  inputs: meibel/_kinds.py; the mixins: meibel/_mixins.py), re-exported from where they live.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import (
     TYPE_CHECKING,
@@ -36,43 +35,17 @@ from typing import (
     overload,
 )
 
+from ._kinds import HOOKS
 from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     import httpx2
 
-    from ._chat import AsyncChatStream as AsyncChatStream
-    from ._chat import ChatStream as ChatStream
-    from ._chat import Partials as Partials
-    from ._download import AsyncDownload as AsyncDownload
-    from ._download import Download as Download
-    from ._folder_upload import AsyncFolderUploads as AsyncFolderUploads
-    from ._folder_upload import FolderUploads as FolderUploads
     from ._forms import FormFields as FormFields
-    from ._model_extras import ArtifactExtras as ArtifactExtras
-    from ._model_extras import ChatMessageResponseExtras as ChatMessageResponseExtras
-    from ._model_extras import CreatedSessionExtras as CreatedSessionExtras
-    from ._model_extras import SessionDetailsExtras as SessionDetailsExtras
-    from ._model_extras import SessionMessageItemExtras as SessionMessageItemExtras
+    from ._kinds import *  # noqa: F403  (what the kinds' annotations name)
+    from ._mixins import *  # noqa: F403  (the mixins of models and namespaces)
     from ._multipart import FileInput as FileInput
-    from ._pagination import AsyncPage as AsyncPage
-    from ._pagination import PageStyle
-    from ._pagination import SyncPage as SyncPage
     from ._response import RawResponse
-    from ._session import AsyncSession as AsyncSession
-    from ._session import Session as Session
-    from ._streaming import AsyncEventStream as AsyncEventStream
-    from ._streaming import EventStream as EventStream
-    from ._waiters import AsyncConfidenceScoringWaiters as AsyncConfidenceScoringWaiters
-    from ._waiters import AsyncDatasourceDownloadsWaiters as AsyncDatasourceDownloadsWaiters
-    from ._waiters import AsyncDocumentsWaiters as AsyncDocumentsWaiters
-    from ._waiters import AsyncFileUploadWaiters as AsyncFileUploadWaiters
-    from ._waiters import AsyncIngestWaiters as AsyncIngestWaiters
-    from ._waiters import ConfidenceScoringWaiters as ConfidenceScoringWaiters
-    from ._waiters import DatasourceDownloadsWaiters as DatasourceDownloadsWaiters
-    from ._waiters import DocumentsWaiters as DocumentsWaiters
-    from ._waiters import FileUploadWaiters as FileUploadWaiters
-    from ._waiters import IngestWaiters as IngestWaiters
 
 __all__ = [
     "NOT_GIVEN",
@@ -93,41 +66,14 @@ __all__ = [
     "request_options",
 ]
 
-# The mixins of models and namespaces (meibel/_needs.py) load with the first class that uses
-# one, not with the door: name -> module.
-_MIXINS = {
-    **dict.fromkeys(
-        (
-            "ArtifactExtras",
-            "ChatMessageResponseExtras",
-            "CreatedSessionExtras",
-            "SessionDetailsExtras",
-            "SessionMessageItemExtras",
-        ),
-        "._model_extras",
-    ),
-    **dict.fromkeys(("FolderUploads", "AsyncFolderUploads"), "._folder_upload"),
-    **dict.fromkeys(
-        (
-            f"{prefix}{namespace}Waiters"
-            for prefix in ("", "Async")
-            for namespace in (
-                "ConfidenceScoring",
-                "DatasourceDownloads",
-                "Documents",
-                "FileUpload",
-                "Ingest",
-            )
-        ),
-        "._waiters",
-    ),
-}
-
 
 def __getattr__(name: str) -> Any:
-    module = _MIXINS.get(name)
-    if module is not None:
-        return getattr(importlib.import_module(module, __package__), name)
+    # The mixins (meibel/_mixins.py) load with the first class that uses one, not with the door.
+    if not name.startswith("_"):
+        from . import _mixins
+
+        if name in _mixins.__all__:
+            return getattr(_mixins, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -223,95 +169,21 @@ class Operation(Protocol):
     _parse_response: Callable[..., Any]
 
 
-Files: TypeAlias = "Sequence[tuple[str, Any]] | None"
-
-
 class SyncClient(Protocol):
-    """The hooks of MeibelClient that the generated methods call (meibel/_client.py)."""
+    """What the namespaces of MeibelClient read of it besides its hooks (meibel/_kinds.py HOOKS,
+    bound by name: `_request`, `_stream`, ..., each taking an `Operation` and the arguments)."""
 
     @property
     def path_defaults(self) -> Mapping[str, str]:
         """Path parameters a call may omit (e.g. `datasource_id`), as the client was configured."""
         ...
 
-    def _request(
-        self,
-        operation: Operation,
-        arguments: dict[str, Any],
-        *,
-        ok: int,
-        form: object = ...,
-        files: Files = ...,
-        options: RequestOptions | None = ...,
-    ) -> Any: ...
-    def _session(
-        self, operation: Operation, arguments: dict[str, Any], *, ok: int, options: Any = ...
-    ) -> Any: ...
-    def _paginate(
-        self,
-        operation: Operation,
-        arguments: dict[str, Any],
-        *,
-        ok: int,
-        style: PageStyle,
-        items: str,
-        options: RequestOptions | None = ...,
-    ) -> Any: ...
-    def _stream(self, operation: Operation, arguments: dict[str, Any], **plan: Any) -> Any: ...
-    def _chat_stream(self, operation: Operation, arguments: dict[str, Any], **plan: Any) -> Any: ...
-    def _download(
-        self,
-        operation: Operation,
-        arguments: dict[str, Any],
-        *,
-        ok: int,
-        options: RequestOptions | None = ...,
-    ) -> Any: ...
-
 
 class AsyncClient(Protocol):
-    """The hooks of AsyncMeibelClient: the same, awaitable (but `_paginate`, which is lazy)."""
+    """The same of AsyncMeibelClient, whose hooks are awaitable (but `_paginate`, which is lazy)."""
 
     @property
     def path_defaults(self) -> Mapping[str, str]: ...
-
-    async def _request(
-        self,
-        operation: Operation,
-        arguments: dict[str, Any],
-        *,
-        ok: int,
-        form: object = ...,
-        files: Files = ...,
-        options: RequestOptions | None = ...,
-    ) -> Any: ...
-    async def _session(
-        self, operation: Operation, arguments: dict[str, Any], *, ok: int, options: Any = ...
-    ) -> Any: ...
-    def _paginate(
-        self,
-        operation: Operation,
-        arguments: dict[str, Any],
-        *,
-        ok: int,
-        style: PageStyle,
-        items: str,
-        options: RequestOptions | None = ...,
-    ) -> Any: ...
-    async def _stream(
-        self, operation: Operation, arguments: dict[str, Any], **plan: Any
-    ) -> Any: ...
-    async def _chat_stream(
-        self, operation: Operation, arguments: dict[str, Any], **plan: Any
-    ) -> Any: ...
-    async def _download(
-        self,
-        operation: Operation,
-        arguments: dict[str, Any],
-        *,
-        ok: int,
-        options: RequestOptions | None = ...,
-    ) -> Any: ...
 
 
 class _Omitted:
@@ -342,26 +214,14 @@ def _required_fields(model: type) -> tuple[str, ...]:
 
 
 class _APIResource:
-    __slots__ = (
-        "_chat_stream",
-        "_client",
-        "_download",
-        "_paginate",
-        "_request",
-        "_session",
-        "_stream",
-    )
+    __slots__ = ("_client", *HOOKS)
     # The default of the body fields' keyword arguments in the generated signatures.
     _OMITTED: ClassVar[Any] = _OMITTED
 
     def __init__(self, client: SyncClient | AsyncClient) -> None:
         self._client = client
-        self._request = client._request
-        self._session = client._session
-        self._paginate = client._paginate
-        self._stream = client._stream
-        self._chat_stream = client._chat_stream
-        self._download = client._download
+        for hook in HOOKS:  # bound once: a call reads one attribute
+            setattr(self, hook, getattr(client, hook))
 
     @staticmethod
     def _body(
@@ -441,9 +301,41 @@ class SyncAPIResource(_APIResource):
     __slots__ = ()
     _client: SyncClient
 
+    def _wait(
+        self,
+        key: str,
+        job_id: str,
+        timeout: float | None,
+        poll_interval: float,
+        on_progress: Callable[[Any], object] | None,
+        *,
+        poll: Callable[[Any], Any] | None = None,
+        follow: Callable[[Any], Any] | None = None,
+    ) -> Any:
+        """Run the waiter `key` (meibel/_waiters.py WAITERS) with these calls."""
+        from ._waiters import wait_job
+
+        return wait_job(key, job_id, timeout, poll_interval, on_progress, poll, follow)
+
 
 class AsyncAPIResource(_APIResource):
     """Base of the asynchronous namespaces: the client, and its hooks bound once."""
 
     __slots__ = ()
     _client: AsyncClient
+
+    async def _wait(
+        self,
+        key: str,
+        job_id: str,
+        timeout: float | None,
+        poll_interval: float,
+        on_progress: Callable[[Any], object] | None,
+        *,
+        poll: Callable[[Any], Awaitable[Any]] | None = None,
+        follow: Callable[[Any], Awaitable[Any]] | None = None,
+    ) -> Any:
+        """Run the waiter `key` (meibel/_waiters.py WAITERS) with these awaited calls."""
+        from ._waiters import await_job
+
+        return await await_job(key, job_id, timeout, poll_interval, on_progress, poll, follow)

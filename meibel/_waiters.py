@@ -1,4 +1,4 @@
-"""Waiters: follow a job until it ends, as methods of the namespaces that start jobs.
+"""Waiters: follow a job until it ends. One table (WAITERS) declares every one of them.
 
 | waiter | follows | returns |
 | --- | --- | --- |
@@ -12,49 +12,29 @@
 The spec has no status operation for download jobs and uploads: their waiters follow the
 progress stream, and open it again (after a pause) when it ends without a terminal event.
 
-Each mixin only says which job, which status operation and which stream; the state machine that
-decides every step, and the drivers that do them, are in meibel/_waiting.py.
+`make regen` prints each entry as a typed method (sync and async) of its namespace
+(openapi/templates/meibel_waiters.jinja): its signature, return type and docstring come from
+here and from the operations it calls. meibel/_needs.py derives from the table what the waiters
+need of the spec, and scripts/overlay_checks.py refuses a spec that breaks it. The state machine
+that decides every step, and the drivers that do them, are in meibel/_waiting.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final, Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
 
-from ._waiting import (
-    OUTCOMES,
-    Budget,
-    Job,
-    Waiter,
-    auntil_event,
-    auntil_status,
-    until_event,
-    until_status,
-)
-
-if TYPE_CHECKING:
-    from ._generated import (
-        DeepTransformJob,
-        DocumentStatus,
-        IngestStatusResponse,
-        ScoringJobResponse,
-        StreamDocumentTraceResponse200,
-        StreamDownloadProgressResponse200,
-        StreamUploadProgressResponse200,
-    )
-    from ._streaming import AsyncEventStream, EventStream, StreamEvent
+from ._waiting import OUTCOMES, Budget, Job, Waiter, adrive, drive
 
 __all__ = [
-    "AsyncConfidenceScoringWaiters",
-    "AsyncDatasourceDownloadsWaiters",
-    "AsyncDocumentsWaiters",
-    "AsyncFileUploadWaiters",
-    "AsyncIngestWaiters",
-    "ConfidenceScoringWaiters",
-    "DatasourceDownloadsWaiters",
-    "DocumentsWaiters",
-    "FileUploadWaiters",
-    "IngestWaiters",
+    "INGEST_OUTCOMES",
+    "POLL_INTERVAL",
+    "TIMEOUT",
+    "WAITERS",
+    "WaiterSpec",
+    "await_job",
+    "wait_job",
 ]
 
 TIMEOUT: Final = 600.0
@@ -62,9 +42,9 @@ TIMEOUT: Final = 600.0
 POLL_INTERVAL: Final = 1.0
 """Default first pause between two status requests, in seconds; it doubles after each one."""
 
-# IngestStatus is an enum in the spec: each of its values, decided
-# (tests/waiters/test_waiter_state_machine.py checks that none is missing, so a spec bump that adds
-# one makes someone decide it). None: not yet.
+# IngestStatus is an enum in the spec: each of its values, decided (scripts/overlay_checks.py
+# refuses a spec whose enum has one that is not, so a bump that adds one makes someone decide it).
+# None: not yet.
 INGEST_OUTCOMES: Final[Mapping[str, bool | None]] = {
     "completed": True,
     "failed": False,
@@ -76,399 +56,179 @@ INGEST_OUTCOMES: Final[Mapping[str, bool | None]] = {
     "unknown": None,
 }
 
-_DOCUMENT = Job("document job", polls=True, streams=True, outcomes=OUTCOMES)
-_DEEP_TRANSFORM = Job("deep-transform job", polls=True, streams=False, outcomes=OUTCOMES)
-_INGEST = Job("ingest of datasource", polls=True, streams=False, outcomes=INGEST_OUTCOMES)
-_SCORING = Job("scoring job", polls=True, streams=False, outcomes=OUTCOMES)
-_DOWNLOAD = Job("download job", polls=False, streams=True, outcomes=OUTCOMES)
-_UPLOAD = Job("upload", polls=False, streams=True, outcomes=OUTCOMES)
 
-# `self` is the generated namespace: these protocols are the generated methods a waiter calls.
+@dataclass(frozen=True)
+class WaiterSpec:
+    """One waiter: `client.<namespace>.<method>(<positional>, *, <keyword_only>)`.
 
+    It polls the `status` operation, follows the `stream` operation, or both (the stream first;
+    the status operation has the last word). With a status operation it returns that operation's
+    answer, the model `model`, whose `state` field holds the job's state (decided by `outcomes`;
+    typed by the spec as the enum `enum` when given, else as a string) and whose `error` field (if
+    any) the server's error message; without one, the stream's terminal event.
+    """
 
-class _Documents(Protocol):
-    def get_document_status(self, job_id: str, *, deadline: Budget = ...) -> DocumentStatus: ...
-    def stream_document_trace(
-        self, job_id: str, *, deadline: Budget = ...
-    ) -> EventStream[StreamDocumentTraceResponse200]: ...
-    def get_deep_transform_status(
-        self, job_id: str, *, deadline: Budget = ...
-    ) -> DeepTransformJob: ...
+    namespace: str
+    method: str
+    noun: str  # names the job in messages: "document job job_1 ended with ..."
+    positional: str  # the job's id, taken by position
+    doc: str  # the sync method's docstring
+    async_doc: str  # the async twin's
+    keyword_only: tuple[str, ...] = ()  # parent ids, keyword-only (as the operations take them)
+    status: str | None = None  # operationId of the status operation polled
+    stream: str | None = None  # operationId of the progress stream followed
+    model: str | None = None  # the status operation's answer (a spec schema name)
+    state: str = "status"
+    error: str | None = None
+    enum: str | None = None
+    outcomes: Mapping[str, bool | None] = field(default_factory=lambda: OUTCOMES)
 
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}.{self.method}"
 
-class _AsyncDocuments(Protocol):
-    async def get_document_status(
-        self, job_id: str, *, deadline: Budget = ...
-    ) -> DocumentStatus: ...
-    async def stream_document_trace(
-        self, job_id: str, *, deadline: Budget = ...
-    ) -> AsyncEventStream[StreamDocumentTraceResponse200]: ...
-    async def get_deep_transform_status(
-        self, job_id: str, *, deadline: Budget = ...
-    ) -> DeepTransformJob: ...
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return (self.positional, *self.keyword_only)
 
-
-class _Ingest(Protocol):
-    def get_ingest_status(
-        self, datasource_id: str, *, deadline: Budget = ...
-    ) -> IngestStatusResponse: ...
-
-
-class _AsyncIngest(Protocol):
-    async def get_ingest_status(
-        self, datasource_id: str, *, deadline: Budget = ...
-    ) -> IngestStatusResponse: ...
-
-
-class _ConfidenceScoring(Protocol):
-    def get_scoring_job(self, job_id: str, *, deadline: Budget = ...) -> ScoringJobResponse: ...
-
-
-class _AsyncConfidenceScoring(Protocol):
-    async def get_scoring_job(
-        self, job_id: str, *, deadline: Budget = ...
-    ) -> ScoringJobResponse: ...
-
-
-class _DatasourceDownloads(Protocol):
-    def stream_download_progress(
-        self, job_id: str, *, datasource_id: str | None = ..., deadline: Budget = ...
-    ) -> EventStream[StreamDownloadProgressResponse200]: ...
-
-
-class _AsyncDatasourceDownloads(Protocol):
-    async def stream_download_progress(
-        self, job_id: str, *, datasource_id: str | None = ..., deadline: Budget = ...
-    ) -> AsyncEventStream[StreamDownloadProgressResponse200]: ...
-
-
-class _FileUpload(Protocol):
-    def stream_upload_progress(
-        self, upload_id: str, *, deadline: Budget = ...
-    ) -> EventStream[StreamUploadProgressResponse200]: ...
-
-
-class _AsyncFileUpload(Protocol):
-    async def stream_upload_progress(
-        self, upload_id: str, *, deadline: Budget = ...
-    ) -> AsyncEventStream[StreamUploadProgressResponse200]: ...
-
-
-class DocumentsWaiters:
-    """`client.documents.wait(job_id)` and `client.documents.wait_for_deep_transform(job_id)`."""
-
-    __slots__ = ()
-
-    def wait(
-        self: _Documents,
-        job_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[
-            [DocumentStatus | StreamEvent[StreamDocumentTraceResponse200]], object
-        ]
-        | None = None,
-    ) -> DocumentStatus:
-        """Wait for a parse job (`parse_document`) to end, and return its terminal status.
-
-        Follows `stream_document_trace`, and polls `get_document_status` when the stream is not
-        available or ends; the status operation has the last word. `on_progress` gets each
-        event and each new status. Raises JobFailedError, or JobTimeoutError after `timeout`
-        seconds (None: no limit).
-        """
-        waiter = Waiter(
-            _DOCUMENT, job_id, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
-        )
-        return until_status(
-            waiter,
-            lambda left: self.get_document_status(job_id, deadline=left),
-            lambda left: self.stream_document_trace(job_id, deadline=left),
-        )
-
-    def wait_for_deep_transform(
-        self: _Documents,
-        job_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[DeepTransformJob], object] | None = None,
-    ) -> DeepTransformJob:
-        """Poll `get_deep_transform_status` until the job ends; its terminal DeepTransformJob.
-
-        Raises JobFailedError, or JobTimeoutError after `timeout` seconds (None: no limit).
-        """
-        waiter = Waiter(
-            _DEEP_TRANSFORM,
-            job_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_progress=on_progress,
-        )
-        return until_status(
-            waiter, lambda left: self.get_deep_transform_status(job_id, deadline=left)
+    @property
+    def job(self) -> Job:
+        return Job(
+            self.noun,
+            polls=self.status is not None,
+            streams=self.stream is not None,
+            outcomes=self.outcomes,
+            error_field=self.error,
         )
 
 
-class AsyncDocumentsWaiters:
-    """`await client.documents.wait(job_id)` and `await ....wait_for_deep_transform(job_id)`."""
+WAITERS: Final[tuple[WaiterSpec, ...]] = (
+    WaiterSpec(
+        "documents",
+        "wait",
+        "document job",
+        "job_id",
+        status="getDocumentStatus",
+        stream="streamDocumentTrace",
+        model="DocumentStatus",
+        error="error",
+        doc="Wait for a parse job (`parse_document`) to end, and return its terminal status.\n\n"
+        "Follows `stream_document_trace`, and polls `get_document_status` when the stream is not\n"
+        "available or ends; the status operation has the last word. `on_progress` gets each\n"
+        "event and each new status. Raises JobFailedError, or JobTimeoutError after `timeout`\n"
+        "seconds (None: no limit).",
+        async_doc="Wait for a parse job to end, and return its terminal status (see the sync "
+        "twin).",
+    ),
+    WaiterSpec(
+        "documents",
+        "wait_for_deep_transform",
+        "deep-transform job",
+        "job_id",
+        status="getDeepTransformStatus",
+        model="DeepTransformJob",
+        error="error",
+        doc="Poll `get_deep_transform_status` until the job ends; its terminal "
+        "DeepTransformJob.\n\n"
+        "Raises JobFailedError, or JobTimeoutError after `timeout` seconds (None: no limit).",
+        async_doc="Poll `get_deep_transform_status` until the job ends (see the sync twin).",
+    ),
+    WaiterSpec(
+        "ingest",
+        "wait",
+        "ingest of datasource",
+        "datasource_id",
+        status="getIngestStatus",
+        model="IngestStatusResponse",
+        enum="IngestStatus",
+        outcomes=INGEST_OUTCOMES,
+        doc="Poll `get_ingest_status` until the datasource's ingest run ends; its terminal status."
+        "\n\nTerminal states are IngestStatus's: completed; failed, canceled, terminated, "
+        "timed_out\n(JobFailedError). Raises JobTimeoutError after `timeout` seconds (None: no "
+        "limit).",
+        async_doc="Poll `get_ingest_status` until the ingest run ends (see the sync twin).",
+    ),
+    WaiterSpec(
+        "confidence_scoring",
+        "wait",
+        "scoring job",
+        "job_id",
+        status="getScoringJob",
+        model="ScoringJobResponse",
+        error="explanation",  # a failed scoring job explains itself there
+        doc="Poll `get_scoring_job` until the job ends; its terminal ScoringJobResponse.\n\n"
+        "Raises JobFailedError (failed, not_run), or JobTimeoutError after `timeout` seconds.",
+        async_doc="Poll `get_scoring_job` until the job ends (see the sync twin).",
+    ),
+    WaiterSpec(
+        "datasource_downloads",
+        "wait",
+        "download job",
+        "job_id",
+        keyword_only=("datasource_id",),
+        stream="streamDownloadProgress",
+        doc="Follow `stream_download_progress` until the job ends; its terminal event.\n\n"
+        "`datasource_id` is keyword-only, like every parent id; omitted, the client's default.\n\n"
+        "The spec has no status operation for download jobs: a stream that ends without a\n"
+        "terminal event is opened again after a pause. Raises JobFailedError (an `error` or\n"
+        "`failed` event), or JobTimeoutError after `timeout` seconds (None: no limit).",
+        async_doc="Follow `stream_download_progress` until the job ends (see the sync twin).",
+    ),
+    WaiterSpec(
+        "file_upload",
+        "wait",
+        "upload",
+        "upload_id",
+        stream="streamUploadProgress",
+        doc="Follow `stream_upload_progress` until the upload ends (`stream_complete`); that "
+        "event.\n\n"
+        "The spec has no status operation for uploads: a stream that ends without a terminal\n"
+        "event is opened again after a pause. Raises JobFailedError (an `error` or `failed`\n"
+        "event), or JobTimeoutError after `timeout` seconds (None: no limit).",
+        async_doc="Follow `stream_upload_progress` until the upload ends (see the sync twin).",
+    ),
+)
 
-    __slots__ = ()
-
-    async def wait(
-        self: _AsyncDocuments,
-        job_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[
-            [DocumentStatus | StreamEvent[StreamDocumentTraceResponse200]], object
-        ]
-        | None = None,
-    ) -> DocumentStatus:
-        """Wait for a parse job to end, and return its terminal status (see the sync twin)."""
-        waiter = Waiter(
-            _DOCUMENT, job_id, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
-        )
-        return await auntil_status(
-            waiter,
-            lambda left: self.get_document_status(job_id, deadline=left),
-            lambda left: self.stream_document_trace(job_id, deadline=left),
-        )
-
-    async def wait_for_deep_transform(
-        self: _AsyncDocuments,
-        job_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[DeepTransformJob], object] | None = None,
-    ) -> DeepTransformJob:
-        """Poll `get_deep_transform_status` until the job ends (see the sync twin)."""
-        waiter = Waiter(
-            _DEEP_TRANSFORM,
-            job_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_progress=on_progress,
-        )
-        return await auntil_status(
-            waiter, lambda left: self.get_deep_transform_status(job_id, deadline=left)
-        )
-
-
-class IngestWaiters:
-    """`client.ingest.wait(datasource_id)`."""
-
-    __slots__ = ()
-
-    def wait(
-        self: _Ingest,
-        datasource_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[IngestStatusResponse], object] | None = None,
-    ) -> IngestStatusResponse:
-        """Poll `get_ingest_status` until the datasource's ingest run ends; its terminal status.
-
-        Terminal states are IngestStatus's: completed; failed, canceled, terminated, timed_out
-        (JobFailedError). Raises JobTimeoutError after `timeout` seconds (None: no limit).
-        """
-        waiter = Waiter(
-            _INGEST,
-            datasource_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_progress=on_progress,
-        )
-        return until_status(
-            waiter, lambda left: self.get_ingest_status(datasource_id, deadline=left)
-        )
-
-
-class AsyncIngestWaiters:
-    """`await client.ingest.wait(datasource_id)`."""
-
-    __slots__ = ()
-
-    async def wait(
-        self: _AsyncIngest,
-        datasource_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[IngestStatusResponse], object] | None = None,
-    ) -> IngestStatusResponse:
-        """Poll `get_ingest_status` until the ingest run ends (see the sync twin)."""
-        waiter = Waiter(
-            _INGEST,
-            datasource_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_progress=on_progress,
-        )
-        return await auntil_status(
-            waiter, lambda left: self.get_ingest_status(datasource_id, deadline=left)
-        )
+_BY_KEY: Final = {spec.key: spec for spec in WAITERS}
+_JOBS: Final = {spec.key: spec.job for spec in WAITERS}
+_DOCUMENT: Final = _JOBS["documents.wait"]
+_UPLOAD: Final = _JOBS["file_upload.wait"]
 
 
-class ConfidenceScoringWaiters:
-    """`client.confidence_scoring.wait(job_id)`."""
-
-    __slots__ = ()
-
-    def wait(
-        self: _ConfidenceScoring,
-        job_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[ScoringJobResponse], object] | None = None,
-    ) -> ScoringJobResponse:
-        """Poll `get_scoring_job` until the job ends; its terminal ScoringJobResponse.
-
-        Raises JobFailedError (failed, not_run), or JobTimeoutError after `timeout` seconds.
-        """
-        waiter = Waiter(
-            _SCORING, job_id, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
-        )
-        return until_status(waiter, lambda left: self.get_scoring_job(job_id, deadline=left))
+def _waiter(
+    key: str,
+    job_id: str,
+    timeout: float | None,
+    poll_interval: float,
+    on_progress: Callable[[Any], object] | None,
+) -> Waiter:
+    return Waiter(
+        _JOBS[key], job_id, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
+    )
 
 
-class AsyncConfidenceScoringWaiters:
-    """`await client.confidence_scoring.wait(job_id)`."""
-
-    __slots__ = ()
-
-    async def wait(
-        self: _AsyncConfidenceScoring,
-        job_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[ScoringJobResponse], object] | None = None,
-    ) -> ScoringJobResponse:
-        """Poll `get_scoring_job` until the job ends (see the sync twin)."""
-        waiter = Waiter(
-            _SCORING, job_id, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
-        )
-        return await auntil_status(waiter, lambda left: self.get_scoring_job(job_id, deadline=left))
+def wait_job(
+    key: str,
+    job_id: str,
+    timeout: float | None,
+    poll_interval: float,
+    on_progress: Callable[[Any], object] | None,
+    poll: Callable[[Budget], Any] | None,
+    follow: Callable[[Budget], Any] | None,
+) -> Any:
+    """Run the waiter `key` ("documents.wait") with blocking calls: its terminal answer."""
+    return drive(_waiter(key, job_id, timeout, poll_interval, on_progress), poll, follow)
 
 
-class DatasourceDownloadsWaiters:
-    """`client.datasource_downloads.wait(job_id, *, datasource_id)`."""
-
-    __slots__ = ()
-
-    def wait(
-        self: _DatasourceDownloads,
-        job_id: str,
-        *,
-        datasource_id: str | None = None,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[StreamEvent[StreamDownloadProgressResponse200]], object]
-        | None = None,
-    ) -> StreamEvent[StreamDownloadProgressResponse200]:
-        """Follow `stream_download_progress` until the job ends; its terminal event.
-
-        `datasource_id` is keyword-only, like every parent id; omitted, the client's default.
-
-        The spec has no status operation for download jobs: a stream that ends without a
-        terminal event is opened again after a pause. Raises JobFailedError (an `error` or
-        `failed` event), or JobTimeoutError after `timeout` seconds (None: no limit).
-        """
-        waiter = Waiter(
-            _DOWNLOAD, job_id, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
-        )
-        return until_event(
-            waiter,
-            lambda left: self.stream_download_progress(
-                job_id, datasource_id=datasource_id, deadline=left
-            ),
-        )
-
-
-class AsyncDatasourceDownloadsWaiters:
-    """`await client.datasource_downloads.wait(job_id, *, datasource_id)`."""
-
-    __slots__ = ()
-
-    async def wait(
-        self: _AsyncDatasourceDownloads,
-        job_id: str,
-        *,
-        datasource_id: str | None = None,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[StreamEvent[StreamDownloadProgressResponse200]], object]
-        | None = None,
-    ) -> StreamEvent[StreamDownloadProgressResponse200]:
-        """Follow `stream_download_progress` until the job ends (see the sync twin)."""
-        waiter = Waiter(
-            _DOWNLOAD, job_id, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
-        )
-        return await auntil_event(
-            waiter,
-            lambda left: self.stream_download_progress(
-                job_id, datasource_id=datasource_id, deadline=left
-            ),
-        )
-
-
-class FileUploadWaiters:
-    """`client.file_upload.wait(upload_id)`."""
-
-    __slots__ = ()
-
-    def wait(
-        self: _FileUpload,
-        upload_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[StreamEvent[StreamUploadProgressResponse200]], object] | None = None,
-    ) -> StreamEvent[StreamUploadProgressResponse200]:
-        """Follow `stream_upload_progress` until the upload ends (`stream_complete`); that event.
-
-        The spec has no status operation for uploads: a stream that ends without a terminal
-        event is opened again after a pause. Raises JobFailedError (an `error` or `failed`
-        event), or JobTimeoutError after `timeout` seconds (None: no limit).
-        """
-        waiter = Waiter(
-            _UPLOAD,
-            upload_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_progress=on_progress,
-        )
-        return until_event(
-            waiter, lambda left: self.stream_upload_progress(upload_id, deadline=left)
-        )
-
-
-class AsyncFileUploadWaiters:
-    """`await client.file_upload.wait(upload_id)`."""
-
-    __slots__ = ()
-
-    async def wait(
-        self: _AsyncFileUpload,
-        upload_id: str,
-        *,
-        timeout: float | None = TIMEOUT,
-        poll_interval: float = POLL_INTERVAL,
-        on_progress: Callable[[StreamEvent[StreamUploadProgressResponse200]], object] | None = None,
-    ) -> StreamEvent[StreamUploadProgressResponse200]:
-        """Follow `stream_upload_progress` until the upload ends (see the sync twin)."""
-        waiter = Waiter(
-            _UPLOAD,
-            upload_id,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            on_progress=on_progress,
-        )
-        return await auntil_event(
-            waiter, lambda left: self.stream_upload_progress(upload_id, deadline=left)
-        )
+async def await_job(
+    key: str,
+    job_id: str,
+    timeout: float | None,
+    poll_interval: float,
+    on_progress: Callable[[Any], object] | None,
+    poll: Callable[[Budget], Awaitable[Any]] | None,
+    follow: Callable[[Budget], Awaitable[Any]] | None,
+) -> Any:
+    """The same with awaited calls."""
+    waiter = _waiter(key, job_id, timeout, poll_interval, on_progress)
+    return await adrive(waiter, poll, follow)

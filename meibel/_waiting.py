@@ -2,9 +2,8 @@
 
 `Waiter` decides every step of every wait (follow the stream, poll, sleep n seconds, done, failed,
 timed out) from what the job said so far; `Job` says what a waiter knows of one kind of job. The
-drivers do the steps: `until_status` / `until_event` with blocking calls, `auntil_status` /
-`auntil_event` with awaited ones and anyio's sleep. The namespaces' methods that use them are in
-meibel/_waiters.py.
+drivers do the steps: `drive` with blocking calls, `adrive` with awaited ones and anyio's sleep.
+The namespaces' methods that use them are declared in meibel/_waiters.py.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from ._exceptions import (
     APIConnectionError,
@@ -42,11 +41,9 @@ __all__ = [
     "Job",
     "Sleep",
     "Waiter",
-    "auntil_event",
-    "auntil_status",
+    "adrive",
     "check_poll_interval",
-    "until_event",
-    "until_status",
+    "drive",
 ]
 
 MAX_POLL_INTERVAL: Final = 10.0
@@ -73,8 +70,6 @@ _TRANSIENT_STATUSES = frozenset({408, 429, 502, 503, 504})
 _TRANSIENT_ERRORS = (APIConnectionError, StreamInterruptedError, StreamStalledError)
 _DEADLINE_ERRORS = (APITimeoutError, StreamDeadlineError, StreamStalledError)
 
-T = TypeVar("T")
-E = TypeVar("E")
 Budget: TypeAlias = float | NotGiven
 """What is left of the wait for one call: seconds, or NOT_GIVEN (no timeout: the client's)."""
 
@@ -102,6 +97,7 @@ class Job:
     polls: bool  # the spec has a status operation for it
     streams: bool  # the spec has a progress stream for it
     outcomes: Mapping[str, bool | None]  # its statuses' outcomes
+    error_field: str | None = None  # the status model's field with the server's error message
 
 
 _NOTHING: Any = object()
@@ -179,7 +175,9 @@ class Waiter:
         if outcome:
             return Done(status)
         if outcome is False:
-            raise self._job_failed(status, f"status {state!r}", _error_text(status))
+            error = getattr(status, self.job.error_field or "", None)  # None when it had none
+            error = error if isinstance(error, str) and error else None
+            raise self._job_failed(status, f"status {state!r}", error)
         return self._pause(None)
 
     def event(self, event: StreamEvent[Any]) -> Step | None:
@@ -310,7 +308,7 @@ def _event_name(event: StreamEvent[Any]) -> str:
 
 
 def _error_text(value: object) -> str | None:
-    """The server's error message in a status model or an event's payload, if it gave one."""
+    """The server's error message in an event's payload, if it gave one."""
     if isinstance(value, dict):
         for key in ("error", "message", "detail"):
             found = value.get(key)
@@ -318,23 +316,18 @@ def _error_text(value: object) -> str | None:
                 found = found.get("message", found.get("detail"))
             if isinstance(found, str) and found:
                 return found
-        return None
-    # A scoring job has no `error`: a failed one explains itself in `explanation`.
-    for name in ("error", "explanation"):
-        found = getattr(value, name, None)  # None when the answer had none
-        if isinstance(found, str) and found:
-            return found
     return None
 
 
 # -- the drivers: the same steps, blocking or awaited ---------------------------------------------
 
 
-def _drive(
+def drive(
     waiter: Waiter,
     poll: Callable[[Budget], Any] | None,
     follow: Callable[[Budget], EventStream[Any]] | None,
 ) -> Any:
+    """Run `waiter` with blocking calls (`poll`: the status operation; `follow`: the stream)."""
     step = waiter.start()
     while True:
         if isinstance(step, Done):
@@ -368,11 +361,12 @@ def _follow(waiter: Waiter, stream: EventStream[Any]) -> Step:
     return waiter.stream_ended()
 
 
-async def _adrive(
+async def adrive(
     waiter: Waiter,
     poll: Callable[[Budget], Awaitable[Any]] | None,
     follow: Callable[[Budget], Awaitable[AsyncEventStream[Any]]] | None,
 ) -> Any:
+    """Run `waiter` with awaited calls, pausing with anyio's sleep."""
     import anyio  # here, not at import: only async waits need it
 
     step = waiter.start()
@@ -406,32 +400,3 @@ async def _afollow(waiter: Waiter, stream: AsyncEventStream[Any]) -> Step:
             if step is not None:
                 return step
     return waiter.stream_ended()
-
-
-# Typed entry points: a job with a status operation ends with its model, one without with an event.
-
-
-def until_status(
-    waiter: Waiter,
-    poll: Callable[[Budget], T],
-    follow: Callable[[Budget], EventStream[Any]] | None = None,
-) -> T:
-    return cast("T", _drive(waiter, poll, follow))
-
-
-def until_event(waiter: Waiter, follow: Callable[[Budget], EventStream[E]]) -> StreamEvent[E]:
-    return cast("StreamEvent[E]", _drive(waiter, None, follow))
-
-
-async def auntil_status(
-    waiter: Waiter,
-    poll: Callable[[Budget], Awaitable[T]],
-    follow: Callable[[Budget], Awaitable[AsyncEventStream[Any]]] | None = None,
-) -> T:
-    return cast("T", await _adrive(waiter, poll, follow))
-
-
-async def auntil_event(
-    waiter: Waiter, follow: Callable[[Budget], Awaitable[AsyncEventStream[E]]]
-) -> StreamEvent[E]:
-    return cast("StreamEvent[E]", await _adrive(waiter, None, follow))

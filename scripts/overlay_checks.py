@@ -2,7 +2,11 @@
 
 One line per broken need, naming the JSON pointer, the model or operation, and the file that needs
 it: a model field the code reads is gone, an operation is gone or no longer the kind the code
-expects, or a generated field would shadow an attribute of the model's mixin.
+expects, or a generated field would shadow an attribute of the model's mixin. For the waiters
+(meibel/_waiters.py WAITERS) more than existence: the operations they call stay in their namespace
+with their ids, a status operation answers the model the waiter returns, its state field stays a
+string (or the enum the table names) whose every value the waiter's outcomes decide, its error
+field stays a string, and no operation takes a waiter's name.
 
 Usage: python -m scripts.overlay_checks SPEC.json   (exit status 1 when a need is broken)
 """
@@ -19,6 +23,7 @@ from meibel import _needs
 
 from .plan import plans
 from .spec_checks import pointer
+from .waiter_checks import waiter_problems
 
 JSON = dict[str, Any]
 
@@ -110,7 +115,7 @@ def shadowed_mixins(spec: JSON) -> list[str]:
 
 def problems(spec: JSON) -> list[str]:
     """Every broken need of the hand-written package, one line each."""
-    return missing_fields(spec) + wrong_kinds(spec) + shadowed_mixins(spec)
+    return missing_fields(spec) + wrong_kinds(spec) + shadowed_mixins(spec) + waiter_problems(spec)
 
 
 if __name__ == "__main__":

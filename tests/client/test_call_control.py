@@ -26,6 +26,7 @@ from meibel import (
     RawResponse,
 )
 from meibel._retry import RetryPolicy
+from meibel._waiters import WAITERS
 from meibel.models import ChatMessageRequest, CreateDatasourceRequest
 
 KEY = "sk-call-control"
@@ -55,7 +56,10 @@ def _fast_retries(client: MeibelClient | AsyncMeibelClient, retries: int = 2) ->
 
 
 def _generated(method: Any) -> bool:
-    """Whether `method` is one of the spec's operations (not a hand-written namespace helper)."""
+    """Whether `method` is one of the spec's operations: not a hand-written namespace helper, nor a
+    waiter (printed into the namespace from meibel/_waiters.py's table, with its own options)."""
+    if getattr(method, "__name__", None) in {waiter.method for waiter in WAITERS}:
+        return False
     return str(getattr(method, "__module__", "")).startswith("meibel_api_v2.")
 
 

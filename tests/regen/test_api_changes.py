@@ -397,11 +397,13 @@ def test_a_spec_bump_prints_breaking_changes_and_writes_the_changelog(
         listing = _operation(spec, "listDataElements")
         (limit,) = (p for p in listing["parameters"] if p["name"] == "limit")
         limit["schema"] = {"type": "string", "title": "Limit"}
-        answer = _operation(spec, "getIngestStatus")["responses"]["200"]
+        # Not getIngestStatus: ingest.wait reads its answer, so regen refuses that change
+        # (tests/waiters/test_waiter_refusals.py).
+        answer = _operation(spec, "triggerIngest")["responses"]["200"]
         answer["content"]["application/json"]["schema"] = {
-            "$ref": "#/components/schemas/IngestStatusResponseV2"
+            "$ref": "#/components/schemas/TriggerIngestResponseV2"
         }
-        spec["components"]["schemas"]["IngestStatusResponseV2"] = {
+        spec["components"]["schemas"]["TriggerIngestResponseV2"] = {
             "type": "object",
             "required": ["state"],
             "properties": {"state": {"type": "string", "title": "State"}},
@@ -416,7 +418,7 @@ def test_a_spec_bump_prints_breaking_changes_and_writes_the_changelog(
         line.startswith("[BREAKING] data_elements.list_data_elements: ") for line in breaking
     )
     assert any("limit: str" in line for line in breaking)
-    assert "[BREAKING] ingest.get_ingest_status: returns IngestStatusResponseV2" in "\n".join(
+    assert "[BREAKING] ingest.trigger_ingest: returns TriggerIngestResponseV2" in "\n".join(
         breaking
     )
     assert any(line.strip().startswith("semver: major") for line in printed)
@@ -425,7 +427,7 @@ def test_a_spec_bump_prints_breaking_changes_and_writes_the_changelog(
     unreleased = changelog.split("## [Unreleased]", 1)[1].split("\n## ", 1)[0]
     assert f"### API (regenerated from spec {version})" in unreleased
     assert "semver: major" in unreleased
-    assert "ingest.get_ingest_status" in unreleased
+    assert "ingest.trigger_ingest" in unreleased
 
     # Regenerating again changes nothing, so the changelog is left as it is.
     again = _run([sys.executable, "-m", "scripts.regen"], project)

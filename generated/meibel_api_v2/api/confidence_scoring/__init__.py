@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
-    AsyncConfidenceScoringWaiters,
-    ConfidenceScoringWaiters,
     SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
@@ -20,7 +18,7 @@ from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from meibel._resource import (
         AsyncChatStream,
@@ -39,6 +37,7 @@ if TYPE_CHECKING:
         Partials,
         Query,
         Session,
+        StreamEvent,
         SyncPage,
         Timeout,
     )
@@ -49,7 +48,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class ConfidenceScoring(ConfidenceScoringWaiters, SyncAPIResource):
+class ConfidenceScoring(SyncAPIResource):
     """Operations tagged "confidence_scoring" (synchronous)."""
 
     @property
@@ -177,8 +176,29 @@ class ConfidenceScoring(ConfidenceScoringWaiters, SyncAPIResource):
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
+    def wait(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[ScoringJobResponse], object] | None = None,
+    ) -> ScoringJobResponse:
+        """Poll `get_scoring_job` until the job ends; its terminal ScoringJobResponse.
 
-class AsyncConfidenceScoring(AsyncConfidenceScoringWaiters, AsyncAPIResource):
+        Raises JobFailedError (failed, not_run), or JobTimeoutError after `timeout` seconds.
+        """
+        return self._wait(
+            "confidence_scoring.wait",
+            job_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            poll=lambda left: self.get_scoring_job(job_id=job_id, deadline=left),
+        )
+
+
+class AsyncConfidenceScoring(AsyncAPIResource):
     """Operations tagged "confidence_scoring" (asynchronous)."""
 
     @property
@@ -304,6 +324,24 @@ class AsyncConfidenceScoring(AsyncConfidenceScoringWaiters, AsyncAPIResource):
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
+        )
+
+    async def wait(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[ScoringJobResponse], object] | None = None,
+    ) -> ScoringJobResponse:
+        """Poll `get_scoring_job` until the job ends (see the sync twin)."""
+        return await self._wait(
+            "confidence_scoring.wait",
+            job_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            poll=lambda left: self.get_scoring_job(job_id=job_id, deadline=left),
         )
 
 

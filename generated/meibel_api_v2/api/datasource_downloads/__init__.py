@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
-    AsyncDatasourceDownloadsWaiters,
-    DatasourceDownloadsWaiters,
     SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
@@ -20,7 +18,7 @@ from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from meibel._resource import (
         AsyncChatStream,
@@ -39,6 +37,7 @@ if TYPE_CHECKING:
         Partials,
         Query,
         Session,
+        StreamEvent,
         SyncPage,
         Timeout,
     )
@@ -52,7 +51,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
+class DatasourceDownloads(SyncAPIResource):
     """Operations tagged "datasource_downloads" (synchronous)."""
 
     @property
@@ -201,8 +200,37 @@ class DatasourceDownloads(DatasourceDownloadsWaiters, SyncAPIResource):
             sentinel=None,
         )
 
+    def wait(
+        self,
+        job_id: str,
+        *,
+        datasource_id: str | None = None,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[StreamEvent[StreamDownloadProgressResponse200]], object]
+        | None = None,
+    ) -> StreamEvent[StreamDownloadProgressResponse200]:
+        """Follow `stream_download_progress` until the job ends; its terminal event.
 
-class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource):
+        `datasource_id` is keyword-only, like every parent id; omitted, the client's default.
+
+        The spec has no status operation for download jobs: a stream that ends without a
+        terminal event is opened again after a pause. Raises JobFailedError (an `error` or
+        `failed` event), or JobTimeoutError after `timeout` seconds (None: no limit).
+        """
+        return self._wait(
+            "datasource_downloads.wait",
+            job_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            follow=lambda left: self.stream_download_progress(
+                job_id=job_id, datasource_id=datasource_id, deadline=left
+            ),
+        )
+
+
+class AsyncDatasourceDownloads(AsyncAPIResource):
     """Operations tagged "datasource_downloads" (asynchronous)."""
 
     @property
@@ -349,6 +377,28 @@ class AsyncDatasourceDownloads(AsyncDatasourceDownloadsWaiters, AsyncAPIResource
             events={},
             default=StreamDownloadProgressResponse200,
             sentinel=None,
+        )
+
+    async def wait(
+        self,
+        job_id: str,
+        *,
+        datasource_id: str | None = None,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[StreamEvent[StreamDownloadProgressResponse200]], object]
+        | None = None,
+    ) -> StreamEvent[StreamDownloadProgressResponse200]:
+        """Follow `stream_download_progress` until the job ends (see the sync twin)."""
+        return await self._wait(
+            "datasource_downloads.wait",
+            job_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            follow=lambda left: self.stream_download_progress(
+                job_id=job_id, datasource_id=datasource_id, deadline=left
+            ),
         )
 
 

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
-    AsyncDocumentsWaiters,
-    DocumentsWaiters,
     SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
@@ -20,7 +18,7 @@ from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from meibel._resource import (
         AsyncChatStream,
@@ -39,6 +37,7 @@ if TYPE_CHECKING:
         Partials,
         Query,
         Session,
+        StreamEvent,
         SyncPage,
         Timeout,
     )
@@ -77,7 +76,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class Documents(DocumentsWaiters, SyncAPIResource):
+class Documents(SyncAPIResource):
     """Operations tagged "documents" (synchronous)."""
 
     @property
@@ -537,8 +536,57 @@ class Documents(DocumentsWaiters, SyncAPIResource):
             sentinel=None,
         )
 
+    def wait(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[
+            [DocumentStatus | StreamEvent[StreamDocumentTraceResponse200]], object
+        ]
+        | None = None,
+    ) -> DocumentStatus:
+        """Wait for a parse job (`parse_document`) to end, and return its terminal status.
 
-class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
+        Follows `stream_document_trace`, and polls `get_document_status` when the stream is not
+        available or ends; the status operation has the last word. `on_progress` gets each
+        event and each new status. Raises JobFailedError, or JobTimeoutError after `timeout`
+        seconds (None: no limit).
+        """
+        return self._wait(
+            "documents.wait",
+            job_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            poll=lambda left: self.get_document_status(job_id=job_id, deadline=left),
+            follow=lambda left: self.stream_document_trace(job_id=job_id, deadline=left),
+        )
+
+    def wait_for_deep_transform(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[DeepTransformJob], object] | None = None,
+    ) -> DeepTransformJob:
+        """Poll `get_deep_transform_status` until the job ends; its terminal DeepTransformJob.
+
+        Raises JobFailedError, or JobTimeoutError after `timeout` seconds (None: no limit).
+        """
+        return self._wait(
+            "documents.wait_for_deep_transform",
+            job_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            poll=lambda left: self.get_deep_transform_status(job_id=job_id, deadline=left),
+        )
+
+
+class AsyncDocuments(AsyncAPIResource):
     """Operations tagged "documents" (asynchronous)."""
 
     @property
@@ -996,6 +1044,46 @@ class AsyncDocuments(AsyncDocumentsWaiters, AsyncAPIResource):
             events={},
             default=StreamDocumentTraceResponse200,
             sentinel=None,
+        )
+
+    async def wait(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[
+            [DocumentStatus | StreamEvent[StreamDocumentTraceResponse200]], object
+        ]
+        | None = None,
+    ) -> DocumentStatus:
+        """Wait for a parse job to end, and return its terminal status (see the sync twin)."""
+        return await self._wait(
+            "documents.wait",
+            job_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            poll=lambda left: self.get_document_status(job_id=job_id, deadline=left),
+            follow=lambda left: self.stream_document_trace(job_id=job_id, deadline=left),
+        )
+
+    async def wait_for_deep_transform(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[DeepTransformJob], object] | None = None,
+    ) -> DeepTransformJob:
+        """Poll `get_deep_transform_status` until the job ends (see the sync twin)."""
+        return await self._wait(
+            "documents.wait_for_deep_transform",
+            job_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            poll=lambda left: self.get_deep_transform_status(job_id=job_id, deadline=left),
         )
 
 

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
-    AsyncFileUploadWaiters,
     AsyncFolderUploads,
-    FileUploadWaiters,
     FolderUploads,
     SyncAPIResource,
     async_raw_response_method,
@@ -22,7 +20,7 @@ from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from meibel._resource import (
         AsyncChatStream,
@@ -41,6 +39,7 @@ if TYPE_CHECKING:
         Partials,
         Query,
         Session,
+        StreamEvent,
         SyncPage,
         Timeout,
     )
@@ -58,7 +57,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
+class FileUpload(FolderUploads, SyncAPIResource):
     """Operations tagged "file_upload" (synchronous)."""
 
     @property
@@ -191,8 +190,31 @@ class FileUpload(FileUploadWaiters, FolderUploads, SyncAPIResource):
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
+    def wait(
+        self,
+        upload_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[StreamEvent[StreamUploadProgressResponse200]], object] | None = None,
+    ) -> StreamEvent[StreamUploadProgressResponse200]:
+        """Follow `stream_upload_progress` until the upload ends (`stream_complete`); that event.
 
-class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResource):
+        The spec has no status operation for uploads: a stream that ends without a terminal
+        event is opened again after a pause. Raises JobFailedError (an `error` or `failed`
+        event), or JobTimeoutError after `timeout` seconds (None: no limit).
+        """
+        return self._wait(
+            "file_upload.wait",
+            upload_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            follow=lambda left: self.stream_upload_progress(upload_id=upload_id, deadline=left),
+        )
+
+
+class AsyncFileUpload(AsyncFolderUploads, AsyncAPIResource):
     """Operations tagged "file_upload" (asynchronous)."""
 
     @property
@@ -323,6 +345,24 @@ class AsyncFileUpload(AsyncFileUploadWaiters, AsyncFolderUploads, AsyncAPIResour
             ],
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
+        )
+
+    async def wait(
+        self,
+        upload_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[StreamEvent[StreamUploadProgressResponse200]], object] | None = None,
+    ) -> StreamEvent[StreamUploadProgressResponse200]:
+        """Follow `stream_upload_progress` until the upload ends (see the sync twin)."""
+        return await self._wait(
+            "file_upload.wait",
+            upload_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            follow=lambda left: self.stream_upload_progress(upload_id=upload_id, deadline=left),
         )
 
 

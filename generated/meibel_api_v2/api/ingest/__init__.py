@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 from meibel._resource import (
     NOT_GIVEN,
     AsyncAPIResource,
-    AsyncIngestWaiters,
-    IngestWaiters,
     SyncAPIResource,
     async_raw_response_method,
     raw_response_method,
@@ -20,7 +18,7 @@ from ...types import UNSET, Unset
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from meibel._resource import (
         AsyncChatStream,
@@ -39,6 +37,7 @@ if TYPE_CHECKING:
         Partials,
         Query,
         Session,
+        StreamEvent,
         SyncPage,
         Timeout,
     )
@@ -50,7 +49,7 @@ if TYPE_CHECKING:
     from ...models.validation_error import ValidationError
 
 
-class Ingest(IngestWaiters, SyncAPIResource):
+class Ingest(SyncAPIResource):
     """Operations tagged "ingest" (synchronous)."""
 
     @property
@@ -104,8 +103,30 @@ class Ingest(IngestWaiters, SyncAPIResource):
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
         )
 
+    def wait(
+        self,
+        datasource_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[IngestStatusResponse], object] | None = None,
+    ) -> IngestStatusResponse:
+        """Poll `get_ingest_status` until the datasource's ingest run ends; its terminal status.
 
-class AsyncIngest(AsyncIngestWaiters, AsyncAPIResource):
+        Terminal states are IngestStatus's: completed; failed, canceled, terminated, timed_out
+        (JobFailedError). Raises JobTimeoutError after `timeout` seconds (None: no limit).
+        """
+        return self._wait(
+            "ingest.wait",
+            datasource_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            poll=lambda left: self.get_ingest_status(datasource_id=datasource_id, deadline=left),
+        )
+
+
+class AsyncIngest(AsyncAPIResource):
     """Operations tagged "ingest" (asynchronous)."""
 
     @property
@@ -157,6 +178,24 @@ class AsyncIngest(AsyncIngestWaiters, AsyncAPIResource):
             ),
             ok=200,
             options=request_options(timeout, extra_headers, extra_query, deadline=deadline),
+        )
+
+    async def wait(
+        self,
+        datasource_id: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        on_progress: Callable[[IngestStatusResponse], object] | None = None,
+    ) -> IngestStatusResponse:
+        """Poll `get_ingest_status` until the ingest run ends (see the sync twin)."""
+        return await self._wait(
+            "ingest.wait",
+            datasource_id,
+            timeout,
+            poll_interval,
+            on_progress,
+            poll=lambda left: self.get_ingest_status(datasource_id=datasource_id, deadline=left),
         )
 
 
