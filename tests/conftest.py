@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from project_copy import project  # noqa: F401  (a fixture: a copy of the generator inputs)
 from wire import RecordingServer
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from test_regen import _bump, _operation, _run, project  # noqa: F401  (a fixture)
+from project_copy import bump, operation, run
 
 from scripts.api_changes import compare, load, report, semver_line, write_changelog
 
@@ -389,17 +389,17 @@ def test_changelog_fragment_goes_under_unreleased_and_is_replaced_not_piled_up(
 
 
 def test_a_spec_bump_prints_breaking_changes_and_writes_the_changelog(
-    project: Path,  # noqa: F811  (the fixture of tests/regen/test_regen.py)
+    project: Path,
 ) -> None:
     shutil.copy2(ROOT / "CHANGELOG.md", project / "CHANGELOG.md")
 
-    def bump(spec: dict[str, Any]) -> None:
-        listing = _operation(spec, "listDataElements")
+    def retype(spec: dict[str, Any]) -> None:
+        listing = operation(spec, "listDataElements")
         (limit,) = (p for p in listing["parameters"] if p["name"] == "limit")
         limit["schema"] = {"type": "string", "title": "Limit"}
         # Not getIngestStatus: ingest.wait reads its answer, so regen refuses that change
         # (tests/waiters/test_waiter_refusals.py).
-        answer = _operation(spec, "triggerIngest")["responses"]["200"]
+        answer = operation(spec, "triggerIngest")["responses"]["200"]
         answer["content"]["application/json"]["schema"] = {
             "$ref": "#/components/schemas/TriggerIngestResponseV2"
         }
@@ -409,7 +409,7 @@ def test_a_spec_bump_prints_breaking_changes_and_writes_the_changelog(
             "properties": {"state": {"type": "string", "title": "State"}},
         }
 
-    result = _bump(project, bump)
+    result = bump(project, retype)
 
     assert result.returncode == 0, result.stdout + result.stderr
     printed = result.stdout.splitlines()
@@ -430,7 +430,7 @@ def test_a_spec_bump_prints_breaking_changes_and_writes_the_changelog(
     assert "ingest.trigger_ingest" in unreleased
 
     # Regenerating again changes nothing, so the changelog is left as it is.
-    again = _run([sys.executable, "-m", "scripts.regen"], project)
+    again = run([sys.executable, "-m", "scripts.regen"], project)
     assert again.returncode == 0, again.stderr
     assert "API unchanged." in again.stdout
     assert (project / "CHANGELOG.md").read_text() == changelog

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import filecmp
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from project_copy import bump, git, operation, run
 
 ROOT = Path(__file__).resolve().parents[2]
-INPUTS = ("openapi", "scripts", "pyproject.toml", "Makefile", "generated")
 
 
 def _tree(path: Path) -> dict[str, bytes]:
@@ -25,32 +22,10 @@ def _tree(path: Path) -> dict[str, bytes]:
     }
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHON": sys.executable}
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-
-
-def _git(cwd: Path, *args: str) -> None:
-    identity = ["-c", "user.name=test", "-c", "user.email=test@example.invalid"]
-    subprocess.run(["git", *identity, *args], cwd=cwd, check=True, capture_output=True)
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the generator inputs and the committed output."""
-    for name in INPUTS:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, tmp_path / name)
-    return tmp_path
-
-
 def test_regeneration_reproduces_the_committed_output_twice(project: Path) -> None:
     committed = _tree(ROOT / "generated")
     for _ in range(2):
-        result = _run([sys.executable, "-m", "scripts.regen"], project)
+        result = run([sys.executable, "-m", "scripts.regen"], project)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "API unchanged." in result.stdout
         regenerated = _tree(project / "generated")
@@ -60,16 +35,16 @@ def test_regeneration_reproduces_the_committed_output_twice(project: Path) -> No
 
 
 def test_check_regen_fails_on_a_hand_edit_of_generated_code(project: Path) -> None:
-    _git(project, "init", "-q")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-qm", "baseline")
-    clean = _run(["make", "--no-print-directory", "check-regen"], project)
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "baseline")
+    clean = run(["make", "--no-print-directory", "check-regen"], project)
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
     model = project / "generated" / "meibel_api_v2" / "models" / "chat_message_request.py"
     model.write_text(model.read_text() + "\n# a hand edit\n")
-    _git(project, "commit", "-qam", "edit generated code by hand")
-    edited = _run(["make", "--no-print-directory", "check-regen"], project)
+    git(project, "commit", "-qam", "edit generated code by hand")
+    edited = run(["make", "--no-print-directory", "check-regen"], project)
 
     assert edited.returncode != 0
     assert "generated/ differs from a fresh regeneration" in edited.stdout
@@ -83,7 +58,7 @@ def test_regen_prints_the_api_change_of_a_spec_bump(project: Path) -> None:
     spec["components"]["schemas"]["Source"]["properties"]["language"] = {"type": "string"}
     spec_path.write_text(json.dumps(spec, indent=2))
 
-    result = _run([sys.executable, "-m", "scripts.regen"], project)
+    result = run([sys.executable, "-m", "scripts.regen"], project)
 
     assert result.returncode == 0, result.stderr
     assert "API change since the last generation:" in result.stdout
@@ -111,37 +86,19 @@ def test_generator_warnings_fail_regeneration_and_keep_the_output(project: Path)
     spec_path.write_text(json.dumps(spec, indent=2))
     before = _tree(project / "generated")
 
-    result = _run([sys.executable, "-m", "scripts.regen"], project)
+    result = run([sys.executable, "-m", "scripts.regen"], project)
 
     assert result.returncode != 0
     assert "the generator reported problems; nothing was written" in result.stderr
     assert _tree(project / "generated") == before
 
 
-def _bump(project: Path, change: object) -> subprocess.CompletedProcess[str]:
-    """Apply `change` (a function of the spec) to the copy's vendored spec and regenerate."""
-    spec_path = project / "openapi" / "api-v2.json"
-    spec = json.loads(spec_path.read_text())
-    change(spec)  # type: ignore[operator]
-    spec_path.write_text(json.dumps(spec, indent=2))
-    return _run([sys.executable, "-m", "scripts.regen"], project)
-
-
 def _duplicate_operation_id(spec: dict[str, Any]) -> None:
     spec["paths"]["/agents"]["get"]["operationId"] = "listSessions"
 
 
-def _operation(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:
-    return next(
-        operation
-        for item in spec["paths"].values()
-        for operation in item.values()
-        if isinstance(operation, dict) and operation.get("operationId") == operation_id
-    )
-
-
 def _dangling_ref(spec: dict[str, Any]) -> None:
-    answer = _operation(spec, "getIngestStatus")["responses"]["200"]
+    answer = operation(spec, "getIngestStatus")["responses"]["200"]
     answer["content"]["application/json"]["schema"] = {
         "$ref": "#/components/schemas/IngestStatusV3"
     }
@@ -172,7 +129,7 @@ def test_a_bad_spec_is_refused_and_nothing_is_generated(
     project: Path, change: object, expected: list[str]
 ) -> None:
     before = _tree(project / "generated")
-    result = _bump(project, change)
+    result = bump(project, change)
     assert result.returncode != 0
     refused = [line for line in result.stderr.splitlines() if line.startswith("regen: refused: ")]
     assert len(refused) == len(expected), result.stderr
@@ -190,7 +147,7 @@ def test_vendor_names_the_spec_lacks_are_refused_with_a_pointer(project: Path) -
     names_path.write_text(json.dumps(names))
     before = _tree(project / "generated")
 
-    result = _run([sys.executable, "-m", "scripts.regen"], project)
+    result = run([sys.executable, "-m", "scripts.regen"], project)
 
     assert result.returncode != 0
     assert result.stderr.splitlines()[0] == (

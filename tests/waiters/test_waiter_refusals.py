@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_regen import _bump, project  # noqa: F401  (a fixture)
+from project_copy import bump
 
 from meibel._waiters import INGEST_OUTCOMES, WAITERS
 from scripts import overlay_checks
@@ -207,14 +207,14 @@ def test_an_operation_named_like_a_waiter_is_refused(waiter: Any) -> None:
 
 
 def test_make_regen_refuses_such_a_spec_and_changes_nothing(
-    project: Path,  # noqa: F811  (the fixture of tests/regen/test_regen.py: a copy of the project)
+    project: Path,
 ) -> None:
     before = (project / "generated" / "API.md").read_text("utf-8")
 
     def add_paused(spec: dict[str, Any]) -> None:
         _schema(spec, "IngestStatus")["enum"].append("paused")
 
-    result = _bump(project, add_paused)
+    result = bump(project, add_paused)
 
     assert result.returncode != 0
     refused = [line for line in result.stderr.splitlines() if line.startswith("regen: refused")]
