@@ -8,14 +8,14 @@ methods"); a sentence about something there is none of is left out by the templa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-__all__ = ["and_join", "counted", "plural", "render"]
+__all__ = ["and_join", "counted", "plural", "render", "words"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -51,3 +51,13 @@ def _environment() -> jinja2.Environment:
 def render(template: str, **context: Any) -> str:
     """scripts/templates/`template` rendered with `context`."""
     return _environment().get_template(template).render(**context)
+
+
+def words(template: str, macro: str) -> Callable[..., str]:
+    """The macro `macro` of scripts/templates/`template`: one line of prose, as a function."""
+    found = getattr(_environment().get_template(template).module, macro)
+
+    def line(*args: Any, **kwargs: Any) -> str:
+        return str(found(*args, **kwargs)).strip()
+
+    return line
