@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 
 from ._attempts import Attempts
-from ._base_client import BaseClient
 from ._deadline import Deadline
 from ._generated import AsyncResources
 from ._pagination import AsyncPage, PageStyle
 from ._pool import Pool
+from ._raw_requests import AsyncRawRequests
 from ._redirects import MAX_REDIRECTS, follow_redirect, too_many_redirects
 from ._resource import raw_response_requested
 from ._response import RawResponse
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncMeibelClient"]
 
 
-class AsyncMeibelClient(BaseClient, AsyncResources):
+class AsyncMeibelClient(AsyncRawRequests, AsyncResources):
     """The asynchronous client: the same namespaces and methods as MeibelClient, awaitable."""
 
     _pool: Pool[httpx2.AsyncClient]

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 
 from ._attempts import Attempts
-from ._base_client import BaseClient
 from ._deadline import Deadline
 from ._generated import SyncResources
 from ._pagination import PageStyle, SyncPage
 from ._pool import Pool
+from ._raw_requests import RawRequests
 from ._redirects import MAX_REDIRECTS, follow_redirect, too_many_redirects
 from ._settings import (
     DEFAULT_BASE_URL,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_EVENT_SIZE", "DEFAULT_TIMEOUT", "MeibelClient"]
 
 
-class MeibelClient(BaseClient, SyncResources):
+class MeibelClient(RawRequests, SyncResources):
     """The synchronous client. Every operation of the API is a method of a namespace.
 
     >>> client = MeibelClient(api_key="...")

@@ -30,6 +30,8 @@ from typing import Any, Literal
 
 import griffe
 
+from .prose import words
+
 PACKAGE = "meibel_api_v2"
 # Every method takes these keyword-only overrides (scripts/api_index.py says so once).
 PER_CALL_OPTIONS = frozenset({"timeout", "deadline", "extra_headers", "extra_query", "extra_body"})
@@ -562,18 +564,24 @@ def bump(changes: list[Change]) -> Level | None:
 def semver_line(changes: list[Change], version: str | None = None) -> str:
     """`semver: major (...)`, with what it means for `version` before 1.0 (docs/installing.md)."""
     level = bump(changes) or "patch"
-    why = {
-        "major": "breaking changes above",
-        "minor": "additions, nothing breaking",
-        "patch": "no additions, nothing breaking",
-    }[level]
-    line = f"semver: {level} ({why})"
+    after = None
     numbers = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", version or "")
     if numbers and numbers[1] == "0":
         minor, patch = int(numbers[2]), int(numbers[3])
         after = f"0.{minor + 1}.0" if level == "major" else f"0.{minor}.{patch + 1}"
-        line += f"; before 1.0 that is {version} -> {after} (docs/installing.md)"
-    return line
+    return _words("semver")(level, version, after)
+
+
+def heading(changes: list[Change]) -> str:
+    """The line above the report: how many changes of each kind, or that there are none."""
+    breaking = sum(1 for change in changes if change.level == "major")
+    additions = sum(1 for change in changes if change.level != "major" and change.line[0] == "+")
+    return _words("heading")(breaking, additions, len(changes) - breaking - additions)
+
+
+def _words(macro: str) -> Callable[..., str]:
+    """A line of the report's prose: scripts/templates/api_changes.txt.jinja."""
+    return words("api_changes.txt.jinja", macro)
 
 
 def report(changes: list[Change], version: str | None = None) -> list[str]:
@@ -600,7 +608,7 @@ def write_changelog(path: Path, spec_version: str, lines: list[str]) -> bool:
         return False
     text = path.read_text(encoding="utf-8")
     items = "\n".join(f"- ``{line}``" if "`" in line else f"- `{line}`" for line in lines)
-    fragment = f"### API (regenerated from spec {spec_version})\n\n{items}\n"
+    fragment = f"{_words('changelog_heading')(spec_version)}\n\n{items}\n"
     unreleased = re.search(r"^## \[Unreleased\][^\n]*\n", text, re.M)
     if unreleased is None:
         first = re.search(r"^## ", text, re.M)
@@ -628,7 +636,8 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     old, new = (load(Path(arg)) for arg in argv)
-    print("\n".join(report(compare(old, new))) or "API unchanged.")
+    changes = compare(old, new)
+    print("\n".join([heading(changes), *report(changes)]))
     return 0
 
 

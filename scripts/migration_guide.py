@@ -4,8 +4,11 @@ The tables are generated. Every method of the vendor SDK (openapi/vendor-sdk-2.0
 from the package by scripts/capture_vendor_sdk.py) is matched to our operation by HTTP method and
 path, path parameter names ignored; what changes is read from the plans (scripts/plan.py), the
 vendor's call shapes (scripts/spec_extras.py) and the spec. Its exceptions are matched by
-EXCEPTIONS below, checked against meibel/_exceptions.py by tests/regen/test_migration_guide.py. The
-prose around the tables is written here.
+EXCEPTIONS below, checked against meibel/_exceptions.py by tests/regen/test_migration_guide.py.
+A vendor method the spec has no operation for gets a recipe through the client's escape hatch
+(`client.post(path, ...)`, docs/raw-requests.md), built from its captured HTTP method, path and
+parameters. The prose around the tables is scripts/templates/migration_guide.md.jinja, rendered
+by scripts/prose.py.
 
 `make regen` writes the page (scripts/regen.py calls `write`); tests/regen/test_migration_guide.py
 checks that the committed page is this script's output for the committed spec.
@@ -18,12 +21,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .plan import Plan, plans, python_name
+from .prose import render as render_prose
 from .spec_checks import METHODS
 from .spec_extras import call_shapes
 
@@ -31,7 +35,7 @@ JSON = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURE = ROOT / "openapi" / "vendor-sdk-2.0.7.json"
 GUIDE = ROOT / "docs" / "migrating-from-meibel-2.md"
-_PARAMETER = re.compile(r"{[^}]+}")
+_PARAMETER = re.compile(r"{([^}]+)}")
 
 # The vendor's exceptions: (ours, or None when no class of ours means the same, what to know).
 EXCEPTIONS: dict[str, tuple[str | None, str]] = {
@@ -76,11 +80,14 @@ _RETURNS = {
 
 @dataclass(frozen=True)
 class Row:
-    """One vendor method: its call, ours (None when unsupported), and what changes."""
+    """One vendor method: its call, ours (a method, or a recipe through the escape hatch), and
+    what changes."""
 
     vendor: str
-    ours: str | None
+    ours: str
     changes: tuple[str, ...]
+    recipe: bool = False
+    area: str = ""  # of a recipe: the part of the API the spec lacks ("batch definitions")
 
 
 def capture(path: Path = CAPTURE) -> JSON:
@@ -209,12 +216,63 @@ def _return_change(method: JSON, plan: Plan) -> list[str]:
     return []
 
 
+def _stream_words(found: Iterable[Plan]) -> frozenset[str]:
+    """The last word of the spec's event-stream paths (`progress` of `.../{job_id}/progress`)."""
+    return frozenset(
+        re.split(r"[-_]", plan.path.rsplit("/", 1)[-1])[-1]
+        for plan in found
+        if plan.kind in ("stream", "chat_stream")
+    )
+
+
+def _recipe(method: JSON, area: str, streams: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """A vendor method the spec lacks, through the escape hatch: the call, and what changes.
+
+    Path parameters fill the path (an f-string), `body` is the JSON body, the others are the
+    query. A path ending like the spec's event streams (`.../realtime-progress`), or a method the
+    vendor streamed, is read as a stream.
+    """
+    verb, path = method["http_method"].upper(), method["path"]
+    names = [p["name"] for p in method["parameters"]]
+    in_path = _PARAMETER.findall(path)
+    if missing := [name for name in in_path if name not in names]:
+        raise SystemExit(f"migration_guide: {method['call']}: no parameter for {missing} in {path}")
+    arguments = [f'f"{path}"' if in_path else f'"{path}"']
+    changes = [
+        f"{area} are not in the v2 spec: through the escape hatch ([raw requests](raw-requests.md))"
+    ]
+    if "body" in names:
+        arguments.append("body=body")
+        kind = next(p["annotation"] for p in method["parameters"] if p["name"] == "body")
+        changes.append(f"`body` is a dict of the JSON fields (theirs: `{kind}`)")
+    query = [name for name in names if name not in in_path and name != "body"]
+    if query:
+        arguments.append("params={" + ", ".join(f'"{name}": {name}' for name in query) + "}")
+        changes.append("the query's None values are left out")
+    returned = method["returns"]
+    last = re.split(r"[-_]", path.rsplit("/", 1)[-1])[-1]
+    if method["sends"] in ("stream", "upload_stream") or last in streams:
+        arguments.append("stream=True")
+        whole = f" (theirs read it whole as `{returned}`: `cast_to=str` does that)"
+        changes.append(
+            "returns an `EventStream`, events as they come" + whole * (returned == "str")
+        )
+    elif returned in ("str", "bytes"):
+        arguments.append(f"cast_to={returned}")
+        changes.append(f"returns `{returned}`")
+    elif returned != "None":
+        changes.append(f"returns the JSON answer, a dict (theirs: `{returned}`)")
+    call = f"client.{verb.lower()}({', '.join(arguments)})"
+    return call, tuple(changes)
+
+
 def rows(spec: JSON, vendor: JSON | None = None) -> list[Row]:
     """Every vendor method, in the capture's order, with ours."""
     vendor = capture() if vendor is None else vendor
     operations = _operations(spec)
     plan_of = {each.operation_id: each for each in plans(spec)}
     shapes = call_shapes(spec)
+    streams = _stream_words(plan_of.values())
     found = []
     for method in vendor["methods"]:
         route = _route(method["http_method"], method["path"])
@@ -223,11 +281,8 @@ def rows(spec: JSON, vendor: JSON | None = None) -> list[Row]:
                 (name for prefix, name in UNSUPPORTED.items() if method["path"].startswith(prefix)),
                 "this operation",
             )
-            reason = (
-                f"not supported: {area} are not in the v2 spec "
-                f"(`{route[0]} {method['path']}` is no operation of it)"
-            )
-            found.append(Row(_vendor_call(method), None, (reason,)))
+            ours, changes = _recipe(method, area, streams)
+            found.append(Row(_vendor_call(method), ours, changes, recipe=True, area=area))
             continue
         _, operation = operations[route]
         plan = plan_of[operation["operationId"]]
@@ -274,7 +329,7 @@ def _methods_section(found: list[Row], vendor: JSON) -> list[str]:
             [
                 (
                     f"`{row.vendor}`",
-                    f"`{row.ours}`" if row.ours else "none",
+                    f"`{row.ours}`",
                     "; ".join(row.changes),
                 )
                 for row in members
@@ -304,23 +359,27 @@ def render(spec: JSON, vendor: JSON | None = None) -> str:
     """The page."""
     vendor = capture() if vendor is None else vendor
     found = rows(spec, vendor)
-    supported = sum(1 for row in found if row.ours)
+    recipes = [row for row in found if row.recipe]
+    supported = [row for row in found if not row.recipe]
+    areas = dict.fromkeys(row.area for row in recipes)
     renames = [
         (f"`{name}`", f"`{attribute}`", ", ".join(models))
         for (name, attribute), models in sorted(_field_renames(spec).items())
     ]
-    version = spec.get("info", {}).get("version", "unknown")
-    text = PROSE.format(
+    return render_prose(
+        "migration_guide.md.jinja",
         vendor_version=vendor["version"],
         methods=len(found),
-        supported=supported,
-        unsupported=len(found) - supported,
-        spec_version=version,
+        supported=len(supported),
+        aliased=sum(1 for row in supported if row.changes[0] == "their name works too"),
+        renamed=sum(1 for row in supported if row.changes[0] == "renamed"),
+        unsupported=len(recipes),
+        areas=list(areas),
+        spec_version=spec.get("info", {}).get("version", "unknown"),
         method_tables="\n".join(_methods_section(found, vendor)).strip("\n"),
         exception_table="\n".join(_exceptions_section(vendor)),
         rename_table="\n".join(_table(("field", "attribute", "models"), renames)),
     )
-    return text
 
 
 def write(spec: JSON, out: Path = GUIDE) -> None:
@@ -329,151 +388,8 @@ def write(spec: JSON, out: Path = GUIDE) -> None:
     out.write_text(render(spec), encoding="utf-8")
 
 
-PROSE = """\
-# Migrating from meibel 2
-
-<!-- Generated by scripts/migration_guide.py (`make regen`): edit the script, not this page. -->
-
-This page is for code written for the vendor's own SDK, `meibel` {vendor_version} on PyPI. Both
-packages are imported as `meibel`, so an environment holds one or the other: `pip uninstall meibel`,
-then `pip install meibel-sdk`. The client is built the same way (`MeibelClient(api_key=...,
-base_url=..., timeout=...)`; the key may also come from `MEIBEL_API_KEY`); `headers=` is
-`default_headers=` here ([configuration](configuration.md)).
-
-## What runs unchanged
-
-The examples of their README run as written (tests/docs/test_vendor_readme.py runs them against
-`meibel.testing.FakeMeibel`): `client.documents.parse_document(file=f)`,
-`client.documents.process_document(file=f)`, `client.datasources.list_datasources()` and its
-`.items`, `client.datasources.content.upload_content(file=f, file_name="data.csv")`,
-`client.datasources.data_elements.list_data_elements(datasource_id="ds-123")`,
-`client.agents.sessions.create_session(agent_id=...)`, then
-`client.agents.sessions.send_chat_message(session_id=session.id, message="Hello")`, and the async
-client's `await client.documents.process_document(file=...)`. So do the call shapes of the API
-reference's code samples (`client.sessions.get_messages(...)`). Those names are aliases and
-sub-namespaces of ours, listed in `generated/API.md`.
-
-Their SDK's own method names (`client.agents.get(...)`, `client.datasources.list()`) are mostly not
-the ones their README shows: the tables below map each of its {methods} methods to ours.
-
-## Calling methods
-
-Every method is named after the API's operation (`client.<namespace>.<operation_id>`). Path ids
-come first and are positional, except that where an operation has two or more, only its own id (the
-last) is: parent ids (`datasource_id` of a data element) are keyword-only, like everything else, and
-`datasource_id` may be left out where it is a parent when the client has a default
-(`MeibelClient(datasource_id=...)` or `MEIBEL_DATASOURCE_ID`). A JSON body is `body=` (the
-request model), or its fields as keywords. Files (`file=`, `files=`) take paths, bytes, binary file
-objects or `(name, content)` tuples, streamed from disk.
-
-```python
-from meibel import MeibelClient
-from meibel.models import CreateDatasourceRequest
-
-client = MeibelClient()  # MEIBEL_API_KEY, MEIBEL_BASE_URL
-datasource = client.datasources.create_datasource(body=CreateDatasourceRequest(name="Reports"))
-client.file_upload.upload_content(datasource.id, files=["q4.pdf", ("notes.txt", b"Q4 notes")])
-for element in client.data_elements.list_data_elements(datasource.id):  # every page
-    print(element.id)
-```
-
-## Every method
-
-{supported} of their {methods} methods have an equivalent here, matched by HTTP method and path.
-The other {unsupported} call batch definitions, batch executions and execution policies, which the
-v2 spec (version {spec_version}) this SDK is generated from does not have: no request or answer of
-theirs is documented to build a typed method on. A spec that adds them makes them methods at the
-next `make regen`; until then, keep their SDK for those calls, in an environment of its own (both
-import as `meibel`).
-
-{method_tables}
-
-## Models
-
-Their models are pydantic; ours are the spec's models as attrs classes (`meibel.models`), with the
-same names. `model.to_dict()` is their `model.model_dump()` (the JSON field names), and
-`Model.from_dict(data)` is `Model.model_validate(data)`. Fields the spec does not know are kept in
-`model.additional_properties`. An optional field the server left out reads `None`, as theirs did;
-`meibel.is_set(model, "field")` (`"field" in model.fields_set`) tells whether it was set, as
-their `model_fields_set` did.
-
-A field whose name is a Python keyword or builtin has a trailing underscore here, as a parameter
-of that name has (`format=` is `format_=`):
-
-{rename_table}
-
-```python
-from meibel import is_set
-
-agent = client.agents.get_agent("agent_123")
-print(agent.to_dict()["name"] == agent.name, is_set(agent, "name"), "name" in agent.fields_set)
-```
-
-## Errors
-
-Their exception names are importable from `meibel` where they mean what ours do. The vendor
-{vendor_version} raised only `AuthenticationError`, `NotFoundError`, `RateLimitError` and
-`ApiError` (for every other status); here each status has its error, so `except AuthorizationError`
-and `except ServerError` now catch what they say. Their `from meibel.exceptions import ...` is
-`from meibel import ...`. Retries of failed requests are built in
-([errors and retries](errors-and-retries.md)).
-
-{exception_table}
-
-```python
-from meibel import ApiError, NotFoundError
-
-try:
-    client.agents.get_agent("no-such-agent")
-except NotFoundError as error:
-    print(error.status_code, error.body)
-except ApiError as error:  # any other non-2xx answer: APIStatusError
-    print(error.status_code)
-```
-
-## Pagination
-
-A list method returns a `SyncPage` (`AsyncPage` on the async client) once its first page has
-arrived. Iterating it walks every item of every page, fetching the next page only when the loop
-gets there, as their `PaginatedIterator` did; `.items` is the current page, `.response` its model,
-`.get_next_page()` and `.iter_pages()` walk pages by hand. On the async client, `async for`.
-
-## Streams
-
-Their streams yield raw server events (`SSEEvent` with `.event` and `.data`, or dicts). Ours yield
-typed events: an `EventStream` of `StreamEvent` (`.type`, `.data`, `.model` the spec's event
-model), and for chat a `ChatStream` of `content` events whose `delta`s add up to the reply, with
-`stream.result` the final message ([sessions and chat](sessions-and-chat.md)). Both are context
-managers: leaving the block releases the connection.
-
-```python
-session = client.agents.create_session(agent_id="agent_123")
-with client.sessions.send_chat_message_stream(
-    session.id, body={{"user_message": "Summarise the report."}}, files=["report.pdf"]
-) as stream:
-    for event in stream:
-        if event.type == "content":
-            print(event.delta, end="", flush=True)
-print()
-print(stream.result.citations)  # the final reply: message, sources, ...
-```
-
-## Downloads
-
-Their file methods return the body as `str`. Ours return a `Download` as soon as the headers have
-arrived: `.text()`, `.read()` (bytes), `.save(path)` (streamed to disk), `.filename`
-([downloads](downloads.md)).
-
-```python
-job = client.documents.parse_document(file="report.pdf")
-with client.documents.get_document_result(job.job_id) as download:
-    print(download.text()[:40])
-```
-"""
-
-
 if __name__ == "__main__":
-    import normalize_spec
+    from . import normalize_spec
 
     vendored = json.loads((ROOT / "openapi" / "api-v2.json").read_text(encoding="utf-8"))
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else GUIDE

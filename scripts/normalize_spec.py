@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .prose import counted
+
 JSON = dict[str, Any]
 Fix = Callable[[JSON], list[str]]
 
@@ -142,7 +144,7 @@ def main(argv: list[str]) -> int:
     normalized, report = normalize(json.loads(source.read_text(encoding="utf-8")))
     target.write_text(dumps(normalized), encoding="utf-8")
     for name, pointers in report.items():
-        print(f"{name}: {len(pointers)} change(s)")
+        print(f"{name}: {counted(len(pointers), 'change')}")
     return 0
 
 

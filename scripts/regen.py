@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from . import (
     spec_checks,
     spec_extras,
 )
+from .prose import words
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "api-v2.json"
@@ -160,12 +162,17 @@ def _write_api_index(staging: Path) -> None:
     )
 
 
+def _words(macro: str) -> Callable[..., str]:
+    """A line of what regen prints: scripts/templates/api_changes.txt.jinja."""
+    return words("api_changes.txt.jinja", macro)
+
+
 def main() -> int:
     generator_version = _check_tool_versions()
     vendored = json.loads(SPEC.read_text(encoding="utf-8"))
     normalized, report = normalize_spec.normalize(vendored)
     for fix, pointers in report.items():
-        print(f"normalise: {fix}: {len(pointers)} change(s)")
+        print(_words("normalised")(fix, len(pointers)))
     refused = spec_checks.problems(normalized)
     refused = refused or spec_extras.problems(normalized)
     # Before the overlay's checks: they plan every operation, which needs these names.
@@ -174,7 +181,7 @@ def main() -> int:
     if refused:
         for line in refused:
             print(f"regen: refused: {line}", file=sys.stderr)
-        raise SystemExit(f"regen: the spec has {len(refused)} problem(s); generated/ is unchanged.")
+        raise SystemExit(_words("refused")(len(refused)))
 
     with tempfile.TemporaryDirectory(prefix="meibel-regen-") as tmp:
         staging = Path(tmp) / "generated"
@@ -207,7 +214,7 @@ def main() -> int:
         if (OUTPUT / PACKAGE).exists():
             surface = api_changes.compare(api_changes.load(OUTPUT), api_changes.load(staging))
             changes = api_changes.report(surface, api_changes.package_version(ROOT))
-            print("API change since the last generation:" if changes else "API unchanged.")
+            print(api_changes.heading(surface))
             for line in changes:
                 print(f"  {line}")
 
@@ -217,10 +224,10 @@ def main() -> int:
 
     operations = len(api_changes.operations(normalized))
     models = len(normalized.get("components", {}).get("schemas", {}))
-    print(f"regen: generated/{PACKAGE} written ({operations} operations, {models} models).")
+    print(_words("written")(PACKAGE, operations, models))
     spec_version = normalized.get("info", {}).get("version", "unknown")
     if api_changes.write_changelog(ROOT / "CHANGELOG.md", spec_version, changes):
-        print(f"regen: CHANGELOG.md: the API change is under [Unreleased] (spec {spec_version}).")
+        print(_words("changelog_written")(spec_version))
     migration_guide.write(normalized)  # docs/migrating-from-meibel-2.md
     return 0
 

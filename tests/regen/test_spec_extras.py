@@ -155,7 +155,7 @@ def test_regen_refuses_a_vendor_name_with_one_line_and_changes_nothing(tmp_path:
     assert result.stderr.strip().splitlines() == [
         "regen: refused: openapi/vendor-names.json calls 'datasources.list': "
         "client.datasources.list(): no operation has operationId 'listDatasource'",
-        "regen: the spec has 1 problem(s); generated/ is unchanged.",
+        "regen: the spec has 1 problem; generated/ is unchanged.",
     ]
     assert sorted(p.stat().st_mtime_ns for p in (tmp_path / "generated").rglob("*")) == before
 
