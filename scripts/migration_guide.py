@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,11 @@ def _form_fields(spec: JSON, operation: JSON) -> list[str]:
 
 def _our_call(spec: JSON, operation: JSON, plan: Plan) -> str:
     arguments = [*plan.positional, *(f"{name}=..." for name in plan.keyword_only)]
+    arguments += [
+        f"{python_name(p['name'])}=..."
+        for p in operation.get("parameters", [])
+        if isinstance(p, dict) and p.get("in") == "query" and p.get("required")
+    ]
     if plan.body == "json" and (operation.get("requestBody") or {}).get("required"):
         arguments.append("body=...")
     elif plan.body == "multipart":
@@ -304,7 +310,6 @@ def render(spec: JSON, vendor: JSON | None = None) -> str:
     """The page."""
     vendor = capture() if vendor is None else vendor
     found = rows(spec, vendor)
-    supported = sum(1 for row in found if row.ours)
     renames = [
         (f"`{name}`", f"`{attribute}`", ", ".join(models))
         for (name, attribute), models in sorted(_field_renames(spec).items())
@@ -312,15 +317,52 @@ def render(spec: JSON, vendor: JSON | None = None) -> str:
     version = spec.get("info", {}).get("version", "unknown")
     text = PROSE.format(
         vendor_version=vendor["version"],
-        methods=len(found),
-        supported=supported,
-        unsupported=len(found) - supported,
-        spec_version=version,
+        methods=_count(len(found), "method"),
+        coverage=_coverage(found, vendor, version),
         method_tables="\n".join(_methods_section(found, vendor)).strip("\n"),
         exception_table="\n".join(_exceptions_section(vendor)),
         rename_table="\n".join(_table(("field", "attribute", "models"), renames)),
     )
     return text
+
+
+def _fill(text: str) -> str:
+    """`text` wrapped at 100 columns, never inside a `code span`."""
+    kept = re.sub(r"`[^`]*`", lambda code: code[0].replace(" ", "\0"), text)
+    return textwrap.fill(kept, 100).replace("\0", " ")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _coverage(found: list[Row], vendor: JSON, spec_version: str) -> str:
+    """The paragraph on how many vendor methods have an equivalent, and what the others call."""
+    supported = sum(1 for row in found if row.ours)
+    if supported == len(found):
+        return _fill(
+            f"Each of their {_count(len(found), 'method')} has an equivalent here, matched by "
+            f"HTTP method and path in the v2 spec (version {spec_version})."
+        )
+    paths = [m["path"] for m, row in zip(vendor["methods"], found, strict=True) if not row.ours]
+    areas = [name for start, name in UNSUPPORTED.items() if any(p.startswith(start) for p in paths)]
+    if not all(path.startswith(tuple(UNSUPPORTED)) for path in paths):
+        areas.append("other operations")
+    named = " and ".join([", ".join(areas[:-1]), areas[-1]] if len(areas) > 1 else areas)
+    others = len(found) - supported
+    verb = "has" if supported == 1 else "have"
+    return (
+        f"{supported} of their {_count(len(found), 'method')} {verb} an equivalent here, matched "
+        "by HTTP method and path.\n"
+        + _fill(
+            ("The other one calls" if others == 1 else f"The other {others} call")
+            + f" {named}, which the v2 spec (version {spec_version}) this SDK is generated from "
+            "does not have: no request or answer of theirs is documented to build a typed method "
+            "on. A spec that adds them makes them methods at the next `make regen`; until then, "
+            "keep their SDK for those calls, in an environment of its own (both import as "
+            "`meibel`)."
+        )
+    )
 
 
 def write(spec: JSON, out: Path = GUIDE) -> None:
@@ -354,7 +396,7 @@ reference's code samples (`client.sessions.get_messages(...)`). Those names are 
 sub-namespaces of ours, listed in `generated/API.md`.
 
 Their SDK's own method names (`client.agents.get(...)`, `client.datasources.list()`) are mostly not
-the ones their README shows: the tables below map each of its {methods} methods to ours.
+the ones their README shows: the tables below map each of its {methods} to ours.
 
 ## Calling methods
 
@@ -379,12 +421,7 @@ for element in client.data_elements.list_data_elements(datasource.id):  # every 
 
 ## Every method
 
-{supported} of their {methods} methods have an equivalent here, matched by HTTP method and path.
-The other {unsupported} call batch definitions, batch executions and execution policies, which the
-v2 spec (version {spec_version}) this SDK is generated from does not have: no request or answer of
-theirs is documented to build a typed method on. A spec that adds them makes them methods at the
-next `make regen`; until then, keep their SDK for those calls, in an environment of its own (both
-import as `meibel`).
+{coverage}
 
 {method_tables}
 
@@ -473,7 +510,7 @@ with client.documents.get_document_result(job.job_id) as download:
 
 
 if __name__ == "__main__":
-    import normalize_spec
+    from . import normalize_spec
 
     vendored = json.loads((ROOT / "openapi" / "api-v2.json").read_text(encoding="utf-8"))
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else GUIDE
