@@ -340,9 +340,12 @@ def _coverage(found: list[Row], vendor: JSON, spec_version: str) -> str:
     """The paragraph on how many vendor methods have an equivalent, and what the others call."""
     supported = sum(1 for row in found if row.ours)
     if supported == len(found):
+        each = (
+            "Their one method has" if len(found) == 1 else f"Each of their {len(found)} methods has"
+        )
         return _fill(
-            f"Each of their {_count(len(found), 'method')} has an equivalent here, matched by "
-            f"HTTP method and path in the v2 spec (version {spec_version})."
+            f"{each} an equivalent here, matched by HTTP method and path in the v2 spec (version "
+            f"{spec_version})."
         )
     paths = [m["path"] for m, row in zip(vendor["methods"], found, strict=True) if not row.ours]
     areas = [name for start, name in UNSUPPORTED.items() if any(p.startswith(start) for p in paths)]
