@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,6 +88,26 @@ def regen(project: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def set_api_version(project: Path) -> str:
+    """The hand step of every bump: meibel/_version.py's `__api_version__` is the new spec's."""
+    spec = json.loads((project / "openapi" / "api-v2.json").read_text(encoding="utf-8"))
+    version = str(spec["info"]["version"])
+    module = project / "meibel" / "_version.py"
+    text = re.sub(
+        r'^__api_version__ = ".*"$',
+        f'__api_version__ = "{version}"',
+        module.read_text(encoding="utf-8"),
+        flags=re.M,
+    )
+    module.write_text(text, encoding="utf-8")
+    return version
+
+
+def _own_environment() -> dict[str, str]:
+    """The environment of the copy's own .venv: nothing pointing back at this checkout's."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHON", "VIRTUAL_ENV")}
+
+
 def main(argv: list[str]) -> int:
     full_suite = "--test" in argv
     fragments = [Path(arg) for arg in argv if not arg.startswith("--")]
@@ -102,13 +123,19 @@ def main(argv: list[str]) -> int:
             print(f"drill: regen failed ({result.returncode}) in {project}", file=sys.stderr)
             return result.returncode
         print(f"drill: regenerated in {time.monotonic() - started:.0f} s")
+        version = set_api_version(project)
+        print(f'drill: by hand, as on every bump: meibel/_version.py __api_version__ = "{version}"')
         if full_suite:
-            test = subprocess.run(
-                ["make", "--no-print-directory", "test"], cwd=project, env=environment(project)
-            )
+            # A venv of the copy's own: tests that build and install a wheel must not see this one.
+            for target in ("install", "test"):
+                run = subprocess.run(
+                    ["make", "--no-print-directory", target], cwd=project, env=_own_environment()
+                )
+                if run.returncode != 0:
+                    break
             took = time.monotonic() - started
-            print(f"drill: make test exited {test.returncode} after {took:.0f} s")
-            return test.returncode
+            print(f"drill: make {target} exited {run.returncode} after {took:.0f} s")
+            return run.returncode
     return 0
 
 
