@@ -18,12 +18,12 @@ from __future__ import annotations
 import json
 import re
 import sys
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._guide_prose import count, coverage
 from .plan import Plan, plans, python_name
 from .spec_checks import METHODS
 from .spec_extras import call_shapes
@@ -317,55 +317,18 @@ def render(spec: JSON, vendor: JSON | None = None) -> str:
     version = spec.get("info", {}).get("version", "unknown")
     text = PROSE.format(
         vendor_version=vendor["version"],
-        methods=_count(len(found), "method"),
-        coverage=_coverage(found, vendor, version),
+        methods=count(len(found), "method"),
+        coverage=coverage(
+            [row.ours is not None for row in found],
+            [method["path"] for method in vendor["methods"]],
+            UNSUPPORTED,
+            version,
+        ),
         method_tables="\n".join(_methods_section(found, vendor)).strip("\n"),
         exception_table="\n".join(_exceptions_section(vendor)),
         rename_table="\n".join(_table(("field", "attribute", "models"), renames)),
     )
     return text
-
-
-def _fill(text: str) -> str:
-    """`text` wrapped at 100 columns, never inside a `code span`."""
-    kept = re.sub(r"`[^`]*`", lambda code: code[0].replace(" ", "\0"), text)
-    return textwrap.fill(kept, 100).replace("\0", " ")
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
-
-
-def _coverage(found: list[Row], vendor: JSON, spec_version: str) -> str:
-    """The paragraph on how many vendor methods have an equivalent, and what the others call."""
-    supported = sum(1 for row in found if row.ours)
-    if supported == len(found):
-        each = (
-            "Their one method has" if len(found) == 1 else f"Each of their {len(found)} methods has"
-        )
-        return _fill(
-            f"{each} an equivalent here, matched by HTTP method and path in the v2 spec (version "
-            f"{spec_version})."
-        )
-    paths = [m["path"] for m, row in zip(vendor["methods"], found, strict=True) if not row.ours]
-    areas = [name for start, name in UNSUPPORTED.items() if any(p.startswith(start) for p in paths)]
-    if not all(path.startswith(tuple(UNSUPPORTED)) for path in paths):
-        areas.append("other operations")
-    named = " and ".join([", ".join(areas[:-1]), areas[-1]] if len(areas) > 1 else areas)
-    others = len(found) - supported
-    verb = "has" if supported == 1 else "have"
-    return (
-        f"{supported} of their {_count(len(found), 'method')} {verb} an equivalent here, matched "
-        "by HTTP method and path.\n"
-        + _fill(
-            ("The other one calls" if others == 1 else f"The other {others} call")
-            + f" {named}, which the v2 spec (version {spec_version}) this SDK is generated from "
-            "does not have: no request or answer of theirs is documented to build a typed method "
-            "on. A spec that adds them makes them methods at the next `make regen`; until then, "
-            "keep their SDK for those calls, in an environment of its own (both import as "
-            "`meibel`)."
-        )
-    )
 
 
 def write(spec: JSON, out: Path = GUIDE) -> None:
