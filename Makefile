@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= $(VENV)/bin/python
 export PYTHON
 
-.PHONY: install test contract regen check-regen lint typecheck bench demo ci
+.PHONY: install test contract regen check-regen drill lint typecheck bench demo ci
 
 install:
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -32,6 +32,12 @@ check-regen: regen
 		exit 1; \
 	fi
 	@echo "check-regen: generated/ is reproducible."
+
+# The bump drill (docs/regenerating.md): a copy of the project, tests/fixtures/bump-batches.json
+# merged into its spec (20 new operations), regenerated, then the copy's whole test suite. For
+# humans before a real bump; CI runs the quick part (tests/regen/test_bump_drill.py).
+drill:
+	$(PYTHON) tests/regen/drill.py --test
 
 lint:
 	$(PYTHON) -m ruff check .

@@ -144,6 +144,11 @@ def _form_fields(spec: JSON, operation: JSON) -> list[str]:
 
 def _our_call(spec: JSON, operation: JSON, plan: Plan) -> str:
     arguments = [*plan.positional, *(f"{name}=..." for name in plan.keyword_only)]
+    arguments += [
+        f"{python_name(p['name'])}=..."
+        for p in operation.get("parameters", [])
+        if isinstance(p, dict) and p.get("in") == "query" and p.get("required")
+    ]
     if plan.body == "json" and (operation.get("requestBody") or {}).get("required"):
         arguments.append("body=...")
     elif plan.body == "multipart":
@@ -279,7 +284,7 @@ def rows(spec: JSON, vendor: JSON | None = None) -> list[Row]:
         if route not in operations:
             area = next(
                 (name for prefix, name in UNSUPPORTED.items() if method["path"].startswith(prefix)),
-                "this operation",
+                "other operations",
             )
             ours, changes = _recipe(method, area, streams)
             found.append(Row(_vendor_call(method), ours, changes, recipe=True, area=area))
@@ -361,7 +366,10 @@ def render(spec: JSON, vendor: JSON | None = None) -> str:
     found = rows(spec, vendor)
     recipes = [row for row in found if row.recipe]
     supported = [row for row in found if not row.recipe]
-    areas = dict.fromkeys(row.area for row in recipes)
+    # The named areas in the capture's order, then "other operations" (a path outside them).
+    areas = sorted(
+        dict.fromkeys(row.area for row in recipes), key=lambda a: a == "other operations"
+    )
     renames = [
         (f"`{name}`", f"`{attribute}`", ", ".join(models))
         for (name, attribute), models in sorted(_field_renames(spec).items())

@@ -155,6 +155,7 @@ async def test_async_raw_response_of_a_chat_stream(recording_server: RecordingSe
         assert text == FINAL
 
 
+@pytest.mark.spec
 def test_every_method_has_a_raw_response_twin_with_its_signature() -> None:
     client = MeibelClient(api_key=KEY, base_url="http://127.0.0.1:9/v2")
     aclient = AsyncMeibelClient(api_key=KEY, base_url="http://127.0.0.1:9/v2")
@@ -189,6 +190,7 @@ def test_raw_response_repr_never_shows_the_key(recording_server: RecordingServer
 # -- per-call options -------------------------------------------------------------------------
 
 
+@pytest.mark.spec
 def test_every_method_takes_the_per_call_options_keyword_only() -> None:
     client = MeibelClient(api_key=KEY, base_url="http://127.0.0.1:9/v2")
     seen = 0

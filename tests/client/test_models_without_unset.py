@@ -165,6 +165,7 @@ def _localns() -> dict[str, Any]:
     return {**names, "datetime": datetime, "File": File, "UUID": uuid.UUID}
 
 
+@pytest.mark.spec
 @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
 def test_no_public_annotation_mentions_unset(cls: type[ModelBase]) -> None:
     hints = typing.get_type_hints(cls, localns=_localns())
@@ -181,6 +182,7 @@ def test_no_public_annotation_mentions_unset(cls: type[ModelBase]) -> None:
     assert isinstance(cls.fields_set, property)
 
 
+@pytest.mark.spec
 @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
 def test_a_model_made_without_its_optional_fields_reads_none(cls: type[ModelBase]) -> None:
     required = {name: object() for name in cls._meibel_required}

@@ -26,6 +26,7 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+@pytest.mark.spec
 def test_every_operation_of_the_spec_is_a_method_on_both_clients() -> None:
     sync_client = MeibelClient(api_key=KEY)
     async_client = AsyncMeibelClient(api_key=KEY)

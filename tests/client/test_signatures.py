@@ -100,6 +100,7 @@ def test_the_spec_has_operations_with_parent_ids() -> None:
     assert ("data_elements.get_data_element", ["datasource_id", "data_element_id"]) in NESTED
 
 
+@pytest.mark.spec
 @pytest.mark.parametrize(("dotted", "ids"), NESTED, ids=[dotted for dotted, _ in NESTED])
 def test_parent_ids_are_keyword_only_and_the_own_id_positional(dotted: str, ids: list[str]) -> None:
     *parents, own = ids
@@ -116,6 +117,7 @@ def test_parent_ids_are_keyword_only_and_the_own_id_positional(dotted: str, ids:
             assert parameters[parent].kind is inspect.Parameter.KEYWORD_ONLY, (dotted, parent)
 
 
+@pytest.mark.spec
 @pytest.mark.parametrize(("dotted", "ids"), NESTED, ids=[dotted for dotted, _ in NESTED])
 def test_ids_passed_by_position_in_the_old_order_are_refused(dotted: str, ids: list[str]) -> None:
     for method in _targets(dotted):
@@ -236,6 +238,7 @@ def _json_body_model(operation: dict[str, Any]) -> str | None:
     return refs[0].rsplit("/", 1)[1] if refs else None
 
 
+@pytest.mark.spec
 def test_every_json_body_takes_its_fields_as_typed_keywords() -> None:
     client = MeibelClient(api_key=KEY, base_url=NOWHERE)
     checked = 0
@@ -311,6 +314,7 @@ def test_files_and_file_together_or_a_name_for_many_files_are_refused() -> None:
         client.documents.parse_document(file_name="x.pdf")
 
 
+@pytest.mark.spec
 def test_every_multipart_method_with_one_file_takes_file_name() -> None:
     client = MeibelClient(api_key=KEY, base_url=NOWHERE)
     seen = 0
@@ -344,6 +348,7 @@ def _defaulted() -> list[tuple[str, str, bool]]:
     return found
 
 
+@pytest.mark.spec
 def test_a_parent_id_with_a_client_default_may_be_omitted_and_an_own_id_may_not() -> None:
     cases = _defaulted()
     assert {may for _, _, may in cases} == {True, False}
@@ -408,6 +413,7 @@ def _namespaces(client: object) -> Iterator[tuple[str, object]]:
                 yield f"{name}.{inner}", nested
 
 
+@pytest.mark.spec
 def test_no_public_signature_mentions_unset() -> None:
     checked = 0
     for client in (

@@ -180,8 +180,11 @@ def _bumped_spec() -> dict[str, object]:
     return spec
 
 
-# What depends on the spec's size, not on the bump: the counts a spec bump moves anyway.
-_COUNTS = re.compile(r"(?<=: )\d+(?= change)|(?<=\()\d+(?= operations)|(?<=, )\d+(?= models)")
+# What depends on the spec, not on the bump: the counts a spec bump moves anyway, and the version
+# of the vendored spec the walkthrough starts from.
+_COUNTS = re.compile(
+    r"(?<=: )\d+(?= change)|(?<=\()\d+(?= operations)|(?<=, )\d+(?= models)|(?<=\(spec )[\w.]+"
+)
 
 
 def _without_counts(lines: list[str]) -> list[str]:

@@ -184,6 +184,7 @@ def _id(case: tuple[str, dict[str, Any]]) -> str:
     return str(case[1]["operationId"])
 
 
+@pytest.mark.spec
 @pytest.mark.parametrize("case", OPERATIONS, ids=_id)
 def test_every_operation_answers_sync(case: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
     path, operation = case
@@ -199,6 +200,7 @@ def test_every_operation_answers_sync(case: tuple[str, dict[str, Any]], tmp_path
     assert fake.schema_errors == []
 
 
+@pytest.mark.spec
 @pytest.mark.parametrize("case", OPERATIONS, ids=_id)
 def test_every_operation_answers_async(case: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
     path, operation = case
@@ -218,6 +220,7 @@ def test_every_operation_answers_async(case: tuple[str, dict[str, Any]], tmp_pat
     assert fake.schema_errors == []
 
 
+@pytest.mark.spec
 def test_the_operations_are_the_specs_and_none_is_unimplemented() -> None:
     shipped = json.loads((ROOT / "generated" / "meibel_api_v2" / "openapi.json").read_text())
     ids = {

@@ -122,6 +122,7 @@ def _path_names(operation: dict[str, Any]) -> list[str]:
     return [p["name"] for p in operation["parameters"] if p["in"] == "path"]
 
 
+@pytest.mark.spec
 @pytest.mark.parametrize(
     ("template", "operation"), WITH_IDS, ids=[op["operationId"] for _, op in WITH_IDS]
 )
@@ -149,6 +150,7 @@ def test_every_path_id_is_refused_or_sent_percent_encoded_sync(
     _check(template, ids, sent, error)
 
 
+@pytest.mark.spec
 @pytest.mark.parametrize(
     ("template", "operation"), WITH_IDS, ids=[op["operationId"] for _, op in WITH_IDS]
 )

@@ -130,6 +130,7 @@ def _misuses(method: Any) -> list[tuple[str, object, str]]:
     return [misuse for misuse in PER_CALL if misuse[0] in parameters]
 
 
+@pytest.mark.spec
 def test_every_operation_refuses_a_bad_per_call_timeout_or_deadline_before_sending(
     recording_server: RecordingServer, tmp_path: Path
 ) -> None:
@@ -146,6 +147,7 @@ def test_every_operation_refuses_a_bad_per_call_timeout_or_deadline_before_sendi
     assert refused > 2 * len(OPERATIONS)
 
 
+@pytest.mark.spec
 def test_every_async_operation_refuses_them_before_sending(
     recording_server: RecordingServer, tmp_path: Path
 ) -> None:

@@ -75,6 +75,7 @@ async def _send_async(
     return operation._parse_response(response=response)
 
 
+@pytest.mark.spec
 def test_every_module_of_the_generated_package_imports() -> None:
     names = [
         info.name for info in pkgutil.walk_packages(meibel_api_v2.__path__, prefix="meibel_api_v2.")
@@ -86,6 +87,7 @@ def test_every_module_of_the_generated_package_imports() -> None:
     assert not {"meibel_api_v2.client", "meibel_api_v2.errors"} & set(names)
 
 
+@pytest.mark.spec
 def test_one_endpoint_module_per_operation_id() -> None:
     assert len({operation_id for operation_id, _ in OPERATIONS}) == len(OPERATIONS) > 0
     endpoint_modules = {

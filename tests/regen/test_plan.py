@@ -134,6 +134,7 @@ def test_request_bodies(content: dict[str, Any], body: str) -> None:
     assert plan.body == body
 
 
+@pytest.mark.spec
 def test_every_operation_of_the_spec_has_one_plan_and_the_declared_kinds_hold() -> None:
     found = plans(SPEC)
     ids = [
@@ -156,6 +157,7 @@ def test_the_vendor_aliases_are_in_the_plans() -> None:
     assert "get_messages" in by_id["getSessionMessages"].aliases
 
 
+@pytest.mark.spec
 def test_render_is_jinja_data_keyed_by_namespace_and_method() -> None:
     text = render(SPEC)
     assert text.startswith("{#-")

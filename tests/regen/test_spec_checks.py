@@ -29,6 +29,7 @@ def _operation(spec: dict[str, Any], operation_id: str) -> tuple[str, str, dict[
     raise LookupError(operation_id)
 
 
+@pytest.mark.spec
 def test_the_committed_spec_has_no_problems() -> None:
     assert problems(_spec()) == []
 
