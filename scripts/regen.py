@@ -9,7 +9,8 @@ openapi/generator.yaml and the custom templates in openapi/templates, plus the p
 facts of scripts/spec_extras.py; fail on any generator warning; remove the outputs meibel never
 uses (DROPPED); stamp every generated module as generated; write API.md (scripts/api_index.py);
 compare the generated surface with the previous one (scripts/api_changes.py), print it and write
-it to CHANGELOG.md; then replace generated/ and write docs/migrating-from-meibel-2.md
+it to CHANGELOG.md; then replace generated/, print which operations meibel.testing's fake
+answers from the spec alone (no hand-written handler), and write docs/migrating-from-meibel-2.md
 (scripts/migration_guide.py).
 
 Run it through scripts/regen.sh or `make regen`.
@@ -26,6 +27,9 @@ import tempfile
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
+
+from meibel.testing import FakeMeibel
 
 from . import (
     api_changes,
@@ -160,6 +164,14 @@ def _write_api_index(staging: Path) -> None:
     )
 
 
+def fake_report(normalized: dict[str, Any]) -> str:
+    """One line: the operations meibel.testing's FakeMeibel answers from the spec alone."""
+    names = FakeMeibel(_spec=normalized).generic_operations()
+    if not names:
+        return "fake: no operation answered generically (each has a hand-written handler)."
+    return f"fake: {len(names)} operation(s) answered generically: {', '.join(names)}"
+
+
 def main() -> int:
     generator_version = _check_tool_versions()
     vendored = json.loads(SPEC.read_text(encoding="utf-8"))
@@ -218,6 +230,7 @@ def main() -> int:
     operations = len(api_changes.operations(normalized))
     models = len(normalized.get("components", {}).get("schemas", {}))
     print(f"regen: generated/{PACKAGE} written ({operations} operations, {models} models).")
+    print(fake_report(normalized))
     spec_version = normalized.get("info", {}).get("version", "unknown")
     if api_changes.write_changelog(ROOT / "CHANGELOG.md", spec_version, changes):
         print(f"regen: CHANGELOG.md: the API change is under [Unreleased] (spec {spec_version}).")

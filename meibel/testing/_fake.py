@@ -1,7 +1,8 @@
 """FakeMeibel: a stateful, in-process stand-in for the Meibel API v2 (see the package docstring).
 
 This module holds its public API and the dispatch; the operations are answered by the handler
-mixins (`_op_<operationId>` methods), grouped by area in the modules next to this one.
+mixins (`_op_<operationId>` methods), grouped by area in the modules next to this one, and any
+operation without one by the generic answerer (_generic.py), from the spec alone.
 """
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ class FakeMeibel(Transports, Seeding, FakeDownloads):
     >>> client.sessions.send_chat_message(session_id=session.id, body=...).message
     'Revenue grew 12%.'
 
-    It answers every operation of the spec. Jobs (document parses, deep transforms, ingests,
-    download jobs, scoring jobs, uploads) move on one step per poll of their status: `job_steps`
-    polls before the terminal one. Every JSON body and stream event it sends is validated against
-    the spec first; a mismatch raises FakeSchemaError (in process) or is kept in `schema_errors`
-    and re-raised when `serve()` exits. State is read through read-only mappings (`sessions`,
-    `agents`, `datasources`, `parse_jobs`, `jobs`, ...) and arranged with `seed()` or the API;
-    what it received is in `requests`, `chats` and `uploads`.
+    It answers every operation of the spec: with a hand-written handler (`_op_<operationId>`),
+    else from the spec alone (`generic_operations()`). Jobs (document parses, deep transforms,
+    ingests, download jobs, scoring jobs, uploads) move on one step per poll of their status:
+    `job_steps` polls before the terminal one. Every JSON body and stream event it sends is
+    validated against the spec first; a mismatch raises FakeSchemaError (in process) or is kept
+    in `schema_errors` and re-raised when `serve()` exits. State is read through read-only
+    mappings (`sessions`, `agents`, `datasources`, `parse_jobs`, `jobs`, ...) and arranged with
+    `seed()` or the API; what it received is in `requests`, `chats` and `uploads`.
     """
 
     def __init__(self, *, job_steps: int = 2, _spec: Mapping[str, Any] | None = None) -> None:

@@ -57,6 +57,11 @@ class GenericHandlers(FakeState):
         reads = reads or [r for r in routes if r.template == collection.path]
         return not any(self._handled(r.operation_id) for r in reads)
 
+    def _by_handlers(self, item: str) -> bool:
+        """Whether handlers keep the resource whose item path is `item` (not this answerer)."""
+        collection = self._model().items.get(item)
+        return collection is not None and not self._generic_collection(collection)
+
     def _known_elsewhere(self, collection: Collection, value: str) -> bool:
         """Whether a handler-kept resource has the id `value` (True when the fake cannot tell)."""
         return True
@@ -136,8 +141,10 @@ class GenericHandlers(FakeState):
             self._remove(collection, record_id)
         known = self._known(collection, record_id, record)
         if kind == "action":
+            # A GET below an item that answers a list (its versions...) lists the item.
+            listed = [(record_id, record)] if spec().route(operation_id).method == "GET" else None
             known = {**sent, **params, **known}
-            return self._respond(operation_id, known, collection, [(record_id, record)])
+            return self._respond(operation_id, known, collection, listed, query)
         return self._respond(operation_id, known, collection)
 
     def _require(self, collection: Collection, params: dict[str, str]) -> dict[str, Any]:
@@ -171,7 +178,9 @@ class GenericHandlers(FakeState):
     @staticmethod
     def _known(collection: Collection, record_id: str, record: dict[str, Any]) -> dict[str, Any]:
         known = dict(record)
-        for name in (collection.parameter, collection.id_field):
+        # Whatever an answer's schema calls the id: the record's field, the path's, or "id".
+        names = (collection.id_field, collection.parameter, "id", f"{collection.prefix}_id")
+        for name in names:
             if name is not None:
                 known.setdefault(name, record_id)
         return known
@@ -197,8 +206,8 @@ class GenericHandlers(FakeState):
             known[collection.id_field] = record_id
         if collection.record is None:
             return copy.deepcopy(known)
-        record: dict[str, Any] = self._model().synth.fill(collection.record, known)
-        return record
+        record = self._model().synth.fill(collection.record, known)
+        return record if isinstance(record, dict) else copy.deepcopy(known)
 
     def _update(
         self,
@@ -381,7 +390,7 @@ def _page(
     more = end < len(rows)
     after = str(end) if more else None
     extra: dict[str, Any] = {"total": len(rows), "offset": start, "limit": limit}
-    extra |= {"has_more": more, "next_offset": end if more else None}
+    extra |= {"has_more": more, "has_next": more, "next_offset": end if more else None}
     extra |= {"next_cursor": after, "continuation_token": after, "next_token": after}
     return rows[start:end], extra
 

@@ -194,13 +194,15 @@ class Seeding(SessionHandlers, DocumentHandlers, ElementHandlers, GenericHandler
         parent, passed by its parameter: datasource_id=...). Returns the record.
         """
         with self._using():
-            if _handwritten(resource):
+            if _handwritten(resource) and self._by_handlers(_resource(resource).path):
                 return self._seed_handwritten(resource, id, fields)
             return self._seed_generic(self._collection(resource, "seed"), id, fields)
 
     def seedable(self) -> dict[str, str]:
         """Every resource `seed()` takes, by name: the path whose GET answers one."""
-        return {**{r.name: r.path for r in RESOURCES.values()}, **super().seedable()}
+        with self._using():
+            mine = {r.name: r.path for r in RESOURCES.values() if self._by_handlers(r.path)}
+        return {**mine, **super().seedable()}
 
     def _known_elsewhere(self, collection: Collection, value: str) -> bool:
         kind = next((r for r in RESOURCES.values() if r.path == collection.item), None)
@@ -225,7 +227,7 @@ class Seeding(SessionHandlers, DocumentHandlers, ElementHandlers, GenericHandler
             where = f"seed({name!r}, {chosen!r})"
             parents = {}
             for parent in collection.parents:
-                value = fields[parent] if parent in properties else fields.pop(parent, None)
+                value = fields.get(parent) if parent in properties else fields.pop(parent, None)
                 if not isinstance(value, str):
                     raise ValueError(f"{where}: {name} live under a parent: pass {parent}=...")
                 parents[parent] = value
