@@ -142,10 +142,74 @@ class GenericHandlers(FakeState):
         known = self._known(collection, record_id, record)
         if kind == "action":
             # A GET below an item that answers a list (its versions...) lists the item.
-            listed = [(record_id, record)] if spec().route(operation_id).method == "GET" else None
-            known = {**sent, **params, **known}
-            return self._respond(operation_id, known, collection, listed, query)
+            if spec().route(operation_id).method == "GET":
+                known = {**sent, **params, **known}
+                return self._respond(operation_id, known, collection, [(record_id, record)], query)
+            record = self._act(operation_id, collection, record_id, record)
+            known = {**sent, **params, **self._known(collection, record_id, record)}
+            known |= self._started(operation_id, collection, record_id, record, sent)
+            return self._respond(operation_id, known, collection)
         return self._respond(operation_id, known, collection)
+
+    def _act(
+        self, operation_id: str, collection: Collection, record_id: str, record: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A POST action named like a value of the record's `status` enum sets it: `/cancel`
+        makes it "cancelled", `/pause` "paused" (the first such value in the spec)."""
+        if collection.record is None or "status" not in record:
+            return record
+        word = spec().route(operation_id).template.rsplit("/", 1)[-1].split("-")[0].lower()
+        stem = word[:-1] if word.endswith("e") else word
+        where = self._model().synth.properties(collection.record).get("status")
+        values = self._model().synth.enum(where) if where else []
+        match = next((v for v in values if isinstance(v, str) and len(stem) >= 4
+                      and v.lower().startswith(stem)), None)  # fmt: skip
+        if match is None:
+            return record
+        return self._update(collection, record_id, record, {"status": match}, merge=True)
+
+    def _started(
+        self,
+        operation_id: str,
+        collection: Collection,
+        record_id: str,
+        record: dict[str, Any],
+        sent: dict[str, Any],
+    ) -> dict[str, str]:
+        """A POST action whose answer names the id of another top-level resource that refers
+        back to this one (`execute` answering an `execution_id`, an execution having a
+        `definition_id`) starts one of those: it can then be read, listed, cancelled."""
+        synth = self._model().synth
+        _, media, pointer = self._model().answer(operation_id)
+        if media != "application/json" or pointer is None:
+            return {}
+        fields = synth.properties(pointer)
+        for other in self._model().collections.values():
+            name = other.parameter
+            if (
+                other is not collection
+                and name in fields
+                and name not in record
+                and not other.parents
+                and other.item is not None
+                and other.record is not None
+                and collection.parameter in synth.properties(other.record)
+                and self._generic_collection(other)
+            ):
+                new_id = self._new_id(other)
+                origin = {**sent, str(collection.parameter): record_id}
+                self._keep(other, new_id, {}, self._new_record(other, new_id, {}, origin))
+                return {str(name): new_id}
+        return {}
+
+    def _new_id(self, collection: Collection) -> str:
+        """A fresh id for a record: a UUID when the record's id field is one."""
+        synth = self._model().synth
+        fields = synth.properties(collection.record) if collection.record else {}
+        where = fields.get(str(collection.id_field))
+        schema = synth.resolve(where)[1] if where else None
+        uuid = isinstance(schema, dict) and schema.get("format") == "uuid"
+        return self._id(collection.prefix, uuid=uuid)
 
     def _require(self, collection: Collection, params: dict[str, str]) -> dict[str, Any]:
         """The record `params` name in `collection` (with its parents); 404 when there is none."""
@@ -192,7 +256,7 @@ class GenericHandlers(FakeState):
         parents: dict[str, str],
         sent: dict[str, Any],
     ) -> Answer:
-        record_id = self._id(collection.prefix)
+        record_id = self._new_id(collection)
         record = self._new_record(collection, record_id, parents, sent)
         self._keep(collection, record_id, parents, record)
         known = {**parents, **self._known(collection, record_id, record)}

@@ -221,7 +221,7 @@ class Seeding(SessionHandlers, DocumentHandlers, ElementHandlers, GenericHandler
                     f"seed({name!r}): two ids, {id!r} and {collection.id_field}={in_fields!r}"
                 )
             given = id if id is not None else in_fields
-            chosen = self._id(collection.prefix) if given is None else given
+            chosen = self._new_id(collection) if given is None else given
             taken = chosen in self._records.get(collection.path, {})
             _check_id(name, chosen, taken)
             where = f"seed({name!r}, {chosen!r})"

@@ -152,8 +152,8 @@ class FakeState:
         """A block in which `spec()` is the one this fake was built on."""
         return using(self._spec)
 
-    def _id(self, prefix: str) -> str:
-        """A new id, never one a seeded record already has."""
+    def _id(self, prefix: str, *, uuid: bool = False) -> str:
+        """A new id, never one a seeded record already has ("<prefix>_<n>", or a UUID)."""
         stores: tuple[Mapping[str, object], ...] = (
             self._sessions, self._agents, self._artifact_schemas, self._datasources,
             self._data_elements, self._jobs, *self._records.values(),
@@ -161,6 +161,8 @@ class FakeState:
         while True:
             self._counter += 1
             candidate = f"{prefix}_{self._counter}"
+            if uuid:
+                candidate = f"00000000-0000-4000-8000-{self._counter:012x}"
             if not any(candidate in store for store in stores):
                 return candidate
 

@@ -92,6 +92,20 @@ class Synth:
                     return found
         return None
 
+    def enum(self, pointer: str) -> list[Any]:
+        """The enum values of the schema at `pointer` (or of its options)."""
+        pointer, schema = self.resolve(pointer)
+        if not isinstance(schema, dict):
+            return []
+        if isinstance(schema.get("enum"), list):
+            return list(schema["enum"])
+        return [
+            value
+            for key in ("anyOf", "oneOf")
+            for index, _ in enumerate(schema.get(key, []))
+            for value in self.enum(child(pointer, key, str(index)))
+        ]
+
     def same(self, first: str, second: str) -> bool:
         """Whether two pointers name the same schema (after their `$ref`s)."""
         return self.resolve(first)[0] == self.resolve(second)[0]

@@ -140,10 +140,10 @@ SCHEMAS: JSON = {
     ),
     "BatchExecutionResponse": obj(
         {
-            "execution_id": {"type": "string"},
+            "execution_id": {"type": "string", "format": "uuid"},
             "definition_id": {"type": "string"},
             "input_datasource_id": NULLABLE_STRING,
-            "status": STATUS,
+            "status": {"anyOf": [STATUS, {"type": "null"}]},
             "progress": {"type": "number", "minimum": 0, "maximum": 100},
             "started_at": {"type": "string", "format": "date-time"},
         },

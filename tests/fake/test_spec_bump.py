@@ -7,6 +7,7 @@ synthetic_spec.py) and served on 127.0.0.1; everything goes over real HTTP.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -116,6 +117,12 @@ def test_actions_answer_for_existing_items_and_404_otherwise(http: httpx2.Client
     run = ok(http.post(f"/batch-definitions/id/{definition_id}/execute"))
     assert run["definition_id"] == definition_id
     assert run["status"] == "pending"
+    # The execution it answers with exists, and an action named like a status sets it.
+    execution = ok(http.get(f"/batch-executions/id/{run['execution_id']}"))
+    assert (execution["definition_id"], execution["status"]) == (definition_id, "pending")
+    cancelled = ok(http.post(f"/batch-executions/id/{run['execution_id']}/cancel"))
+    assert cancelled["status"] == "cancelled"
+    assert ok(http.get(f"/batch-executions/id/{run['execution_id']}"))["status"] == "cancelled"
     versions = ok(http.get(f"/batch-definitions/id/{definition_id}/versions"))
     assert [v["id"] for v in versions["data"]] == [definition_id]
     for path in ("/batch-definitions/id/nope/execute", "/batch-executions/id/nope/cancel"):
@@ -136,6 +143,7 @@ def test_cursor_pages_filters_and_201_creates(http: httpx2.Client) -> None:
         for n in range(5)
     ]
     ids = [m["execution_id"] for m in made]
+    assert all(uuid.UUID(i).version == 4 for i in ids)  # the schema's id format
     seen, cursor, pages = [], None, 0
     while True:
         params = {"cursor": cursor} if cursor else {}
