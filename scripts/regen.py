@@ -9,7 +9,8 @@ openapi/generator.yaml and the custom templates in openapi/templates, plus the p
 facts of scripts/spec_extras.py; fail on any generator warning; remove the outputs meibel never
 uses (DROPPED); stamp every generated module as generated; write API.md (scripts/api_index.py);
 compare the generated surface with the previous one (scripts/api_changes.py), print it and write
-it to CHANGELOG.md; then replace generated/ and write docs/migrating-from-meibel-2.md
+it to CHANGELOG.md; then replace generated/, print which operations meibel.testing's fake
+answers from the spec alone (no hand-written handler), and write docs/migrating-from-meibel-2.md
 (scripts/migration_guide.py).
 
 Run it through scripts/regen.sh or `make regen`.
@@ -27,6 +28,7 @@ import tomllib
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from . import (
     api_changes,
@@ -167,6 +169,13 @@ def _words(macro: str) -> Callable[..., str]:
     return words("api_changes.txt.jinja", macro)
 
 
+def fake_report(normalized: dict[str, Any]) -> str:
+    """One line: the operations meibel.testing's FakeMeibel answers from the spec alone."""
+    from meibel.testing import FakeMeibel  # the package as generated before this run
+
+    return _words("fake_generic")(FakeMeibel(_spec=normalized).generic_operations())
+
+
 def main() -> int:
     generator_version = _check_tool_versions()
     vendored = json.loads(SPEC.read_text(encoding="utf-8"))
@@ -225,6 +234,7 @@ def main() -> int:
     operations = len(api_changes.operations(normalized))
     models = len(normalized.get("components", {}).get("schemas", {}))
     print(_words("written")(PACKAGE, operations, models))
+    print(fake_report(normalized))
     spec_version = normalized.get("info", {}).get("version", "unknown")
     if api_changes.write_changelog(ROOT / "CHANGELOG.md", spec_version, changes):
         print(_words("changelog_written")(spec_version))

@@ -14,8 +14,9 @@ It answers in process (`http_client()`, `async_http_client()`, `client()`, `asyn
 through httpx2.MockTransport) or over real HTTP on 127.0.0.1 (`serve()`), and it answers every
 operation of the spec (`fake.unimplemented()` is empty), with state where it matters: agents and
 their versions, sessions and chat, artifact schemas, datasources and their content, data
-elements, tables, documents. Requests need a `Meibel-API-Key` header (any value); unknown paths
-answer 404.
+elements, tables, documents. An operation without a hand-written handler (a spec bump's) is
+answered from the spec alone, statefully (`fake.generic_operations()` lists them). Requests
+need a `Meibel-API-Key` header (any value); unknown paths answer 404.
 
 Jobs move on one step per poll of their status: document parses (getDocumentStatus), deep
 transforms (getDeepTransformStatus), ingests (getIngestStatus), scoring jobs (getScoringJob), and

@@ -13,6 +13,7 @@ from typing import Any
 from ._answer import Answer, HTTPError
 from ._jobs import now
 from ._routing import flag, integer, page
+from ._schema import Spec
 from ._state import FakeState
 
 __all__ = ["AgentHandlers"]
@@ -47,8 +48,8 @@ def _sorted(records: list[dict[str, Any]], query: dict[str, str], default: str) 
 class AgentHandlers(FakeState):
     """createAgent ... listSessions, and the artifact schema operations."""
 
-    def __init__(self, *, job_steps: int = 2) -> None:
-        super().__init__(job_steps=job_steps)
+    def __init__(self, *, job_steps: int = 2, spec: Spec | None = None) -> None:
+        super().__init__(job_steps=job_steps, spec=spec)
         self._implicit_agent(DEFAULT_AGENT)
 
     # ----- agents -------------------------------------------------------------------------

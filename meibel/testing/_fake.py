@@ -1,11 +1,13 @@
 """FakeMeibel: a stateful, in-process stand-in for the Meibel API v2 (see the package docstring).
 
 This module holds its public API and the dispatch; the operations are answered by the handler
-mixins (`_op_<operationId>` methods), grouped by area in the modules next to this one.
+mixins (`_op_<operationId>` methods), grouped by area in the modules next to this one, and any
+operation without one by the generic answerer (_generic.py), from the spec alone.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import http
@@ -20,7 +22,7 @@ from ._downloads import FakeDownloads
 from ._jobs import JOB_KINDS
 from ._records import FakeSession, Headers, RecordedRequest, Reply, ToolCall
 from ._routing import Body, parse_body
-from ._schema import FakeSchemaError, Route, spec
+from ._schema import FakeSchemaError, Route, Spec, spec
 from ._seeding import Seeding
 from ._server import FakeServer
 from ._sessions import DEFAULT_REPLY
@@ -49,17 +51,21 @@ class FakeMeibel(Transports, Seeding, FakeDownloads):
     >>> client.sessions.send_chat_message(session_id=session.id, body=...).message
     'Revenue grew 12%.'
 
-    It answers every operation of the spec. Jobs (document parses, deep transforms, ingests,
-    download jobs, scoring jobs, uploads) move on one step per poll of their status: `job_steps`
-    polls before the terminal one. Every JSON body and stream event it sends is validated against
-    the spec first; a mismatch raises FakeSchemaError (in process) or is kept in `schema_errors`
-    and re-raised when `serve()` exits. State is read through read-only mappings (`sessions`,
-    `agents`, `datasources`, `parse_jobs`, `jobs`, ...) and arranged with `seed()` or the API;
-    what it received is in `requests`, `chats` and `uploads`.
+    It answers every operation of the spec: with a hand-written handler (`_op_<operationId>`),
+    else from the spec alone (`generic_operations()`). Jobs (document parses, deep transforms,
+    ingests, download jobs, scoring jobs, uploads) move on one step per poll of their status:
+    `job_steps` polls before the terminal one. Every JSON body and stream event it sends is
+    validated against the spec first; a mismatch raises FakeSchemaError (in process) or is kept
+    in `schema_errors` and re-raised when `serve()` exits. State is read through read-only
+    mappings (`sessions`, `agents`, `datasources`, `parse_jobs`, `jobs`, ...) and arranged with
+    `seed()` or the API; what it received is in `requests`, `chats` and `uploads`.
     """
 
-    def __init__(self, *, job_steps: int = 2) -> None:
-        super().__init__(job_steps=job_steps)
+    def __init__(self, *, job_steps: int = 2, _spec: Mapping[str, Any] | None = None) -> None:
+        # `_spec`: another normalised spec document to answer by (the SDK's own tests use it
+        # to play a spec bump); left out, the spec shipped with the SDK.
+        chosen = None if _spec is None else Spec(copy.deepcopy(dict(_spec)))
+        super().__init__(job_steps=job_steps, spec=chosen)
 
     # ----- scripting -----------------------------------------------------------------------
 
@@ -143,6 +149,18 @@ class FakeMeibel(Transports, Seeding, FakeDownloads):
         Stubs queue up, and go before the fake's own answers (after `fail_next`,
         authentication and request validation).
         """
+        with self._using():
+            self._stub(operation_id, json, status, headers, sequence, times)
+
+    def _stub(
+        self,
+        operation_id: str,
+        json: Any,
+        status: int,
+        headers: Mapping[str, str] | None,
+        sequence: Sequence[Any] | None,
+        times: int | None,
+    ) -> None:
         _check_operation(operation_id)
         if sequence is None:
             items = [{"json": json, "status": status, "headers": headers}]
@@ -164,7 +182,7 @@ class FakeMeibel(Transports, Seeding, FakeDownloads):
     def unstub(self, operation_id: str | None = None) -> None:
         """Remove the stubs of `operation_id` (of every operation when None): the fake answers
         it itself again."""
-        with self._lock:
+        with self._lock, self._using():
             if operation_id is None:
                 self._stubs.clear()
                 return
@@ -172,8 +190,15 @@ class FakeMeibel(Transports, Seeding, FakeDownloads):
             self._stubs.pop(operation_id, None)
 
     def unimplemented(self) -> list[str]:
-        """The spec's operationIds this fake has no handler for (sorted; empty)."""
-        return sorted(op for op in spec().operations if getattr(self, f"_op_{op}", None) is None)
+        """The spec's operationIds this fake cannot answer (sorted; empty): those with neither
+        a hand-written handler nor a success answer in the spec for the generic answerer."""
+        with self._using():
+            return sorted(
+                op
+                for op in spec().operations
+                if not self._handled(op)
+                and not any(code.startswith("2") for code in spec().operations[op]["responses"])
+            )
 
     # ----- serving ------------------------------------------------------------------------
 
@@ -201,7 +226,7 @@ class FakeMeibel(Transports, Seeding, FakeDownloads):
         """Answer one request (`target`: path and query string). The transports' common core."""
         received = RecordedRequest.received(method.upper(), target, Headers(headers.items()), body)
         try:
-            with self._lock:
+            with self._lock, self._using():
                 return self._answer(received)
         except FakeSchemaError as error:
             self.schema_errors.append(error)
@@ -245,19 +270,22 @@ class FakeMeibel(Transports, Seeding, FakeDownloads):
                     stubs.popleft()
             return stub.answer
         implementation = getattr(self, f"_op_{operation}", None)
-        if implementation is None:
-            return Answer(501, {"detail": f"FakeMeibel does not implement {operation}"})
+        params = spec().params(route, relative)
         try:
-            answer: Answer = implementation(
-                params=spec().params(route, relative),
-                query=received.query,
-                json=request.json,
-                form=request.form,
-                files=request.files,
-            )
+            if implementation is None:
+                sent = request.json if request.json is not None else request.form
+                answer = self._generic(operation, params, received.query, sent)
+            else:
+                answer = implementation(
+                    params=params,
+                    query=received.query,
+                    json=request.json,
+                    form=request.form,
+                    files=request.files,
+                )
         except HTTPError as error:
             return Answer(error.status, {"detail": error.detail})
-        if answer.events is None and 200 <= answer.status < 300:
+        if answer.events is None and answer.content is None and 200 <= answer.status < 300:
             spec().check_response(operation, answer.body, answer.status)
         return answer
 

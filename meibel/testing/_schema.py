@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 # jsonschema ships no type information (types-jsonschema is not a dependency).
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped,unused-ignore]
@@ -18,7 +21,7 @@ from referencing.jsonschema import DRAFT202012
 
 from meibel._generated import PACKAGE
 
-__all__ = ["FakeSchemaError", "Route", "Spec", "spec"]
+__all__ = ["FakeSchemaError", "Route", "Spec", "child", "spec", "using"]
 
 BASE_URI = "urn:meibel:api-v2"
 
@@ -36,8 +39,13 @@ class Route:
 
 
 def _pointer(*segments: str) -> str:
+    return child("#", *segments)
+
+
+def child(pointer: str, *segments: str) -> str:
+    """`pointer` with `segments` appended, each escaped (JSON pointer, then URI fragment)."""
     escaped = (quote(s.replace("~", "~0").replace("/", "~1"), safe="") for s in segments)
-    return "#/" + "/".join(escaped)
+    return "/".join((pointer, *escaped))
 
 
 class Spec:
@@ -98,6 +106,23 @@ class Spec:
                 f"{what} does not match the spec at {where}: {error.message}"
                 f"{f' (and {len(errors) - 1} more)' if len(errors) > 1 else ''}"
             )
+
+    def node(self, pointer: str) -> Any:
+        """The part of the document at `pointer` ("#/components/schemas/X", as `_pointer` makes)."""
+        found: Any = self.document
+        for segment in pointer.removeprefix("#").split("/")[1:]:
+            key = unquote(segment).replace("~1", "/").replace("~0", "~")
+            found = found[int(key)] if isinstance(found, list) else found[key]
+        return found
+
+    def valid(self, pointer: str, instance: object) -> bool:
+        """Whether `instance` matches the schema at `pointer`."""
+        return bool(self._validator(pointer).is_valid(instance))
+
+    def pointer(self, operation_id: str, *segments: str) -> str:
+        """The pointer to a part of an operation: pointer("getAgent", "responses", "200")."""
+        route = self.route(operation_id)
+        return _pointer("paths", route.template, route.method.lower(), *segments)
 
     def check(self, ref: str, instance: object, what: str) -> None:
         """Validate `instance` against the schema at `ref` (a JSON pointer into the spec);
@@ -204,7 +229,32 @@ class Spec:
 
 
 @functools.cache
-def spec() -> Spec:
+def shipped() -> Spec:
     """The spec shipped with meibel_api_v2 (loaded on first use)."""
     text = resources.files(PACKAGE).joinpath("openapi.json").read_text("utf-8")
     return Spec(json.loads(text))
+
+
+# A fake built on another spec (FakeMeibel(_spec=...)) answers with it: it is set per thread
+# while that fake works, since a server answers each connection on a thread of its own.
+_current = threading.local()
+
+
+def spec() -> Spec:
+    """The spec the fake at work answers by: the shipped one unless it was built on another."""
+    chosen: Spec | None = getattr(_current, "spec", None)
+    return chosen if chosen is not None else shipped()
+
+
+@contextmanager
+def using(chosen: Spec | None) -> Iterator[None]:
+    """Make `spec()` answer `chosen` in this thread for the block (None: leave it)."""
+    if chosen is None:
+        yield
+        return
+    previous = getattr(_current, "spec", None)
+    _current.spec = chosen
+    try:
+        yield
+    finally:
+        _current.spec = previous

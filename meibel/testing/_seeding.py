@@ -21,11 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._agents import DEFAULT_AGENT, _slug
+from ._answer import HTTPError
 from ._documents import DocumentHandlers, document_status
 from ._elements import ElementHandlers
+from ._generic import GenericHandlers
 from ._jobs import JOB_STATES, Job, now
 from ._records import FakeSession, FilePart, ParseJob
-from ._schema import FakeSchemaError, spec
+from ._resources import Collection
+from ._schema import FakeSchemaError, Spec, spec
 from ._sessions import SessionHandlers
 
 __all__ = ["RESOURCES", "Resource", "Seeding"]
@@ -108,10 +111,14 @@ class _Shape:
     id_field: str
 
 
-@functools.cache
 def _shape(path: str) -> _Shape:
-    route = next(r for r in spec().routes if r.template == path and r.method == "GET")
-    ref, schema = spec().json_answer(route.operation_id)
+    return _shape_in(spec(), path)
+
+
+@functools.cache
+def _shape_in(the_spec: Spec, path: str) -> _Shape:
+    route = next(r for r in the_spec.routes if r.template == path and r.method == "GET")
+    ref, schema = the_spec.json_answer(route.operation_id)
     properties = frozenset(schema.get("properties", {}))
     id_field = _PARAMETER.findall(path)[-1]
     if id_field not in properties and "id" in properties:
@@ -122,6 +129,9 @@ def _shape(path: str) -> _Shape:
 
 def _resource(name: str) -> Resource:
     resource = RESOURCES.get(name.replace("_", "-"))
+    resource = resource or next(
+        (r for r in RESOURCES.values() if name in (r.path, r.parameter)), None
+    )
     if resource is None:
         close = difflib.get_close_matches(name, list(RESOURCES), n=2)
         hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
@@ -129,6 +139,30 @@ def _resource(name: str) -> Resource:
             f"seed(): no resource {name!r}{hint}; the fake seeds {', '.join(RESOURCES)}"
         )
     return resource
+
+
+def _handwritten(name: str) -> bool:
+    """Whether `name` is a resource a hand-written seed makes (see RESOURCES)."""
+    return name.replace("_", "-") in RESOURCES or any(
+        name in (r.path, r.parameter) for r in RESOURCES.values()
+    )
+
+
+def _check_id(name: str, chosen: object, taken: bool) -> None:
+    """A seed's id must be a new str that a URL can carry."""
+    if not isinstance(chosen, str):
+        raise TypeError(f"seed({name!r}): the id must be a str, not {chosen!r}")
+    problem = None
+    if not chosen.strip():
+        problem = "an id needs a character other than spaces (the client refuses it)"
+    elif "/" in chosen:
+        problem = (
+            "an id cannot hold '/': the API routes the decoded path, so no request would reach it"
+        )
+    elif taken:
+        problem = "it is already in the fake (delete it through the API first)"
+    if problem:
+        raise ValueError(f"seed({name!r}, {chosen!r}): {problem}")
 
 
 def _file_part(value: object) -> FilePart:
@@ -144,18 +178,80 @@ def _file_part(value: object) -> FilePart:
     )
 
 
-class Seeding(SessionHandlers, DocumentHandlers, ElementHandlers):
+class Seeding(SessionHandlers, DocumentHandlers, ElementHandlers, GenericHandlers):
     """`seed()`, and how each resource is made and kept (`_seed_<resource>` methods)."""
 
     def seed(self, resource: str, id: str | None = None, /, **fields: Any) -> dict[str, Any]:
-        """Put a `resource` ("agents", "artifact-schemas", "datasources", "data-elements",
-        "documents", "sessions") with the chosen `id` in the fake, as if the API had made it.
+        """Put a `resource` with the chosen `id` in the fake, as if the API had made it:
+        "agents", "artifact-schemas", "datasources", "data-elements", "documents", "sessions",
+        or any collection the fake answers generically ("batch-definitions"), named by its
+        collection, its item path or the parameter of that path.
 
         `fields` are the resource's, as its GET answers them (the id may be given there too);
         what is left out gets the defaults a create would give. The record is checked against
         the spec's schema for that answer (FakeSchemaError naming the field), and ids it names
-        must exist (a session's agent_id, a data element's datasource_id). Returns the record.
+        must exist (a session's agent_id, a data element's datasource_id; a nested resource's
+        parent, passed by its parameter: datasource_id=...). Returns the record.
         """
+        with self._using():
+            if _handwritten(resource) and self._by_handlers(_resource(resource).path):
+                return self._seed_handwritten(resource, id, fields)
+            return self._seed_generic(self._collection(resource, "seed"), id, fields)
+
+    def seedable(self) -> dict[str, str]:
+        """Every resource `seed()` takes, by name: the path whose GET answers one."""
+        with self._using():
+            mine = {r.name: r.path for r in RESOURCES.values() if self._by_handlers(r.path)}
+        return {**mine, **super().seedable()}
+
+    def _known_elsewhere(self, collection: Collection, value: str) -> bool:
+        kind = next((r for r in RESOURCES.values() if r.path == collection.item), None)
+        return kind is None or value in getattr(self, kind.store)
+
+    def _seed_generic(
+        self, collection: Collection, id: str | None, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        synth = self._model().synth
+        properties = synth.properties(collection.record) if collection.record else {}
+        name = collection.name
+        with self._lock:
+            in_fields = fields.pop(str(collection.id_field), None)
+            if id is not None and in_fields is not None and id != in_fields:
+                raise ValueError(
+                    f"seed({name!r}): two ids, {id!r} and {collection.id_field}={in_fields!r}"
+                )
+            given = id if id is not None else in_fields
+            chosen = self._new_id(collection) if given is None else given
+            taken = chosen in self._records.get(collection.path, {})
+            _check_id(name, chosen, taken)
+            where = f"seed({name!r}, {chosen!r})"
+            parents = {}
+            for parent in collection.parents:
+                value = fields.get(parent) if parent in properties else fields.pop(parent, None)
+                if not isinstance(value, str):
+                    raise ValueError(f"{where}: {name} live under a parent: pass {parent}=...")
+                parents[parent] = value
+            schema = synth.object_schema(collection.record)[1] if collection.record else None
+            title = str((schema or {}).get("title", name))
+            for field_name in fields:
+                if field_name not in properties:
+                    close = difflib.get_close_matches(field_name, sorted(properties), n=2)
+                    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+                    raise FakeSchemaError(f"{where}: {title} has no field {field_name!r}{hint}")
+            for ancestor in self._model().ancestors(collection):
+                try:
+                    self._require(ancestor, parents)
+                except HTTPError as error:
+                    raise ValueError(f"{where}: {error.detail}: seed it first") from None
+            record = {**self._new_record(collection, chosen, parents, fields), **fields}
+            if collection.record is not None:
+                spec().check(collection.record, record, f"{where}: {title}")
+            self._keep(collection, chosen, parents, record)
+            return copy.deepcopy(record)
+
+    def _seed_handwritten(
+        self, resource: str, id: str | None, fields: dict[str, Any]
+    ) -> dict[str, Any]:
         kind = _resource(resource)
         shape = _shape(kind.path)
         with self._lock:
@@ -186,23 +282,11 @@ class Seeding(SessionHandlers, DocumentHandlers, ElementHandlers):
         chosen = given if given is not None else in_fields
         if chosen is None:
             return self._id(kind.prefix)
-        if not isinstance(chosen, str):
-            raise TypeError(f"seed({kind.name!r}): the id must be a str, not {chosen!r}")
-        problem = None
-        if not chosen.strip():
-            problem = "an id needs a character other than spaces (the client refuses it)"
-        elif "/" in chosen:
-            problem = (
-                "an id cannot hold '/': the API routes the decoded path, so no request would "
-                "reach it"
-            )
-        elif chosen in getattr(self, kind.store) or (
+        taken = chosen in getattr(self, kind.store) or (
             kind.store == "_parse_jobs" and chosen in self._jobs
-        ):
-            problem = "it is already in the fake (delete it through the API first)"
-        if problem:
-            raise ValueError(f"seed({kind.name!r}, {chosen!r}): {problem}")
-        return chosen
+        )
+        _check_id(kind.name, chosen, taken)
+        return str(chosen)
 
     def _check_references(
         self, kind: Resource, shape: _Shape, record: dict[str, Any], where: str

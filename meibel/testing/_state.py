@@ -7,13 +7,14 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from ._answer import Answer, HTTPError
 from ._jobs import Job
 from ._records import FakeSession, ParseJob, RecordedChat, RecordedRequest, Reply, Upload
-from ._schema import FakeSchemaError
+from ._schema import FakeSchemaError, Spec, using
 
 __all__ = ["PREFIX", "FakeState", "StateView", "Stub"]
 
@@ -73,10 +74,15 @@ class Stub:
 class FakeState:
     """What the fake knows: its state is kept private, and read through read-only views."""
 
-    def __init__(self, *, job_steps: int = 2) -> None:
+    def __init__(self, *, job_steps: int = 2, spec: Spec | None = None) -> None:
         if job_steps < 0:
             raise ValueError("job_steps must be 0 or more")
         self.job_steps = job_steps
+        self._spec = spec  # None: the shipped spec
+        # The generic answerer's records (collection path -> id -> record), and the ids of the
+        # parents each one lives under.
+        self._records: dict[str, dict[str, dict[str, Any]]] = {}
+        self._owners: dict[str, dict[str, dict[str, str]]] = {}
         self._sessions: dict[str, FakeSession] = {}
         self._agents: dict[str, dict[str, Any]] = {}
         self._artifact_schemas: dict[str, dict[str, Any]] = {}
@@ -142,13 +148,21 @@ class FakeState:
 
     # ----- helpers ------------------------------------------------------------------------
 
-    def _id(self, prefix: str) -> str:
-        """A new id, never one a seeded record already has."""
-        stores = (self._sessions, self._agents, self._artifact_schemas, self._datasources,
-                  self._data_elements, self._jobs)  # fmt: skip
+    def _using(self) -> AbstractContextManager[None]:
+        """A block in which `spec()` is the one this fake was built on."""
+        return using(self._spec)
+
+    def _id(self, prefix: str, *, uuid: bool = False) -> str:
+        """A new id, never one a seeded record already has ("<prefix>_<n>", or a UUID)."""
+        stores: tuple[Mapping[str, object], ...] = (
+            self._sessions, self._agents, self._artifact_schemas, self._datasources,
+            self._data_elements, self._jobs, *self._records.values(),
+        )  # fmt: skip
         while True:
             self._counter += 1
             candidate = f"{prefix}_{self._counter}"
+            if uuid:
+                candidate = f"00000000-0000-4000-8000-{self._counter:012x}"
             if not any(candidate in store for store in stores):
                 return candidate
 

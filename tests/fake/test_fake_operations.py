@@ -97,6 +97,33 @@ def _path_value(ids: dict[str, str], path: str, name: str) -> str:
     return ids[name]
 
 
+def _seed_generic(
+    fake: FakeMeibel, path: str, operation: dict[str, Any], ids: dict[str, str]
+) -> None:
+    """What an operation the fake answers from the spec alone names, seeded (a spec bump's new
+    resources): each path id the world lacks, parents first, as a record of its item path; for
+    a lookup (a GET below a collection, by required query parameters), a record of that
+    collection, whose fields the query then names."""
+    segments = path.split("/")
+    parents: dict[str, str] = {}
+    for index, segment in enumerate(segments):
+        if not (segment.startswith("{") and segment.endswith("}")):
+            continue
+        name = segment[1:-1]
+        if name not in ids:
+            ids[name] = f"{name}-1"
+            fake.seed("/".join(segments[: index + 1]), ids[name], **parents)  # the item path
+        parents[name] = ids[name]
+    required = [
+        p["name"]
+        for p in operation.get("parameters", [])
+        if p["in"] == "query" and p.get("required") and p["name"] not in ids
+    ]
+    if required and not segments[-1].startswith("{"):
+        record = fake.seed(segments[-2], **parents)
+        ids.update({name: str(record[name]) for name in required if name in record})
+
+
 def _arguments(
     path: str, operation: dict[str, Any], method: Any, ids: dict[str, str], files: Path
 ) -> dict[str, Any]:
@@ -109,6 +136,8 @@ def _arguments(
             arguments[argument] = _path_value(ids, path, parameter["name"])
         elif parameter["name"] in FROM_EARLIER_ANSWERS:
             del arguments[argument]
+        elif parameter["in"] == "query" and parameter["name"] in ids:
+            arguments[argument] = ids[parameter["name"]]
     patch = {
         "moveDocuments": {"documents": [ids["parse_job"]], "datasource_id": ids["datasource_id"]},
         "submitDeepTransformFromDocument": {"document_job_id": ids["parse_job"]},
@@ -171,8 +200,12 @@ async def _call_async(
     return _outcome(operation, result, None)
 
 
-def _arranged(fake: FakeMeibel) -> dict[str, str]:
+def _arranged(
+    fake: FakeMeibel, path: str = "", operation: dict[str, Any] | None = None
+) -> dict[str, str]:
     ids = _world(fake)
+    if operation is not None and operation["operationId"] in fake.generic_operations():
+        _seed_generic(fake, path, operation, ids)
     fake.reply("Done.", tool_calls=[ToolCall("search", {"q": "Q4"}, {"hits": 1})])
     return ids
 
@@ -189,7 +222,7 @@ def _id(case: tuple[str, dict[str, Any]]) -> str:
 def test_every_operation_answers_sync(case: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
     path, operation = case
     fake = FakeMeibel()
-    ids = _arranged(fake)
+    ids = _arranged(fake, path, operation)
     with fake.client(max_retries=0) as client:
         try:
             outcome = _call_sync(client, path, operation, ids, tmp_path)
@@ -205,7 +238,7 @@ def test_every_operation_answers_sync(case: tuple[str, dict[str, Any]], tmp_path
 def test_every_operation_answers_async(case: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
     path, operation = case
     fake = FakeMeibel()
-    ids = _arranged(fake)
+    ids = _arranged(fake, path, operation)
 
     async def call() -> str:
         async with fake.async_client(max_retries=0) as client:

@@ -26,6 +26,7 @@ from meibel.testing import (
     RecordedChat,
     ToolCall,
 )
+from meibel.testing._schema import spec
 
 ANSWER = "Revenue grew 12% in Q4, driven by enterprise renewals."
 SOURCE = {"title": "Q4 report", "url": "https://example.test/q4", "snippet": "grew 12%"}
@@ -205,7 +206,7 @@ def test_unknown_session_and_request_validation() -> None:
         assert http.get("http://x/v2/datasources").status_code == 401  # no key
 
 
-def test_routing_404_405_and_501() -> None:
+def test_routing_404_405_and_generic_answers() -> None:
     fake = FakeMeibel()
     headers = {"Meibel-API-Key": "k"}
     with fake.http_client() as http:
@@ -218,14 +219,17 @@ def test_routing_404_405_and_501() -> None:
     assert [r.operation_id for r in fake.requests] == [None, None, None, "listTables"]
 
     class Partial(FakeMeibel):
-        _op_listTables = None  # an operation without a handler answers 501, naming it
+        _op_listTables = None  # an operation without a handler is answered from the spec
 
     partial = Partial()
-    assert partial.unimplemented() == ["listTables"]
+    assert (partial.unimplemented(), partial.generic_operations()) == ([], ["listTables"])
     with partial.http_client() as http:
         tables = http.get("http://x/v2/datasources/d/tables", headers=headers)
-    assert tables.status_code == 501
-    assert "listTables" in tables.json()["detail"]
+        assert (tables.status_code, tables.json()) == (404, {"detail": "Datasource d not found"})
+        partial.seed("datasources", "d")
+        tables = http.get("http://x/v2/datasources/d/tables", headers=headers)
+    assert tables.status_code == 200
+    spec().check_response("listTables", tables.json())
 
 
 def test_drop_after_interrupts_with_partial_text() -> None:

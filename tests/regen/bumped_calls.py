@@ -59,8 +59,10 @@ def fake() -> dict[str, Any]:
         seen["definition_read"] = definitions.get_batch_definition(created.id).id == created.id
         listed = {definition.id for definition in definitions.list_batch_definitions()}
         seen["definition_listed"] = created.id in listed
+        by_urn = definitions.get_batch_definition_by_catalog_urn(catalog_urn=created.catalog_urn)
+        seen["definition_found_by_urn"] = by_urn.id == created.id
         for name, answer in (
-            ("by_urn", definitions.get_batch_definition_by_catalog_urn(catalog_urn="urn:x")),
+            ("by_urn", by_urn),
             ("update", definitions.update_batch_definition(created.id, description="nightly")),
             ("versions", definitions.list_batch_definition_versions(created.id).response),
             ("execute", definitions.execute_batch_definition(created.id)),
