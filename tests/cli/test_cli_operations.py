@@ -189,3 +189,10 @@ def test_a_new_operation_in_the_plans_is_a_new_command_without_code_edits(
     with pytest.raises(SystemExit):
         parser.parse_args(["agent-cards", "get-agent-card", "agent_1", "--style", "tall"])
     assert "invalid choice: 'tall'" in capsys.readouterr().err
+
+
+def test_the_page_lists_every_tag_and_command() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
+    for operation in OPERATIONS:
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{operation.tag}` |"))
+        assert command_name(operation) in row.split("|")[2].replace(" ", "").split(",")
