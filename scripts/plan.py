@@ -79,6 +79,7 @@ class Plan:
     file_alias: bool = False  # multipart, the binary field is the list `files`: `file=` too
     http_method: str = ""  # "GET", "POST", ...
     path: str = ""  # the path template, as the spec writes it
+    cli_name: str | None = None  # the vendor CLI's command (openapi/vendor-names.json `cli`)
 
 
 class VendorNamesError(ValueError):
@@ -266,6 +267,45 @@ def check_vendor_names(spec: JSON, vendor: JSON) -> list[str]:
         for name in vendor.get("client_defaults", {})
         if name not in path_names
     ]
+    return problems + _check_cli_names(spec, vendor.get("cli", {}))
+
+
+def _pointer(path: str, method: str) -> str:
+    return f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method}"
+
+
+def _check_cli_names(spec: JSON, cli: JSON) -> list[str]:
+    """What `cli` (operationId -> command name) names wrongly: a name that is not kebab-case, or
+    one its tag's group already has (another operation's name or method)."""
+    operations = {
+        operation["operationId"]: (path, method, operation)
+        for path, item in spec.get("paths", {}).items()
+        for method in METHODS
+        if isinstance(operation := item.get(method), dict) and "operationId" in operation
+    }
+    problems = []
+    names: dict[tuple[str, str], str] = {}
+    for operation_id, (_, _, operation) in operations.items():
+        tag = snake(str((operation.get("tags") or ["default"])[0]))
+        names[(tag, snake(operation_id).replace("_", "-"))] = operation_id
+    for operation_id, name in cli.items():
+        if operation_id not in operations:
+            # A spec bump that drops an operation drops its command: not a reason to refuse
+            # the bump (tests/cli/test_cli_vendor_names.py catches a typo in the file).
+            continue
+        path, method, operation = operations[operation_id]
+        where = _pointer(path, method)
+        tag = snake(str((operation.get("tags") or ["default"])[0]))
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name):
+            problems.append(
+                f"{where}: openapi/vendor-names.json cli name {name!r} is not kebab-case"
+            )
+            continue
+        other = names.setdefault((tag, name), operation_id)
+        if other != operation_id:
+            problems.append(
+                f"{where}: openapi/vendor-names.json cli name {name!r} is {other}'s in {tag}"
+            )
     return problems
 
 
@@ -290,6 +330,7 @@ def plan_operation(
         "method": snake(operation_id),
         "body": _body(operation),
         "aliases": aliases,
+        "cli_name": (vendor or {}).get("cli", {}).get(operation_id),
         **_calling(spec, operation, path, vendor or {}),
     }
     ok, content = _success(operation)

@@ -19,7 +19,7 @@ from .._download import DEFAULT_FILENAME, Download
 from .._files import check_destination, resolve_destination
 from .._folder_walk import UploadInterrupted
 from .._generated import known
-from ._output import Output, TerminalBytes, jsonable, table
+from ._output import Output, TerminalBytes, jsonable, table, write
 from ._progress import Progress, size
 from ._text import one_line, plural
 
@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from .._folder_walk import UploadReport
     from ..models import DocumentStatus, IngestStatusResponse
 
-__all__ = ["CommandFailed", "Output", "UsageError", "jsonable", "one_line"]
+__all__ = [
+    "CommandFailed",
+    "Output",
+    "UsageError",
+    "existing",
+    "jsonable",
+    "one_line",
+    "output_destination",
+    "save",
+]
 
 # The waiters' polling pace against the fake, whose jobs move on at every poll.
 FAKE_POLL_INTERVAL = 0.05
@@ -43,7 +52,7 @@ class UsageError(Exception):
     """The command cannot run as asked or configured (no API key, a bad pattern): exit 2."""
 
 
-def _existing(path: str, *, folder: bool) -> Path:
+def existing(path: str, *, folder: bool) -> Path:
     """`path`, checked before anything is sent: a missing file fails in one clear line."""
     target = Path(path).expanduser()
     if not target.exists():
@@ -156,7 +165,7 @@ def ingest_wait(client: MeibelClient, args: argparse.Namespace, out: Output) -> 
 
 
 def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
-    folder = _existing(args.folder, folder=True)
+    folder = existing(args.folder, folder=True)
     bar = out.progress()
     sent = 0
 
@@ -290,14 +299,14 @@ def _saver(bar: Progress, verb: str) -> Callable[[int, int | None, str | None], 
     return report
 
 
-def _output(args: argparse.Namespace) -> str | None:
+def output_destination(args: argparse.Namespace) -> str | None:
     """`-o OUT`, checked before anything is sent: what would make saving fail once the job is
     done (a file in the way, a FIFO or link, a missing or read-only directory) fails now."""
     given: str | None = args.output
     if given is None:
         return None
     if given == STDOUT:
-        if args.json:
+        if args.json or getattr(args, "output_format", None) in ("json", "jsonl"):
             raise UsageError("-o - writes the file to stdout, where --json prints: choose one")
         return STDOUT
     output = os.path.expanduser(given)
@@ -305,7 +314,7 @@ def _output(args: argparse.Namespace) -> str | None:
     return output
 
 
-def _save(download: Download, output: str, overwrite: bool, out: Output) -> tuple[str, int]:
+def save(download: Download, output: str, overwrite: bool, out: Output) -> tuple[str, int]:
     """Save a Download to `output`: a file, a folder (for the server's filename) or stdout.
 
     Returns where it went, as shown, and the number of bytes written.
@@ -326,8 +335,8 @@ def _save(download: Download, output: str, overwrite: bool, out: Output) -> tupl
 
 
 def parse(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
-    path = _existing(args.file, folder=False)
-    output = _output(args)
+    path = existing(args.file, folder=False)
+    output = output_destination(args)
     job = client.documents.parse_document(file=path)
     if not (args.wait or output):
         out.result(job, lambda: [f"parse {job.job_id}: {job.status}"])
@@ -342,7 +351,7 @@ def parse(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
     saved: list[str] = []
     if output:
         download = client.documents.get_document_result(job.job_id, format_=args.format)
-        where, written = _save(download, output, args.overwrite, out)
+        where, written = save(download, output, args.overwrite, out)
         saved.append(f"saved {where} ({size(written)})")
     lines = [_document_line(status), *saved]
     out.result(status, lambda: lines, to_stderr=output == STDOUT)
@@ -350,10 +359,10 @@ def parse(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
 
 
 def download(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
-    output = _output(args)
+    output = output_destination(args)
     assert output is not None  # required by the parser
     file = client.datasource_downloads.download_file(args.job, datasource_id=args.datasource)
-    where, written = _save(file, output, args.overwrite, out)
+    where, written = save(file, output, args.overwrite, out)
     document = {
         "path": where,
         "bytes": written,
@@ -368,3 +377,15 @@ def chat(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
     from ._chat import chat
 
     return chat(client, args.agent, sys.stdin, out.stdout)
+
+
+def completion(client: None, args: argparse.Namespace, out: Output) -> int:
+    """`meibel completion SHELL`: argcomplete's script, which asks `meibel` for completions."""
+    try:
+        from argcomplete.shell_integration import shellcode
+    except ImportError:
+        raise UsageError(
+            'completion needs argcomplete, in the [cli] extra: pip install "meibel-sdk[cli]"'
+        ) from None
+    write(out.stdout, shellcode(["meibel"], shell=args.shell))
+    return 0

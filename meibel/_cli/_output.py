@@ -128,7 +128,11 @@ class Output:
     """Where a command's results and progress go."""
 
     def __init__(self, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
-        self.json: bool = args.json
+        # `--output FORMAT` (None: the command's default), `--json` being `--output json`.
+        self.format: str | None = getattr(args, "output_format", None) or (
+            "json" if args.json else None
+        )
+        self.json: bool = self.format in ("json", "jsonl")
         self.stdout = stdout
         self.stderr = stderr
 
@@ -137,7 +141,9 @@ class Output:
     ) -> None:
         """`document` as JSON under --json, else the text `lines()` gives (control characters
         escaped); on stderr with `to_stderr` (stdout carries a file)."""
-        if self.json:
+        if self.format == "jsonl":
+            write(self.stdout, json.dumps(jsonable(document), default=str) + "\n")
+        elif self.json:
             write(self.stdout, json.dumps(jsonable(document), indent=2, default=str) + "\n")
         else:
             stream = self.stderr if to_stderr else self.stdout
@@ -150,15 +156,19 @@ class Output:
         cells: Callable[[Item], list[str]],
         *,
         empty: str,
+        json_: bool | None = None,
     ) -> None:
         """A list printed page by page as the pages arrive: a table (its columns as wide as
-        the header and the first page need, widened for longer values later), or one JSON
-        array under --json. Each page is flushed, so a reader that leaves (`| head`) stops the
-        fetching at the next page."""
+        the header and the first page need, widened for longer values later), one JSON
+        array under --json (or `json_`), or JSON lines under `--output jsonl`. Each page is
+        flushed, so a reader that leaves (`| head`) stops the fetching at the next page."""
+        as_json = self.json if json_ is None else json_
         widths: list[int] = []
         count = 0
         for page in pages:
-            if self.json:
+            if as_json and self.format == "jsonl":
+                text = "".join(json.dumps(jsonable(item), default=str) + "\n" for item in page)
+            elif as_json:
                 text = "".join(
                     ("[\n" if count + index == 0 else ",\n")
                     + textwrap.indent(json.dumps(jsonable(item), indent=2, default=str), "  ")
@@ -172,7 +182,9 @@ class Output:
                 text, widths = _aligned(rows, widths)
             count += len(page)
             write(self.stdout, text)
-        if self.json:
+        if as_json and self.format == "jsonl":
+            pass
+        elif as_json:
             write(self.stdout, "\n]\n" if count else "[]\n")
         elif not count:
             write(self.stdout, f"{empty}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -10,6 +11,10 @@ from .._generated import path_segment
 from .._version import __api_version__, __version__
 from .._waiting import POLL_INTERVALS
 from . import _commands as commands
+from . import _config as config
+from ._api import add_operation
+from ._operations import JSON, operations
+from ._render import FORMATS as RENDER_FORMATS
 
 VERSION = f"meibel-sdk {__version__} (Meibel API {__api_version__})"
 
@@ -22,15 +27,32 @@ no API key, or a missing extra. Errors are one line on stderr (a traceback with 
 """
 
 FORMATS = ("markdown", "annotated", "docling", "json")
+FORMATS_OUT = RENDER_FORMATS
 
 
-def _options(parser: argparse.ArgumentParser, *, on_command: bool) -> None:
-    """The global options, accepted before the command and after it."""
+def _options(parser: argparse.ArgumentParser, *, on_command: bool, formats: bool = True) -> None:
+    """The global options, accepted before the command and after it (`--output FORMAT` after
+    it only where `formats`: a command that saves a file takes `-o/--output PATH` instead)."""
     # After the command they must not reset what was given before it: a subcommand's defaults
     # overwrite the main parser's, so there they have none.
     default = argparse.SUPPRESS if on_command else False
+    none = argparse.SUPPRESS if on_command else None
     parser.add_argument(
-        "--json", action="store_true", default=default, help="print one JSON document on stdout"
+        "--json", action="store_true", default=default, help="print JSON: --output json"
+    )
+    if formats:
+        parser.add_argument(
+            "--output",
+            dest="output_format",
+            choices=FORMATS_OUT,
+            default=none,
+            help="table, json or jsonl (default: a table on a terminal, JSON into a pipe)",
+        )
+    parser.add_argument(
+        "--profile", default=none, metavar="NAME", help="the config file's profile to use"
+    )
+    parser.add_argument(
+        "--base-url", default=none, metavar="URL", help="the API's URL (over MEIBEL_BASE_URL)"
     )
     parser.add_argument(
         "--fake",
@@ -93,7 +115,11 @@ def _wait_options(parser: argparse.ArgumentParser) -> None:
 Handler = Callable[..., int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(
+    plans: dict[str, JSON] | None = None, spec: JSON | None = None
+) -> argparse.ArgumentParser:
+    """The whole command line: the task commands, then a command per operation of `plans`
+    (default: the packaged plans.json and openapi.json)."""
     parser = argparse.ArgumentParser(
         prog="meibel",
         description="Meibel AI from the terminal.",
@@ -104,21 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     _options(parser, on_command=False)
     top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+
     def command(
         group: argparse._SubParsersAction[argparse.ArgumentParser],
         name: str,
         handler: Handler,
         help: str,
+        *,
+        formats: bool = True,
     ) -> argparse.ArgumentParser:
         sub = group.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
-        _options(sub, on_command=True)
+        _options(sub, on_command=True, formats=formats)
         sub.set_defaults(handler=handler)
         return sub
 
     def group(name: str, help: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
         sub = top.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
         _options(sub, on_command=True)
-        return sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+        groups[name] = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+        return groups[name]
 
     agents = group("agents", "the account's agents")
     command(agents, "list", commands.agents_list, "list the agents, every page")
@@ -140,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--wait", action="store_true", help="start an ingest and wait until it ends")
     _wait_options(sub)
 
-    sub = command(top, "parse", commands.parse, "parse a document")
+    sub = command(top, "parse", commands.parse, "parse a document", formats=False)
     sub.add_argument("file", metavar="FILE")
     sub.add_argument("--wait", action="store_true", help="wait until the parse ends")
     sub.add_argument(
@@ -150,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     _wait_options(sub)
 
-    sub = command(top, "download", commands.download, "save the file a download job built")
+    sub = command(
+        top, "download", commands.download, "save the file a download job built", formats=False
+    )
     sub.add_argument("datasource", type=_id, metavar="DATASOURCE")
     sub.add_argument("job", type=_id, metavar="JOB")
     sub.add_argument("-o", "--output", required=True, metavar="OUT", help="a file or folder")
@@ -165,4 +198,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command(top, "chat", commands.chat, "chat with an agent, replies streamed")
     sub.add_argument("--agent", required=True, type=_id, help="the agent's id")
+
+    config.add_commands(group("config", "the config file's profiles"), command)
+    sub = command(top, "completion", commands.completion, "print a shell's completion script")
+    sub.add_argument("shell", choices=("bash", "zsh", "fish"), help="bash, zsh or fish")
+    sub.set_defaults(local=True)
+
+    for operation in operations(plans, spec):
+        if operation.tag not in groups:
+            group(operation.tag, f"the {operation.tag} operations")
+        taken = groups[operation.tag].choices
+        names = [n for n in (operation.name, *operation.aliases) if n not in taken]
+        if names:  # a task command of that name (agents list) keeps it: the method's name is left
+            named = dataclasses.replace(operation, name=names[0], aliases=tuple(names[1:]))
+            add_operation(groups[operation.tag], named, _generated_options, _id)
     return parser
+
+
+def _generated_options(parser: argparse.ArgumentParser, formats: bool) -> None:
+    _options(parser, on_command=True, formats=formats)

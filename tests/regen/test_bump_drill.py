@@ -38,7 +38,6 @@ VENDOR_NEW = [
     if method["path"].startswith(("/batch-", "/execution-policies"))
 ]
 ROW = re.compile(r"^\| `client\.([\w.]+)\([^`]*\)` \| (?:`client\.([\w.]+)\([^`]*\)`|none) \| ")
-NEEDS_CLI = pytest.mark.xfail(strict=True, reason="needs the CLI generated from plans.json")
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +151,6 @@ def test_the_fake_answers_each_new_operation_over_http_statefully(
     assert {snake(o) for o in operations} >= {method.split(".")[1] for method in NEW}
 
 
-@NEEDS_CLI
 def test_the_cli_has_a_command_for_each_new_operation(bumped: tuple[Path, str]) -> None:
     project, _ = bumped
     statuses = _in_copy(project, "cli")

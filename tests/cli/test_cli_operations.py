@@ -1,0 +1,204 @@
+"""Every operation of the spec is a command (issue #20): `meibel <tag> <name>`, derived at run
+time from plans.json and the spec, that calls the operation through the client."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_args import argv
+
+import meibel.testing
+from meibel._cli import main
+from meibel._cli._operations import operations, plans_table, spec_document
+from meibel._cli._parser import build_parser
+from meibel.testing import FakeMeibel
+
+OPERATIONS = operations()
+# The task commands keep these names; the operation is then named after its method.
+TASK_COMMANDS = {("agents", "list"), ("datasources", "list"), ("datasources", "create")}
+
+# What a fresh fake holds no state for and cannot be given through seed(): the command sends its
+# operation and the fake answers 404 or 422 (exit 1, one line). Each needs something the fake's
+# generic seeding (resources inferred from the paths, #20) or a cross-field rule of the API
+# that the spec does not state.
+NEEDS_STATE = {
+    "createSessionByName": "an agent looked up by name: /agents/name/{name} is no item path",
+    "downloadDeepTransformArtifact": "a finished deep-transform job with that artifact",
+    "getDeepTransformStatus": "a deep-transform job: the fake seeds none",
+    "getMetadataModelCatalogEntry": "a catalog entry of that id: the fake seeds none",
+    "getScoringJob": "a scoring job: the fake seeds none",
+    "listColumns": "a table of the datasource: no item path /tables/{table_name}",
+    "updateColumnDescriptions": "a table of the datasource: no item path /tables/{table_name}",
+    "moveDocuments": "datasource_id or new_datasource_name: the API's rule, not the schema's",
+    "streamDownloadProgress": "a download job: no item path /downloads/{job_id}",
+    "streamUploadProgress": "an upload job: no item path /uploads/{upload_id}",
+    "submitDeepTransform": "`schema` must hold a JSON object: the schema says only string",
+    "submitDeepTransformFromDocument": "a parse job to read from: the fake seeds none here",
+    "submitDocumentTransform": "an artifact schema named by `artifact_schema` (a name or id)",
+    "transformDocument": "an artifact schema named by `artifact_schema` (a name or id)",
+}
+
+
+def command_name(operation: Any) -> str:
+    taken = (operation.tag, operation.name) in TASK_COMMANDS
+    return operation.aliases[0] if taken else operation.name
+
+
+def test_every_operation_of_the_spec_has_a_command() -> None:
+    in_spec = [
+        operation
+        for item in spec_document()["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+    assert len(OPERATIONS) == len(plans_table()) == len(in_spec)
+    groups = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for operation in OPERATIONS:
+        actions = groups[operation.tag]._subparsers._group_actions[0].choices
+        parser = actions[command_name(operation)]
+        assert parser.get_default("operation").plan == operation.plan
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.plan["operation_id"])
+def test_help(operation: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([operation.tag, command_name(operation), "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    plan = operation.plan
+    assert f"{plan['http_method']} {plan['path']} ({plan['operation_id']})" in out
+    for option in operation.options:
+        assert option.flag in out
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> list[FakeMeibel]:
+    """The fakes `--fake` makes, to read what each command sent."""
+    made: list[FakeMeibel] = []
+
+    class Recorded(FakeMeibel):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(meibel.testing, "FakeMeibel", Recorded)
+    return made
+
+
+def test_every_command_calls_its_operation_with_spec_valid_arguments(
+    fakes: list[FakeMeibel], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failed = {}
+    for operation in OPERATIONS:
+        folder = tmp_path / operation.plan["operation_id"]
+        folder.mkdir()
+        line = argv(operation, folder)
+        line[1] = command_name(operation)
+        status = main(["--fake", *line])
+        out, err = capsys.readouterr()
+        sent = [r.operation_id for r in fakes[-1].requests]
+        assert operation.plan["operation_id"] in sent, (line, err)
+        if status != 0:
+            assert status == 1, (line, err)
+            (message,) = err.splitlines()
+            assert " -> 404: " in message or " -> 422: " in message, message
+            failed[operation.plan["operation_id"]] = message
+        elif operation.plan["kind"] not in ("none", "download"):
+            assert out, line
+    assert sorted(failed) == sorted(NEEDS_STATE), failed
+
+
+def test_the_fake_holds_every_id_the_command_names(capsys: pytest.CaptureFixture[str]) -> None:
+    """Parents first: a data element of a datasource, each seeded from the path alone."""
+    line = ["--fake", "data-elements", "get", "element_7", "--datasource-id", "ds_7"]
+    assert main([*line, "--output", "json"]) == 0
+    out = capsys.readouterr().out
+    assert '"id": "element_7"' in out
+    assert main(["--fake", "sessions", "get-messages", "session_3", "--output", "json"]) == 0
+
+
+def test_options_and_data_make_the_body(
+    fakes: list[FakeMeibel], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    body = tmp_path / "body.json"
+    body.write_text('{"name": "from file", "description": "kept"}')
+    line = ["--fake", "datasources", "create-datasource", "--data", f"@{body}", "--name", "Q4"]
+    assert main(line) == 0
+    request = next(r for r in fakes[-1].requests if r.operation_id == "createDatasource")
+    assert request.json == {"name": "Q4", "description": "kept"}  # the option wins
+    assert main(["--fake", "datasources", "create-datasource"]) == 2
+    assert capsys.readouterr().err.endswith("meibel: missing --name (or give it in --data)\n")
+    assert main(["--fake", "datasources", "create-datasource", "--data", "[1]"]) == 2
+
+
+def test_typed_options_from_the_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in (["--limit", "many"], ["--limit", "1e400"], ["--published-only", "yes"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(["--fake", "agents", "list-agents", *bad])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert any(word in err for word in bad), err
+    line = ["--fake", "agents", "list-agents", "--limit", "1", "--no-published-only"]
+    assert main(line) == 0
+    # Enums are choices, wherever the spec has one.
+    enums = [(o, op) for op in OPERATIONS for o in op.options if o.choices]
+    assert enums
+    for option, operation in enums:
+        with pytest.raises(SystemExit):
+            main([operation.tag, command_name(operation), option.flag, "?"])
+        assert "invalid choice: '?'" in capsys.readouterr().err
+
+
+def test_files_of_a_multipart_operation(
+    fakes: list[FakeMeibel], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.txt").write_text("one")
+    (tmp_path / "b.txt").write_text("two")
+    line = ["file-upload", "upload-content", "ds_1", "--file", str(tmp_path / "a.txt")]
+    assert main(["--fake", *line, "--files", str(tmp_path / "b.txt")]) == 0
+    (upload,) = fakes[-1].uploads
+    assert sorted((f.filename, f.data) for f in upload.files) == [
+        ("a.txt", b"one"),
+        ("b.txt", b"two"),
+    ]
+    assert main(["--fake", *line[:3], "--file", str(tmp_path / "missing.pdf")]) == 1
+    assert capsys.readouterr().err.endswith("missing.pdf: no such file or directory\n")
+
+
+def test_a_new_operation_in_the_plans_is_a_new_command_without_code_edits(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plans = copy.deepcopy(plans_table())
+    spec = copy.deepcopy(spec_document())
+    new = {
+        **plans["getAgent"],
+        "operation_id": "getAgentCard",
+        "method": "get_agent_card",
+        "namespace": "agent_cards",
+        "path": "/agents/{agent_id}/card",
+        "cli_name": None,
+    }
+    plans["getAgentCard"] = new
+    operation = copy.deepcopy(spec["paths"]["/agents/{agent_id}"]["get"])
+    operation.update(operationId="getAgentCard", summary="Get an agent's card", tags=["Cards"])
+    operation["parameters"].append(
+        {"in": "query", "name": "style", "schema": {"enum": ["short", "long"], "default": "short"}}
+    )
+    spec["paths"]["/agents/{agent_id}/card"] = {"get": operation}
+    parser = build_parser(plans, spec)
+    args = parser.parse_args(["agent-cards", "get-agent-card", "agent_1", "--style", "long"])
+    assert args.operation.plan["operation_id"] == "getAgentCard"
+    assert (args.path__agent_id, args.query__style) == ("agent_1", "long")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["agent-cards", "get-agent-card", "agent_1", "--style", "tall"])
+    assert "invalid choice: 'tall'" in capsys.readouterr().err
+
+
+def test_the_page_lists_every_tag_and_command() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
+    for operation in OPERATIONS:
+        row = next(line for line in page.splitlines() if line.startswith(f"| `{operation.tag}` |"))
+        assert command_name(operation) in row.split("|")[2].replace(" ", "").split(",")
