@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from ._version import __api_version__, __version__
+from ._version import __version__
 
 __all__ = [
     "NOT_GIVEN",
@@ -93,12 +93,14 @@ if TYPE_CHECKING:
     )
     from ._fields_set import is_set
     from ._folder_upload import UploadInterrupted, UploadReport
+    from ._generated import __api_version__
     from ._pagination import AsyncPage, SyncPage
     from ._response import RawResponse
     from ._session import AsyncSession, Session
     from ._types import NOT_GIVEN, NotGiven
 
 _MODULE_OF = {
+    "__api_version__": "._generated",
     "MeibelClient": "._client",
     "AsyncMeibelClient": "._async_client",
     "SyncPage": "._pagination",

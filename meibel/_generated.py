@@ -12,6 +12,7 @@ import functools
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from meibel_api_v2 import __spec_version__ as __api_version__
 from meibel_api_v2.api import AsyncResources, SyncResources
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ __all__ = [
     "PACKAGE",
     "AsyncResources",
     "SyncResources",
+    "__api_version__",
     "is_unset",
     "known",
     "model",

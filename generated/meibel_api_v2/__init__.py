@@ -3,3 +3,5 @@
 `meibel.MeibelClient` (`api/<tag>/__init__.py`) and, per operation, the request it sends and the
 parser of its answer (`api/<tag>/<operation>.py`). It sends nothing itself: MeibelClient does.
 Output of `make regen`: never edit it."""
+
+__spec_version__ = "0.6.4"

@@ -7,8 +7,8 @@ import dataclasses
 import math
 from collections.abc import Callable
 
-from .._generated import path_segment
-from .._version import __api_version__, __version__
+from .._generated import __api_version__, path_segment
+from .._version import __version__
 from .._waiting import POLL_INTERVALS
 from . import _commands as commands
 from . import _config as config

@@ -90,11 +90,10 @@ def regen(project: Path) -> subprocess.CompletedProcess[str]:
 
 def hand_steps(project: Path) -> list[str]:
     """What every bump changes by hand (docs/regenerating.md), done to the copy: the spec's
-    version in meibel/_version.py and in the `meibel --version` output docs/installing.md shows."""
+    version in the `meibel --version` output docs/installing.md shows."""
     spec = json.loads((project / "openapi" / "api-v2.json").read_text(encoding="utf-8"))
     version = str(spec["info"]["version"])
     edits = {
-        "meibel/_version.py": (r'^__api_version__ = ".*"$', f'__api_version__ = "{version}"'),
         "docs/installing.md": (r"\(Meibel API [\w.]+\)", f"(Meibel API {version})"),
     }
     done = []
