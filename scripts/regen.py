@@ -164,6 +164,12 @@ def _write_api_index(staging: Path) -> None:
     )
 
 
+def _write_cli_table() -> None:
+    """docs/cli.md's command table, from the package just written (in a fresh interpreter)."""
+    env = {**os.environ, "PYTHONPATH": f"{OUTPUT}{os.pathsep}{ROOT}"}
+    subprocess.run([sys.executable, "-m", "scripts.cli_commands"], env=env, check=True, cwd=ROOT)
+
+
 def _words(macro: str) -> Callable[..., str]:
     """A line of what regen prints: scripts/templates/api_changes.txt.jinja."""
     return words("api_changes.txt.jinja", macro)
@@ -239,6 +245,7 @@ def main() -> int:
     if api_changes.write_changelog(ROOT / "CHANGELOG.md", spec_version, changes):
         print(_words("changelog_written")(spec_version))
     migration_guide.write(normalized)  # docs/migrating-from-meibel-2.md
+    _write_cli_table()  # docs/cli.md
     return 0
 
 

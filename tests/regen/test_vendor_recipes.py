@@ -1,6 +1,7 @@
 """The migration guide's recipes for the vendor methods the spec lacks run as written.
 
-Each recipe is read from the committed guide (docs/migrating-from-meibel-2.md), run with the
+Each recipe is read from the guide as `make regen` writes it for a spec without the 20 methods
+(the committed docs/migrating-from-meibel-2.md has exactly those its spec lacks), run with the
 vendor method's parameters bound to values against a recording server on 127.0.0.1, and the
 request it sends is checked against the vendor SDK's capture: HTTP method, path, query and body.
 """
@@ -16,31 +17,45 @@ import pytest
 from wire import RecordingServer, sse
 
 from meibel import MeibelClient
-from scripts.migration_guide import GUIDE, capture
+from scripts.migration_guide import GUIDE, capture, render
 
-SPEC = json.loads(
+COMMITTED = json.loads(
     (GUIDE.parent.parent / "generated" / "meibel_api_v2" / "openapi.json").read_text("utf-8")
 )
-ROUTES = {
-    (method.upper(), re.sub(r"{[^}]+}", "{}", path))
-    for path, item in SPEC["paths"].items()
-    for method in item
+# The committed spec without the batch and execution-policy paths (which it lacks today), so the
+# recipes are tested after a bump that adds them too (tests/regen/test_bump_drill.py).
+SPEC = {
+    **COMMITTED,
+    "paths": {
+        path: item
+        for path, item in COMMITTED["paths"].items()
+        if not path.startswith(("/batch-", "/execution-policies"))
+    },
 }
-LACKING = [
-    method
-    for method in capture()["methods"]
-    if (method["http_method"], re.sub(r"{[^}]+}", "{}", method["path"])) not in ROUTES
-]
 ROW = re.compile(r"^\| `client\.([\w.]+)\([^`]*\)` \| `(client\.[a-z]+\(.*\))` \| .+ \|$")
 
 
-def _recipes() -> dict[str, str]:
+def _lacking(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The vendor methods whose HTTP method and path `spec` has no operation for."""
+    routes = {
+        (method.upper(), re.sub(r"{[^}]+}", "{}", path))
+        for path, item in spec["paths"].items()
+        for method in item
+    }
+    return [
+        method
+        for method in capture()["methods"]
+        if (method["http_method"], re.sub(r"{[^}]+}", "{}", method["path"])) not in routes
+    ]
+
+
+def _recipes(page: str) -> dict[str, str]:
     """Vendor call (`batches.create`) -> the guide's recipe for it."""
-    lines = GUIDE.read_text(encoding="utf-8").splitlines()
-    return {match[1]: match[2] for line in lines if (match := ROW.match(line))}
+    return {match[1]: match[2] for line in page.splitlines() if (match := ROW.match(line))}
 
 
-RECIPES = _recipes()
+LACKING = _lacking(SPEC)
+RECIPES = _recipes(render(SPEC))
 
 
 def _value(parameter: dict[str, Any]) -> Any:
@@ -61,6 +76,11 @@ def client(module_server: RecordingServer) -> Iterator[MeibelClient]:
 def test_every_method_the_spec_lacks_has_a_recipe() -> None:
     assert len(LACKING) == 20
     assert sorted(RECIPES) == sorted(method["call"] for method in LACKING)
+
+
+def test_the_committed_guide_has_a_recipe_for_each_method_its_spec_lacks() -> None:
+    committed = _recipes(GUIDE.read_text(encoding="utf-8"))
+    assert committed == {method["call"]: RECIPES[method["call"]] for method in _lacking(COMMITTED)}
 
 
 @pytest.mark.parametrize("method", LACKING, ids=lambda method: method["call"])
