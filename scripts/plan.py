@@ -77,6 +77,7 @@ class Plan:
     body_clashes: tuple[str, ...] = ()  # body fields named like a parameter or option
     file_name: bool = False  # multipart, one binary field: `file_name=` names the file sent
     file_alias: bool = False  # multipart, the binary field is the list `files`: `file=` too
+    file_fields: tuple[tuple[str, str], ...] = ()  # multipart: (form field, "one" or "many")
     http_method: str = ""  # "GET", "POST", ...
     path: str = ""  # the path template, as the spec writes it
     cli_name: str | None = None  # the vendor CLI's command (openapi/vendor-names.json `cli`)
@@ -216,6 +217,7 @@ def _calling(spec: JSON, operation: JSON, path: str | None, vendor: JSON) -> JSO
         files = [(name, kind) for name, kind in binary.items() if kind]
         calling["file_name"] = len(files) == 1 and "file_name" not in taken
         calling["file_alias"] = files == [("files", "many")] and "file" not in taken
+        calling["file_fields"] = tuple((name, str(kind)) for name, kind in files)
     model = _body_model(operation, "application/json")
     if model is None:
         return calling

@@ -145,23 +145,14 @@ def _body_schema(spec: JSON, operation: JSON, media_type: str) -> JSON | None:
     return schema if isinstance(schema, dict) and "properties" in schema else None
 
 
-def _binary(spec: JSON, schema: Any) -> str | None:
-    """A form field that is a file ("one"), a list of files ("many"), or neither (None)."""
-    schema = _nonnull(spec, schema)
-    if not isinstance(schema, dict):
-        return None
-    if schema.get("format") == "binary" or "contentMediaType" in schema:
-        return "one"
-    if schema.get("type") == "array" and _binary(spec, schema.get("items")) == "one":
-        return "many"
-    return None
-
-
-def _field_options(spec: JSON, body: JSON, where: str, taken: set[str]) -> list[Option]:
-    """The fields of a body that an option can give (scalars, enums, lists of them)."""
+def _field_options(
+    spec: JSON, body: JSON, where: str, files_of: Mapping[str, str], taken: set[str]
+) -> list[Option]:
+    """The fields of a body that an option can give (scalars, enums, lists of them), and the
+    files of a form (`files_of`: the plan's `file_fields`, "one" or "many" by field)."""
     options = []
     for name, schema in body.get("properties", {}).items():
-        files = _binary(spec, schema) if where == "form" else None
+        files = files_of.get(name)
         if files:
             kind, many = "file", files == "many"
             options.append(
@@ -233,7 +224,8 @@ def operation(spec: JSON, plan: JSON) -> Operation:
         body = _body_schema(spec, op, media_type)
         if body is not None:
             takes_data = True
-            options += _field_options(spec, body, where, taken)
+            files_of = dict(plan.get("file_fields", ())) if where == "form" else {}
+            options += _field_options(spec, body, where, files_of, taken)
             files = {o.name for o in options if o.where == "file"}
             required = tuple(n for n in body.get("required", []) if n not in files)
     method = str(plan["method"])
