@@ -25,20 +25,8 @@ TASK_COMMANDS = {("agents", "list"), ("datasources", "list"), ("datasources", "c
 # generic seeding (resources inferred from the paths, #20) or a cross-field rule of the API
 # that the spec does not state.
 NEEDS_STATE = {
-    "createSessionByName": "an agent looked up by name: /agents/name/{name} is no item path",
-    "downloadDeepTransformArtifact": "a finished deep-transform job with that artifact",
-    "getDeepTransformStatus": "a deep-transform job: the fake seeds none",
-    "getMetadataModelCatalogEntry": "a catalog entry of that id: the fake seeds none",
-    "getScoringJob": "a scoring job: the fake seeds none",
-    "listColumns": "a table of the datasource: no item path /tables/{table_name}",
-    "updateColumnDescriptions": "a table of the datasource: no item path /tables/{table_name}",
     "moveDocuments": "datasource_id or new_datasource_name: the API's rule, not the schema's",
-    "streamDownloadProgress": "a download job: no item path /downloads/{job_id}",
-    "streamUploadProgress": "an upload job: no item path /uploads/{upload_id}",
     "submitDeepTransform": "`schema` must hold a JSON object: the schema says only string",
-    "submitDeepTransformFromDocument": "a parse job to read from: the fake seeds none here",
-    "submitDocumentTransform": "an artifact schema named by `artifact_schema` (a name or id)",
-    "transformDocument": "an artifact schema named by `artifact_schema` (a name or id)",
 }
 
 
