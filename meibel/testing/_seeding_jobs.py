@@ -45,11 +45,19 @@ def _where(resource: str, job_id: str) -> str:
     return f"seed({resource!r}, {job_id!r})"
 
 
+def _text(where: str, name: str, value: object) -> str | None:
+    """A field's text: None or a str (the record's schema checks the others, this checks the
+    extras too)."""
+    if value is not None and not isinstance(value, str):
+        raise FakeSchemaError(f"{where}: {name} must be a str, not {value!r}")
+    return value
+
+
 def _status(kind: str, where: str, fields: dict[str, Any], reason: str = "error") -> str:
     """The status of a seeded job (its kind's done status when left out); the failure reason
     (`reason`) goes with the failed status only."""
     states = JOB_STATES[kind]
-    status = fields.get("status", states[2])
+    status = _text(where, "status", fields.get("status", states[2]))
     if status not in states:
         raise ValueError(
             f"{where}: status {status!r} is not one of {', '.join(states)} (a "
@@ -58,13 +66,6 @@ def _status(kind: str, where: str, fields: dict[str, Any], reason: str = "error"
     if fields.get(reason) is not None and status != states[3]:
         raise ValueError(f"{where}: an {reason} goes with status {states[3]!r}, not {status!r}")
     return str(status)
-
-
-def _text(where: str, name: str, value: object) -> str | None:
-    """A field the spec's record has not (kept by the fake): None or a str."""
-    if value is not None and not isinstance(value, str):
-        raise FakeSchemaError(f"{where}: {name} must be a str, not {value!r}")
-    return value
 
 
 class JobSeeding(SessionHandlers, DocumentHandlers, ElementHandlers):
