@@ -4,6 +4,7 @@ time from plans.json and the spec, that calls the operation through the client."
 from __future__ import annotations
 
 import copy
+import io
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,38 @@ def test_the_fake_holds_every_id_the_command_names(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert '"id": "element_7"' in out
     assert main(["--fake", "sessions", "get-messages", "session_3", "--output", "json"]) == 0
+
+
+def test_the_fake_holds_what_the_path_and_the_body_name(
+    fakes: list[FakeMeibel],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Beyond item paths: a record by a field named in the path, an entry of a record's list,
+    a resource a body field names, and what a record needs that the command does not give."""
+    assert main(["--fake", "agents", "create-session-by-name", "support"]) == 0
+    assert [a["name"] for a in fakes[-1].agents.values()] == ["agent_123", "support"]
+    line = ["documents", "download-deep-transform-artifact", "graph.json", "--job-id", "dt_1"]
+    assert main(["--fake", *line, "-o", str(tmp_path / "graph.json")]) == 0
+    assert (tmp_path / "graph.json").read_text() == "graph.json of deep-transform job dt_1\n"
+    line = ["table-descriptions", "list-columns", "orders", "--datasource-id", "ds_q4"]
+    assert main(["--fake", *line, "--output", "json"]) == 0
+    assert set(fakes[-1].tables["ds_q4"]) == {"orders"}
+    assert main(["--fake", "file-upload", "stream-progress", "up_1", "--output", "json"]) == 0
+    assert '"datasource_id": "ds_demo"' in capsys.readouterr().out  # the --fake datasource's
+    # Body fields: `document_job_id` names a document (a parse job), read from stdin once.
+    body = '{"document_job_id": "job_9", "schema": {"type": "object"}}'
+    monkeypatch.setattr("sys.stdin", io.StringIO(body))
+    assert main(["--fake", "documents", "submit-deep-transform-from", "--data", "-"]) == 0
+    assert "job_9" in fakes[-1].parse_jobs
+    (tmp_path / "bill.pdf").write_bytes(b"%PDF")
+    transform = ["documents", "transform", "--file", str(tmp_path / "bill.pdf")]
+    assert main(["--fake", *transform, "--artifact-schema", "invoice"]) == 0
+    assert "invoice" in fakes[-1].artifact_schemas
+    # A schema given inline is no id: nothing is seeded for it.
+    assert main(["--fake", *transform, "--artifact-schema", '{"type": "object"}']) == 0
+    assert dict(fakes[-1].artifact_schemas) == {}
 
 
 def test_options_and_data_make_the_body(
