@@ -1,7 +1,8 @@
 """Confidence scoring: one "faithfulness" scoring job per completed chat turn, and summaries.
 
 A job moves on with each getScoringJob (submitted, in_progress, then completed with a score of
-8, or failed with the reason in `explanation`); listing and summaries only read.
+8, or the one it was seeded with, or failed with the reason in `explanation`); listing and
+summaries only read.
 """
 
 from __future__ import annotations
