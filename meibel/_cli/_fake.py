@@ -81,16 +81,17 @@ def _path_seeds(
         below = next((seed for seed in seeds if seed.item == owner), None)
         if prefix in items:
             seeds.append(_Seed(prefix, value, known))
-        elif literal and below is not None:
-            fields = fake.seed_fields(owner)
-            if literal in fields:
-                below.fields[literal] = value
-            elif f"{literal}s" in fields:
-                below.fields.setdefault(f"{literal}s", []).append(value)
+        elif literal and below is not None and literal in (fields := fake.seed_fields(owner)):
+            below.fields[literal] = value  # a field of the item it is below...
+            continue
+        elif literal and below is not None and f"{literal}s" in fields:
+            below.fields.setdefault(f"{literal}s", []).append(value)  # ...or an entry of one
+            continue
         elif literal and (item := _item_of(owner, items)) and literal in fake.seed_fields(item):
-            seeds.append(_Seed(item, None, known))
+            seeds.append(_Seed(item, None, known))  # a record of the collection, by that field
             seeds[-1].fields[literal] = value
-        known[name] = value
+            continue
+        known[name] = value  # an id: the parent of what follows
     return seeds
 
 
