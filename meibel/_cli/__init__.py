@@ -24,7 +24,7 @@ from .._extras import MissingExtraError
 from ._chat import chat
 from ._commands import CommandFailed, Output, UsageError, one_line
 from ._config import ConfigError, settings
-from ._fake import seed_path_ids
+from ._fake import seed_named_ids
 from ._output import OutputClosed, silence
 from ._parser import VERSION, build_parser
 from ._text import shown
@@ -103,7 +103,7 @@ def _fake_client(args: argparse.Namespace) -> MeibelClient:
     if args.command == "ingest" and named and not hasattr(args, "operation"):
         client.ingest.trigger_ingest(named)
     if (operation := getattr(args, "operation", None)) is not None:
-        seed_path_ids(fake, operation, args, skip={FAKE_DATASOURCE})
+        seed_named_ids(fake, operation, args, held={"datasource_id": FAKE_DATASOURCE})
     return client
 
 

@@ -4,6 +4,7 @@ any of them through the client, so auth, retries, errors and deadlines are the c
 from __future__ import annotations
 
 import argparse
+import copy
 import inspect
 import json
 import math
@@ -19,7 +20,7 @@ from ._progress import size
 from ._render import answer, events, items
 from ._text import shown
 
-__all__ = ["add_operation", "run_operation"]
+__all__ = ["add_operation", "request_body", "run_operation"]
 
 
 def _number(kind: type[int] | type[float]) -> Callable[[str], Any]:
@@ -141,6 +142,20 @@ def _data(text: str | None) -> dict[str, Any]:
     return document
 
 
+def request_body(operation: Operation, args: argparse.Namespace) -> dict[str, Any]:
+    """The body fields the command gives: `--data`, then the options (which win). `--data` is
+    read once (`-` reads stdin), so `--fake` can look at the body before the command sends it."""
+    read: dict[str, Any] | None = getattr(args, "_read_body", None)
+    if read is None:
+        read = _data(getattr(args, "data", None))
+        for option in operation.options:
+            value = getattr(args, option.dest)
+            if value is not None and option.where in ("body", "form"):
+                read[option.name] = value
+        args._read_body = read
+    return copy.deepcopy(read)
+
+
 def _keyword(parameters: Any, name: str) -> str:
     """The method's keyword for a spec name (the generator adds `_` to some: `format_`)."""
     for candidate in (name, f"{name}_", f"field_{name}"):
@@ -160,14 +175,12 @@ def call(client: MeibelClient, operation: Operation, args: argparse.Namespace) -
         if value is not None:
             positional.append(value)
     keywords: dict[str, Any] = {}
-    body = _data(getattr(args, "data", None))
+    body = request_body(operation, args)
     for option in operation.options:
         value = getattr(args, option.dest)
-        if value is None:
+        if value is None or option.where in ("body", "form"):
             continue
-        if option.where in ("body", "form"):
-            body[option.name] = value
-        elif option.where == "file":
+        if option.where == "file":
             paths = [existing(v, folder=False) for v in (value if option.many else [value])]
             keywords[_keyword(parameters, option.name)] = paths if option.many else paths[0]
         else:

@@ -24,8 +24,11 @@ the progress streams (streamUploadProgress, streamDownloadProgress, streamDocume
 job to its end. `FakeMeibel(job_steps=n)` sets how many polls come before the terminal status (2).
 
 Arranging: `seed(resource, id, **fields)` puts a resource with a chosen id in the fake as if the
-API had made it, checked against the spec. Scripting: `reply(...)` queues chat replies (streaming
-and non-streaming chats share the queue; "This is a fake reply." when it is empty),
+API had made it, checked against the spec: agents, sessions, datasources and what they hold
+(data elements, tables, downloads, uploads), documents and jobs, catalog entries, and what the
+fake answers generically (`seedable()` lists them, `seed_fields(name)` what each takes).
+Scripting: `reply(...)` queues chat replies (streaming and non-streaming chats share the queue;
+"This is a fake reply." when it is empty),
 `fail_next(status, detail)` makes the next request fail with FastAPI's `{"detail": ...}` body,
 `fail_job(kind)` makes the next job of a kind fail, and `stub(operation_id, json=...)` scripts
 the answer(s) of any operation. Reading: `requests`, `chats`, `uploads`, and the state as

@@ -19,7 +19,9 @@ from ._jobs import Job, progress_events
 from ._records import FilePart, ParseJob
 from ._routing import integer, missing
 
-__all__ = ["DocumentHandlers", "parsed_text"]
+__all__ = ["ARTIFACTS", "DocumentHandlers", "parsed_text"]
+
+ARTIFACTS = ("output.json",)  # what a deep transform that succeeded lists
 
 
 def parsed_text(part: FilePart) -> str:
@@ -228,10 +230,10 @@ class DocumentHandlers(DatasourceHandlers):
         return {
             "job_id": job.job_id,
             "status": job.status,
-            "artifacts": ["output.json"] if succeeded else [],
+            "artifacts": list(job.info.get("artifacts", ARTIFACTS)) if succeeded else [],
             "error": job.error,
             "metrics": metrics if job.terminal else None,
-            "aeq": None,
+            "aeq": job.info.get("aeq"),
         }
 
     def _op_getDeepTransformStatus(self, *, params: dict[str, str], **_: Any) -> Answer:

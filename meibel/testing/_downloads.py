@@ -6,7 +6,8 @@
   accepted). `data_element_ids` in the job's request narrow the manifest to those elements.
 - getDocumentResult: the parse job's result as markdown, annotated markdown, or JSON (`docling`,
   `json`); 404 for an unknown job, 409 for a failed one, 400 for another format.
-- downloadDeepTransformArtifact: `output.json` (409 if the job failed); 404 for another name.
+- downloadDeepTransformArtifact: an artifact the job lists (`output.json`, unless it was seeded with
+  others), 409 if the job failed; 404 for another name.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import mimetypes
 from typing import Any
 
 from ._answer import Answer, HTTPError
+from ._documents import ARTIFACTS
 from ._jobs import progress_events
 from ._state import PREFIX, FakeState
 
@@ -120,8 +123,17 @@ class FakeDownloads(FakeState):
 
     def _op_downloadDeepTransformArtifact(self, *, params: dict[str, str], **_: Any) -> Answer:
         job_id, name = params["job_id"], params["name"]
-        if name != "output.json":
+        job = self._jobs.get(job_id)
+        listed = ARTIFACTS
+        if job is not None and job.kind == "deep_transform":
+            listed = tuple(job.info.get("artifacts", ARTIFACTS))
+        if name not in listed:
             raise HTTPError(404, f"Artifact {name} not found for job {job_id}")
         self._not_failed(job_id)
-        output = {"job_id": job_id, "fields": {"title": "Q4 report", "revenue_growth": "12%"}}
-        return file_answer(json.dumps(output, indent=2).encode() + b"\n", name, "application/json")
+        if name == "output.json":
+            output = {"job_id": job_id, "fields": {"title": "Q4 report", "revenue_growth": "12%"}}
+            return file_answer(
+                json.dumps(output, indent=2).encode() + b"\n", name, "application/json"
+            )
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return file_answer(f"{name} of deep-transform job {job_id}\n".encode(), name, kind)

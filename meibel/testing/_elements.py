@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
 from ._answer import Answer, HTTPError
 from ._jobs import now
 from ._routing import flag, integer
+from ._schema import Spec
 from ._state import FakeState
 
 __all__ = ["CATALOG", "ElementHandlers"]
@@ -17,7 +19,8 @@ def _field(name: str, kind: str, description: str) -> dict[str, Any]:
     return {"name": name, "type": kind, "description": description, "index": True}
 
 
-# The metadata model catalog: fixed, as the real one is curated by Meibel.
+# The metadata model catalog every fake starts with (the real one is curated by Meibel); seed()
+# adds entries.
 CATALOG: list[dict[str, Any]] = [
     {
         "model_id": "general_document",
@@ -63,6 +66,10 @@ def _cursor_page(items: list[Any], query: dict[str, str]) -> dict[str, Any]:
 
 class ElementHandlers(FakeState):
     """The Data Elements, Table Descriptions and Metadata Model Catalog operations."""
+
+    def __init__(self, *, job_steps: int = 2, spec: Spec | None = None) -> None:
+        super().__init__(job_steps=job_steps, spec=spec)
+        self._catalog.update((model["model_id"], copy.deepcopy(model)) for model in CATALOG)
 
     # ----- data elements ------------------------------------------------------------------
 
@@ -176,11 +183,11 @@ class ElementHandlers(FakeState):
 
     def _op_listMetadataModelCatalog(self, *, query: dict[str, str], **_: Any) -> Answer:
         scope = query.get("scope")
-        models = [model for model in CATALOG if not scope or model["scope"] == scope]
+        models = [m for m in self._catalog.values() if not scope or m["scope"] == scope]
         return Answer(200, {"models": models})
 
     def _op_getMetadataModelCatalogEntry(self, *, params: dict[str, str], **_: Any) -> Answer:
-        model = next((m for m in CATALOG if m["model_id"] == params["model_id"]), None)
+        model = self._catalog.get(params["model_id"])
         if model is None:
             raise HTTPError(404, f"Metadata model {params['model_id']} not found")
         return Answer(200, model)

@@ -30,12 +30,17 @@ class StateView(Mapping[str, _V]):
     __slots__ = ("_data", "_lock", "_name", "_seed_as")
 
     def __init__(
-        self, name: str, data: dict[str, _V], lock: threading.RLock, seed_as: str | None = None
+        self,
+        name: str,
+        data: dict[str, _V],
+        lock: threading.RLock,
+        seed_as: str | tuple[str, ...] | None = None,
     ) -> None:
         self._name = name
         self._data = data
         self._lock = lock
-        self._seed_as = seed_as  # the resource seed() makes them as, if it does
+        # The resource(s) seed() makes them as, if it does.
+        self._seed_as = (seed_as,) if isinstance(seed_as, str) else seed_as
 
     def __getitem__(self, key: str) -> _V:
         with self._lock:
@@ -53,9 +58,10 @@ class StateView(Mapping[str, _V]):
 
     def _refuse(self, *_: object, **__: object) -> NoReturn:
         how = "change it through the API"
-        if self._seed_as is not None:
+        if self._seed_as:
+            names = " | ".join(map(repr, self._seed_as))
             how = (
-                f"add one with fake.seed({self._seed_as!r}, id, ...) or through the API, and "
+                f"add one with fake.seed({names}, id, ...) or through the API, and "
                 "change or delete it through the API"
             )
         raise TypeError(f"fake.{self._name} is read-only: {how}")
@@ -90,6 +96,7 @@ class FakeState:
         self.uploads: list[Upload] = []
         self._data_elements: dict[str, dict[str, Any]] = {}
         self._tables: dict[str, dict[str, dict[str, Any]]] = {}
+        self._catalog: dict[str, dict[str, Any]] = {}  # metadata models by model_id
         self._parse_jobs: dict[str, ParseJob] = {}
         self._jobs: dict[str, Job] = {}
         self.requests: list[RecordedRequest] = []
@@ -134,7 +141,7 @@ class FakeState:
     @property
     def tables(self) -> Mapping[str, dict[str, dict[str, Any]]]:
         """Each datasource's tables by name, with their columns (read-only; copies)."""
-        return StateView("tables", self._tables, self._lock)
+        return StateView("tables", self._tables, self._lock, "tables")
 
     @property
     def parse_jobs(self) -> Mapping[str, ParseJob]:
@@ -144,7 +151,14 @@ class FakeState:
     @property
     def jobs(self) -> Mapping[str, Job]:
         """Every job of every kind by id (read-only; copies)."""
-        return StateView("jobs", self._jobs, self._lock)
+        kinds = ("documents", "deep-transform", "job", "downloads", "uploads")
+        return StateView("jobs", self._jobs, self._lock, kinds)
+
+    @property
+    def metadata_models(self) -> Mapping[str, dict[str, Any]]:
+        """The metadata model catalog by model_id, as getMetadataModelCatalogEntry answers each
+        (read-only; copies)."""
+        return StateView("metadata_models", self._catalog, self._lock, "metadata-model-catalog")
 
     # ----- helpers ------------------------------------------------------------------------
 
@@ -156,7 +170,7 @@ class FakeState:
         """A new id, never one a seeded record already has ("<prefix>_<n>", or a UUID)."""
         stores: tuple[Mapping[str, object], ...] = (
             self._sessions, self._agents, self._artifact_schemas, self._datasources,
-            self._data_elements, self._jobs, *self._records.values(),
+            self._data_elements, self._jobs, self._catalog, *self._records.values(),
         )  # fmt: skip
         while True:
             self._counter += 1

@@ -3,10 +3,16 @@
 For an operation: an id for each path parameter, a value for each required option (the first
 choice of an enum, 1 for a number), `--data` holding the smallest body its schema allows (the
 required fields, recursively), and a file for each file option.
+
+Where the spec's descriptions state more than its schemas, the values follow them: a string
+described as JSON text with no other choice ("JSON Schema (as a JSON string)") is "{}", and of
+optional fields described as "Mutually exclusive with" each other in an object whose description
+says one of them is needed ("Either ..."), the first is given.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +49,38 @@ def smallest(spec: dict[str, Any], schema: Any) -> Any:
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         properties = schema.get("properties", {})
-        return {n: smallest(spec, properties.get(n, {})) for n in schema.get("required", [])}
+        names = [*schema.get("required", []), *_one_of_needed(spec, schema)]
+        return {n: smallest(spec, properties.get(n, {})) for n in names}
     if kind == "array":
         return [smallest(spec, schema.get("items", {}))] * schema.get("minItems", 0)
+    if kind == "string" and _json_text(str(schema.get("description", ""))):
+        return "{}"
     return {"integer": 1, "number": 1.0, "boolean": True}.get(str(kind), "x")
+
+
+def _json_text(description: str) -> bool:
+    """A string described as JSON text, with no other choice ("... or a name")."""
+    return bool(re.search(r"\(as (a )?JSON string\)", description)) and not re.search(
+        r"\bor\b", description
+    )
+
+
+def _one_of_needed(spec: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """The first optional field of each group the descriptions call mutually exclusive, when
+    the object's description says one is needed ("Either target ... with datasource_id, or
+    ... new_datasource_name")."""
+    if not re.search(r"\bEither\b", str(schema.get("description", ""))):
+        return []
+    required = set(schema.get("required", []))
+    chosen: list[str] = []
+    excluded: set[str] = set()
+    for name, field in schema.get("properties", {}).items():
+        text = str(_deref(spec, field).get("description", ""))
+        found = re.search(r"Mutually exclusive with (\w+)", text)
+        if found and name not in required and name not in excluded:
+            chosen.append(name)
+            excluded.add(found.group(1))
+    return chosen
 
 
 def _value(option: Option) -> str:
