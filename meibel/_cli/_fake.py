@@ -10,6 +10,8 @@ What a command names is found from its path and body alone, with the fake's reso
   before it (`/agents/name/{name}`: an agent whose `name` is the value), or, below an item, of
   that item (`/documents/deep-transform/{job_id}/artifact/{name}`: a job whose `artifacts` hold
   it);
+- a GET below a collection by its query (`/batch-definitions/catalog-urn?catalog_urn=...`)
+  names a record of that collection whose fields hold the query's values;
 - a body field names a resource by its id parameter (`datasource_id`), by the resource and that
   parameter (`document_job_id`: a document's `job_id`) or by the resource alone
   (`artifact_schema`: one whose id is the value), and a list of them by the collection's name
@@ -131,6 +133,24 @@ def _body_seeds(fake: FakeMeibel, body: dict[str, Any], known: dict[str, str]) -
     return seeds
 
 
+def _lookup_seeds(
+    fake: FakeMeibel, template: str, query: dict[str, str], known: dict[str, str]
+) -> list[_Seed]:
+    """A GET below a collection by its query (`/batch-definitions/catalog-urn?catalog_urn=...`):
+    a record of that collection holding the values of the query's fields."""
+    collection, _, last = template.rpartition("/")
+    item = _item_of(collection, list(fake.seedable().values())) if collection else None
+    if item is None or _parameter(last):
+        return []
+    fields = set(fake.seed_fields(item))
+    named = {name: value for name, value in query.items() if name in fields}
+    if not named:
+        return []
+    seed = _Seed(item, None, known)
+    seed.fields.update(named)
+    return [seed]
+
+
 def seed_named_ids(
     fake: FakeMeibel, operation: Operation, args: argparse.Namespace, *, held: dict[str, str]
 ) -> None:
@@ -139,13 +159,16 @@ def seed_named_ids(
     from ..testing import FakeSchemaError
 
     values: dict[str, str] = {}
+    query: dict[str, str] = {}
     for option in (operation.positional, *operation.options):
-        if option is not None and option.where == "path":
+        if option is not None and option.where in ("path", "query"):
             value = getattr(args, option.dest, None)
-            if value is not None:
-                values[option.name] = value
+            if isinstance(value, str):
+                (values if option.where == "path" else query)[option.name] = value
     known = dict(held)
     seeds = _path_seeds(fake, operation.plan["path"], values, known)
+    if operation.plan["http_method"] == "GET":
+        seeds += _lookup_seeds(fake, operation.plan["path"], query, known)
     if operation.takes_data:
         seeds += _body_seeds(fake, request_body(operation, args), known)
     for seed in seeds:

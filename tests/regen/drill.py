@@ -101,7 +101,7 @@ def hand_steps(project: Path) -> list[str]:
         path = project / name
         text, count = re.subn(pattern, replacement, path.read_text(encoding="utf-8"), flags=re.M)
         path.write_text(text, encoding="utf-8")
-        done.append(f"{name}: {replacement} ({count} place(s))")
+        done.append(f"{name}: {replacement} ({count} {'place' if count == 1 else 'places'})")
     return done
 
 
