@@ -13,24 +13,23 @@ The file is $MEIBEL_CONFIG, else $XDG_CONFIG_HOME/meibel/config.toml (~/.config/
 A setting comes from a flag, else the environment (MEIBEL_API_KEY, MEIBEL_BASE_URL,
 MEIBEL_DATASOURCE_ID), else the profile: `--profile`, else $MEIBEL_PROFILE, else `current`, else
 "default". The file holds a key, so it is written with mode 0600, atomically. It is read with
-tomllib and written here: its values are strings and a number, which JSON's string escapes
-(a subset of TOML's) write exactly; what is written is read back before it replaces the file.
+tomllib and written with tomli-w.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import math
 import os
-import re
 import sys
 import tempfile
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from ._output import Output, write
 from ._text import shown
@@ -44,7 +43,6 @@ ENVIRONMENT = {
     "datasource_id": "MEIBEL_DATASOURCE_ID",
 }
 SECRETS = frozenset({"api_key"})
-_BARE = re.compile(r"[A-Za-z0-9_-]+")
 
 Settings = dict[str, Any]
 
@@ -99,28 +97,14 @@ def settings(args: argparse.Namespace) -> Settings:
     return chosen
 
 
-def _toml(document: dict[str, Any]) -> str:
-    def key(name: str) -> str:
-        return name if _BARE.fullmatch(name) else json.dumps(name)
-
-    def value(item: object) -> str:
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise ConfigError(f"cannot write {item!r} to the config file")
-        return json.dumps(item)
-
-    lines = [f"current = {value(document['current'])}"] if "current" in document else []
-    for name, profile in document.get("profiles", {}).items():
-        lines += ["", f"[profiles.{key(name)}]"]
-        lines += [f"{key(k)} = {value(v)}" for k, v in profile.items() if v is not None]
-    return "\n".join(lines) + "\n"
-
-
 def save(document: dict[str, Any], path: Path | None = None) -> Path:
     """Write the file with mode 0600, replacing the old one atomically."""
     path = config_path() if path is None else path
-    text = _toml(document)
-    if tomllib.loads(text) != json.loads(json.dumps(document)):
-        raise ConfigError("the config would not read back as written")  # a writer bug
+    profiles = {
+        name: {key: value for key, value in profile.items() if value is not None}
+        for name, profile in document.get("profiles", {}).items()
+    }
+    text = tomli_w.dumps({**document, "profiles": profiles})
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor, temporary = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
     try:
