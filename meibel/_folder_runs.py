@@ -49,6 +49,7 @@ from ._folder_walk import (
 if TYPE_CHECKING:
     from ._download import ProgressCallback
     from ._generated import UploadContentResponse
+    from ._journal import Journal
     from ._multipart import FileInput
 
 __all__ = ["GRACE", "Ledger", "interrupted", "run_tasks", "run_threads"]
@@ -186,13 +187,30 @@ def interrupted(error: BaseException, report: UploadReport) -> NoReturn:
     raise error from UploadInterrupted(message, report=report)
 
 
-def _upload(resource: _Uploads, datasource_id: str, found: _Found, progress: _Progress) -> Result:
+def journaled(journal: Journal | None, found: _Found, response: Any) -> Result:
+    """The result of an upload that succeeded, recorded in `journal` when there is one."""
+    if journal is not None:
+        try:
+            journal.record(found, response)
+        except Exception as error:  # the server has it; the next run would send it again
+            message = f"uploaded, but not recorded in the journal {journal.path}: {error}"
+            return FailedFile(found.path, OSError(message))
+    return UploadedFile(found.path, response)
+
+
+def _upload(
+    resource: _Uploads,
+    datasource_id: str,
+    found: _Found,
+    progress: _Progress,
+    journal: Journal | None,
+) -> Result:
     try:
         with reporting(progress.of_file()):
             response = resource.upload_content(datasource_id, files=sent_as(found))
     except Exception as error:  # recorded: one file's failure never stops the others
         return FailedFile(found.path, error)
-    return UploadedFile(found.path, response)
+    return journaled(journal, found, response)
 
 
 @contextmanager
@@ -217,8 +235,10 @@ def run_threads(
     progress: _Progress,
     concurrency: int,
     ledger: Ledger,
+    journal: Journal | None = None,
 ) -> None:
-    """Upload the files of `folder`, `concurrency` threads at a time, into `ledger`."""
+    """Upload the files of `folder`, `concurrency` threads at a time, into `ledger` (and each
+    file stored into `journal`)."""
     cutter = Cutter()
     jobs: queue.SimpleQueue[_Found | None] = queue.SimpleQueue()
     threads: list[threading.Thread] = []
@@ -231,7 +251,7 @@ def run_threads(
             ledger.begin(found, watch)
             token = watching.set(watch)
             try:
-                result = _upload(uploads, datasource_id, found, progress)
+                result = _upload(uploads, datasource_id, found, progress, journal)
             finally:
                 watching.reset(token)
             # An upload that failed because the interrupt cut it short is still in flight.
@@ -287,8 +307,10 @@ async def run_tasks(
     progress: _Progress,
     concurrency: int,
     ledger: Ledger,
+    journal: Journal | None = None,
 ) -> None:
-    """Upload the files of `folder`, `concurrency` tasks at a time, into `ledger`."""
+    """Upload the files of `folder`, `concurrency` tasks at a time, into `ledger` (and each
+    file stored into `journal`)."""
     import anyio
     from anyio.to_thread import run_sync
 
@@ -302,7 +324,10 @@ async def run_tasks(
         try:
             with reporting(progress.of_file()):
                 response = await resource.upload_content(datasource_id, files=sent_as(found))
-            result = UploadedFile(found.path, response)
+            if journal is None:
+                result = UploadedFile(found.path, response)
+            else:  # hashing reads the file: off the event loop
+                result = await run_sync(journaled, journal, found, response)
         except Exception as error:  # recorded: one file's failure never stops the others
             result = FailedFile(found.path, error)
         finally:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ._download import ProgressCallback
     from ._folder_runs import _AsyncUploads, _Uploads
     from ._generated import UploadContentResponse
+    from ._journal import Journal
     from ._multipart import FileInput
 
 __all__ = [
@@ -58,6 +59,23 @@ def _with_ingest(
     report: UploadReport, ingest: Any = None, error: Exception | None = None
 ) -> UploadReport:
     return replace(report, ingest=ingest, ingest_error=error)
+
+
+def _source(
+    datasource_id: str,
+    folder: str | os.PathLike[str],
+    pattern: str,
+    include_hidden: bool,
+    journal: str | os.PathLike[str] | None,
+) -> tuple[_Folder, Journal | None]:
+    """The folder's walk, without what `journal` has stored already (and the journal, open)."""
+    source = _Folder(folder, pattern, include_hidden)
+    if journal is None:
+        return source, None
+    from ._journal import Journal, JournaledFolder
+
+    opened = Journal(journal, datasource_id)
+    return JournaledFolder(source, opened), opened
 
 
 class FolderUploads:
@@ -90,6 +108,7 @@ class FolderUploads:
         on_progress: ProgressCallback | None = None,
         trigger_ingest: bool = False,
         include_hidden: bool = False,
+        journal: str | os.PathLike[str] | None = None,
     ) -> UploadReport:
         """Upload every file of `folder` matching `pattern`, `concurrency` at a time.
 
@@ -100,20 +119,28 @@ class FolderUploads:
         if a file was uploaded. Failures are recorded in the report, not raised; a folder that
         is missing or not a directory raises at once. Ctrl-C stops every upload at once and
         raises UploadInterrupted (also a KeyboardInterrupt) carrying the report so far.
+
+        `journal`: a file recording each file as the server stores it (JSON lines, appended and
+        flushed per file, so a killed run loses at most what was in flight). A rerun with it
+        skips what is recorded for this datasource with the same size and mtime or content
+        (SkippedFile "already uploaded (journal)") and uploads the rest.
         """
         from ._folder_runs import Ledger, interrupted, run_threads
 
         _check_concurrency(concurrency)
-        source = _Folder(folder, pattern, include_hidden)
+        source, journaled = _source(datasource_id, folder, pattern, include_hidden, journal)
         ledger = Ledger()
         try:
             progress = _Progress(on_progress, source.total())
-            run_threads(self, datasource_id, source, progress, concurrency, ledger)
+            run_threads(self, datasource_id, source, progress, concurrency, ledger, journaled)
         except BaseException as error:
             if isinstance(error, Exception):
                 raise
             ledger.list_rest(source)
             interrupted(error, ledger.report())
+        finally:
+            if journaled is not None:
+                journaled.close()
         report = ledger.report()
         if not (trigger_ingest and report.uploaded):
             return report
@@ -154,6 +181,7 @@ class AsyncFolderUploads:
         on_progress: ProgressCallback | None = None,
         trigger_ingest: bool = False,
         include_hidden: bool = False,
+        journal: str | os.PathLike[str] | None = None,
     ) -> UploadReport:
         """Upload every file of `folder` matching `pattern`, `concurrency` tasks at a time
         (see FolderUploads.upload_folder). The walk runs in worker threads. Cancelled, it stops
@@ -165,17 +193,22 @@ class AsyncFolderUploads:
         from ._folder_runs import Ledger, interrupted, run_tasks
 
         _check_concurrency(concurrency)
-        source = _Folder(folder, pattern, include_hidden)
+        source, journaled = await run_sync(
+            _source, datasource_id, folder, pattern, include_hidden, journal
+        )
         ledger = Ledger()
         try:
             progress = _Progress(on_progress, await run_sync(source.total))
-            await run_tasks(self, datasource_id, source, progress, concurrency, ledger)
+            await run_tasks(self, datasource_id, source, progress, concurrency, ledger, journaled)
         except BaseException as error:
             if isinstance(error, Exception):
                 raise
             with anyio.CancelScope(shield=True):
                 await run_sync(ledger.list_rest, source)
             interrupted(error, ledger.report())
+        finally:
+            if journaled is not None:
+                journaled.close()
         report = ledger.report()
         if not (trigger_ingest and report.uploaded):
             return report

@@ -131,6 +131,7 @@ class _Found(NamedTuple):
     path: Path
     name: str  # relative to the folder, with "/": the filename sent
     size: int
+    mtime_ns: int = 0
 
 
 def _segments(pattern: str) -> tuple[str, ...]:
@@ -211,7 +212,8 @@ class _Folder:
         elif not entry.is_file(follow_symlinks=False):
             yield SkippedFile(path, NOT_A_FILE)
         else:
-            yield _Found(path, name, entry.stat(follow_symlinks=False).st_size)
+            stat = entry.stat(follow_symlinks=False)
+            yield _Found(path, name, stat.st_size, stat.st_mtime_ns)
 
     def total(self) -> int:
         """The size of every file to upload: a first walk, which only stats."""

@@ -164,6 +164,16 @@ def ingest_wait(client: MeibelClient, args: argparse.Namespace, out: Output) -> 
     return 0
 
 
+def _journal_of(args: argparse.Namespace, folder: Path) -> Path | None:
+    if args.journal:
+        return Path(args.journal)
+    if args.resume:
+        from .._journal import default_path
+
+        return default_path(args.datasource, folder)
+    return None
+
+
 def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
     folder = existing(args.folder, folder=True)
     bar = out.progress()
@@ -186,9 +196,13 @@ def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
             include_hidden=args.include_hidden,
             trigger_ingest=args.ingest or args.wait,
             on_progress=report_bytes,
+            journal=_journal_of(args, folder),
         )
     except ValueError as error:  # raised before any upload: the arguments are wrong
-        raise UsageError(f"--pattern: {error}") from error
+        from .._journal import JournalError
+
+        option = "--journal" if isinstance(error, JournalError) else "--pattern"
+        raise UsageError(f"{option}: {error}") from error
     except UploadInterrupted as interrupted:  # Ctrl-C: say what was done, then exit 130
         bar.close()
         stopped = interrupted.report

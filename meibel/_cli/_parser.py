@@ -167,6 +167,17 @@ def build_parser(
     )
     sub.add_argument("--pattern", default="**/*", help="which files, as a glob (default: all)")
     sub.add_argument("--include-hidden", action="store_true", help="upload dotfiles too")
+    sub.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="record each stored file in PATH; a rerun with it uploads only the rest",
+    )
+    sub.add_argument(
+        "--resume",
+        action="store_true",
+        help="--journal at its default place for this folder and datasource "
+        "($XDG_STATE_HOME/meibel/uploads/)",
+    )
     sub.add_argument("--ingest", action="store_true", help="start an ingest once uploaded")
     sub.add_argument("--wait", action="store_true", help="start an ingest and wait until it ends")
     _wait_options(sub)

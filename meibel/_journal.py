@@ -1,0 +1,157 @@
+"""The journal of a folder upload: which files the server has stored, so a rerun sends the rest.
+
+`upload_folder(..., journal=PATH)` appends one JSON line per file the moment its upload
+succeeds: the datasource, the file's name in the folder, its size, mtime and SHA-256, and the
+server's answer. A line is written and flushed whole before the next one (under a lock), so a
+process killed at any point (kill -9 included) leaves every completed file recorded; at worst the
+last line is torn, and it is cut off when the journal is opened again. What was in flight when it
+died is not recorded, and is sent again.
+
+A rerun with the same journal skips a file recorded for the same datasource with the same size
+and mtime, or with the same size and content (its SHA-256, read again only when the mtime
+moved). Any other file, new or changed, is uploaded, and recorded in turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from ._folder_walk import FailedFile, SkippedFile, _Folder, _Found
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+__all__ = ["ALREADY_UPLOADED", "Journal", "JournalError", "JournaledFolder", "default_path"]
+
+ALREADY_UPLOADED = "already uploaded (journal)"
+_VERSION = 1
+_CHUNK = 1 << 20
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class JournalError(ValueError):
+    """A journal file that is not one (a line that is no record, other than a torn last one)."""
+
+
+class Journal:
+    """The files a datasource holds from earlier runs, and the appender of this run's."""
+
+    def __init__(self, path: str | os.PathLike[str], datasource_id: str) -> None:
+        self.path = Path(path)
+        self.datasource_id = datasource_id
+        self._stored: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        if self._read():  # a last line cut short by a kill: cut it off, so appends start a line
+            with self.path.open("rb+") as file:
+                file.truncate(file.read().rfind(b"\n") + 1)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] = self.path.open("a", encoding="utf-8")
+
+    def _read(self) -> bool:
+        """Load the records of this datasource; True when the file does not end a line."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return False
+        lines = text.split("\n")
+        torn = bool(text) and not text.endswith("\n")
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if record.get("v") != _VERSION:
+                    raise ValueError(f"version {record.get('v')!r}")
+                name, size = str(record["name"]), int(record["size"])
+                key = (str(record["datasource_id"]), name)
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                if torn and number == len(lines):  # the last line, cut short by a kill
+                    return True
+                raise JournalError(
+                    f"{self.path}:{number}: not a journal record ({error})"
+                ) from None
+            if key[0] == self.datasource_id and size >= 0:
+                self._stored[name] = record
+        return torn
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def stored(self, found: _Found) -> bool:
+        """Whether `found` is on the server already, as an earlier run recorded it."""
+        record = self._stored.get(found.name)
+        if record is None or record["size"] != found.size:
+            return False
+        if record.get("mtime_ns") == found.mtime_ns:
+            return True
+        try:
+            return bool(record.get("sha256") == sha256_of(found.path))
+        except OSError:  # unreadable now: let the upload say why
+            return False
+
+    def record(self, found: _Found, answer: Any) -> None:
+        """Append `found`, now stored (`answer`: the server's, a model or a dict)."""
+        to_dict = getattr(answer, "to_dict", None)
+        line = json.dumps(
+            {
+                "v": _VERSION,
+                "datasource_id": self.datasource_id,
+                "name": found.name,
+                "size": found.size,
+                "mtime_ns": found.mtime_ns,
+                "sha256": sha256_of(found.path),
+                "answer": to_dict() if callable(to_dict) else answer,
+            },
+            separators=(",", ":"),
+            default=str,
+        )
+        with self._lock:
+            self._file.write(line + "\n")
+            self._file.flush()  # in the OS's hands: a killed process loses nothing written
+            self._stored[found.name] = json.loads(line)
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self._file.close()
+
+
+class JournaledFolder(_Folder):
+    """A folder's walk without the files the journal has stored: those are SkippedFile."""
+
+    __slots__ = ("journal",)
+
+    def __init__(self, folder: _Folder, journal: Journal) -> None:
+        super().__init__(folder.path, "**/*", folder.include_hidden)
+        self.segments = folder.segments
+        self.journal = journal
+
+    def walk(self) -> Generator[_Found | SkippedFile | FailedFile, None, None]:
+        for item in super().walk():
+            if isinstance(item, _Found) and self.journal.stored(item):
+                yield SkippedFile(item.path, ALREADY_UPLOADED)
+            else:
+                yield item
+
+
+def default_path(datasource_id: str, folder: Path) -> Path:
+    """Where `meibel upload --resume` keeps the journal of `folder` into `datasource_id`."""
+    home = os.path.expanduser("~")
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(home, ".local", "state")
+    digest = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in datasource_id)
+    return Path(base) / "meibel" / "uploads" / f"{safe}-{digest}.jsonl"
