@@ -13,10 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .._client import MeibelClient
-from ._commands import UsageError, existing, output_destination, save
+from ._commands import UsageError, existing, output_destination, save_and_report
 from ._operations import Operation, Option, kebab
 from ._output import Output, write
-from ._progress import size
 from ._render import answer, events, items
 from ._text import shown
 
@@ -210,15 +209,7 @@ def run_operation(client: MeibelClient, args: argparse.Namespace, out: Output) -
             events(out, result)
     elif kind == "download":
         assert destination is not None  # required by the parser
-        where, written = save(result, destination, args.overwrite, out)
-        document = {
-            "path": where,
-            "bytes": written,
-            "filename": result.filename,
-            "content_type": result.content_type,
-        }
-        line = f"saved {where} ({size(written)})"
-        out.result(document, lambda: [line], to_stderr=destination == "-")
+        save_and_report(result, destination, args.overwrite, out)
     elif kind == "none":
         ids = [getattr(args, operation.positional.dest)] if operation.positional else []
         done = " ".join([operation.tag, operation.name, *filter(None, ids)])

@@ -328,6 +328,19 @@ def output_destination(args: argparse.Namespace) -> str | None:
     return output
 
 
+def save_and_report(download: Download, output: str, overwrite: bool, out: Output) -> None:
+    """Save a Download (see `save`), then say where: a JSON document, or one line (on stderr
+    when the file itself went to stdout)."""
+    where, written = save(download, output, overwrite, out)
+    document = {
+        "path": where,
+        "bytes": written,
+        "filename": download.filename,
+        "content_type": download.content_type,
+    }
+    out.result(document, lambda: [f"saved {where} ({size(written)})"], to_stderr=output == STDOUT)
+
+
 def save(download: Download, output: str, overwrite: bool, out: Output) -> tuple[str, int]:
     """Save a Download to `output`: a file, a folder (for the server's filename) or stdout.
 
@@ -376,14 +389,7 @@ def download(client: MeibelClient, args: argparse.Namespace, out: Output) -> int
     output = output_destination(args)
     assert output is not None  # required by the parser
     file = client.datasource_downloads.download_file(args.job, datasource_id=args.datasource)
-    where, written = save(file, output, args.overwrite, out)
-    document = {
-        "path": where,
-        "bytes": written,
-        "filename": file.filename,
-        "content_type": file.content_type,
-    }
-    out.result(document, lambda: [f"saved {where} ({size(written)})"], to_stderr=output == STDOUT)
+    save_and_report(file, output, args.overwrite, out)
     return 0
 
 
