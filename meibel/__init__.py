@@ -52,6 +52,7 @@ __all__ = [
     "UnsafeFilenameError",
     "UploadInterrupted",
     "UploadReport",
+    "UploadUndecidedError",
     "__api_version__",
     "__version__",
     "is_set",
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
         StreamStalledError,
         UnprocessableEntityError,
         UnsafeFilenameError,
+        UploadUndecidedError,
     )
     from ._fields_set import is_set
     from ._folder_upload import UploadInterrupted, UploadReport

@@ -101,8 +101,12 @@ class AsyncMeibelClient(AsyncRawRequests, AsyncResources):
 
         With a `deadline`, every attempt and the reading of the answer end by it.
         """
-        attempts = Attempts(request, deadline, self._retry, self.max_retries)
+        attempts = Attempts(request, deadline, self._retry, self.max_retries, self._gate)
         while True:
+            if wait := attempts.held():
+                import anyio
+
+                await anyio.sleep(wait)
             try:
                 response = await self._send_following_redirects(request)
                 attempts.bound(response)

@@ -3,7 +3,8 @@
 MeibelClient and AsyncMeibelClient each send, read and sleep their own way (blocking, awaited);
 what they do between those steps is here, once: fit each attempt into the call's deadline, log it,
 note whether its request was sent in full (meibel/_delivery.py), decide whether and when to send
-again (meibel/_retry.py), and word the error when it is not.
+again (meibel/_retry.py), hold it at the client's rate gate (meibel/_rate_gate.py), and word the
+error when it is not.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from ._deadline import Deadline, DeadlineStream
 from ._delivery import SentBody, watching
 from ._exceptions import APIConnectionError, APITimeoutError, status_error
 from ._logging import logger
-from ._retry import NEVER_SENT, RetryPolicy
+from ._rate_gate import RateGate
+from ._retry import NEVER_SENT, RetryPolicy, retry_after_seconds
 
 __all__ = ["Attempts", "connection_error"]
 
@@ -27,7 +29,8 @@ _LINE = "%s %s -> %s in %.0f ms (retries: %d)"
 class Attempts:
     """The attempts at sending `request`; the first begins when this is made.
 
-    The loop calls `bound(response)` before reading a body. Then `after_error(error)`, or
+    Before each attempt, the loop waits `held()` seconds (the client's rate gate, mostly 0).
+    It calls `bound(response)` before reading a body. Then `after_error(error)`, or
     `answered(response)` (True: it is the call's answer) and else `after_status(response)`, give
     the seconds to wait before sending again, or raise the call's error. It waits
     `before_next(seconds)`, which raises instead if the deadline would pass, then calls `start()`.
@@ -37,6 +40,7 @@ class Attempts:
         "_body",
         "_deadline",
         "_first",
+        "_gate",
         "_max_retries",
         "_policy",
         "_started",
@@ -52,8 +56,10 @@ class Attempts:
         deadline: Deadline | None,
         policy: RetryPolicy,
         max_retries: int,
+        gate: RateGate,
     ) -> None:
         self.request = request
+        self._gate = gate
         self.count = 0  # retries so far
         self._deadline = deadline
         self._policy = policy
@@ -75,6 +81,17 @@ class Attempts:
             self._watch.check()
         if self._deadline is not None:
             self._deadline.cap(self.request, self._timeouts)
+
+    def held(self) -> float:
+        """Seconds to wait before this attempt while the client's rate gate is closed (0.0 when
+        open); raises instead if the deadline would pass first."""
+        wait = self._gate.wait()
+        if not wait:
+            return 0.0
+        deadline = self._deadline
+        if deadline is not None and wait >= deadline.remaining():
+            raise self._deadline_error(False)
+        return wait if self._watch is None else self._watch.pause(wait)
 
     def bound(self, response: httpx2.Response) -> None:
         """Reading `response`'s body ends by the deadline too."""
@@ -102,17 +119,32 @@ class Attempts:
         request = self.request
         elapsed = (time.monotonic() - self._started) * 1000
         logger.debug(_LINE, request.method, request.url, response.status_code, elapsed, self.count)
-        return response.is_success
+        if response.is_success:
+            self._gate.succeeded()
+            return True
+        return False
 
     def after_status(self, response: httpx2.Response) -> float:
         """Seconds to wait before sending again after a non-2xx; raises if it is not sent again."""
         request = self.request
-        if response.status_code == 429:
+        status = response.status_code
+        if status == 429:
             self._body.sent = False  # the server says it did not process it
+        if status in (429, 503):  # every call of the client waits, not only this one
+            self._close_gate(response)
         delay = self._policy.delay_for_response(request.method, response, self.count)
         if delay is None or not self._body.replayable:
             raise status_error(response, note=self._note())
         return delay
+
+    def _close_gate(self, response: httpx2.Response) -> None:
+        policy = self._policy
+        asked = retry_after_seconds(response.headers)
+        if asked is None:
+            pause = policy.backoff(self._gate.streak)
+        else:
+            pause = min(asked, policy.max_retry_after)
+        self._gate.close_for(pause)
 
     def before_next(self, delay: float) -> float:
         """`delay`, unless the deadline would pass before the next attempt (then it raises).

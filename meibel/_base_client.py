@@ -21,6 +21,7 @@ from ._deadline import Deadline
 from ._exceptions import APIResponseValidationError
 from ._logging import setup_logging
 from ._pool import Pool
+from ._rate_gate import RateGate
 from ._resource import Operation, RequestOptions, raw_response_requested
 from ._response import RawResponse
 from ._retry import RetryPolicy
@@ -83,6 +84,7 @@ class BaseClient:
             {} if datasource is None else {"datasource_id": datasource}
         )
         self._retry = RetryPolicy(max_retries=max_retries)
+        self._gate = RateGate()  # shared by with_options copies; a new one when unpickled
         # The SDK's own headers, then default_headers over them in any spelling; the key is
         # added per call (unless a default header gives one), so that it stays out of vars().
         own = {"User-Agent": f"meibel-sdk-python/{__version__}"}
@@ -157,6 +159,7 @@ class BaseClient:
         options.update({k: v for k, v in overrides.items() if v is not _NOT_GIVEN})
         copy = type(self)(**options)
         copy._pool = self._pool
+        copy._gate = self._gate
         copy._closes_pool = False
         return copy
 

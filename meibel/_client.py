@@ -109,8 +109,10 @@ class MeibelClient(RawRequests, SyncResources):
 
         With a `deadline`, every attempt and the reading of the answer end by it.
         """
-        attempts = Attempts(request, deadline, self._retry, self.max_retries)
+        attempts = Attempts(request, deadline, self._retry, self.max_retries, self._gate)
         while True:
+            if wait := attempts.held():
+                time.sleep(wait)
             try:
                 response = self._send_following_redirects(request)
                 attempts.bound(response)

@@ -74,6 +74,7 @@ __all__ = [
     "StreamStalledError",
     "UnprocessableEntityError",
     "UnsafeFilenameError",
+    "UploadUndecidedError",
 ]
 
 
@@ -237,6 +238,17 @@ class FileChangedError(MeibelError):
     def __init__(self, message: str, *, path: str) -> None:
         super().__init__(message)
         self.path = path
+
+
+class UploadUndecidedError(MeibelError):
+    """A file's upload was sent in full and its answer lost, and the server's content listing
+    cannot tell whether it stored it (see docs/uploads.md, "What is guaranteed"). It is not sent
+    again, so it is not stored twice. `listed` is the ContentItem the server lists under that
+    name (None when the listing itself failed); the message says how the answer was lost."""
+
+    def __init__(self, message: str, *, listed: Any) -> None:
+        super().__init__(message)
+        self.listed = listed
 
 
 class JobFailedError(MeibelError):

@@ -11,6 +11,11 @@ after the cut; in practice they end at once.
 Async: tasks in a task group; a cancellation cancels them, and httpcore2 closes the connection
 of each request cancelled.
 
+Either way at most `concurrency` files are under way, fewer while the server throttles: the
+client's rate gate halves the number at each throttling episode and adds one back every so many
+successes (meibel/_rate_gate.py). Each file goes through its rounds (meibel/_upload_rounds.py):
+sent again when the server did not store it, checked with the server when it may have.
+
 Either way the `Ledger` knows what became of each file (uploaded, failed, in flight with whether
 its request was sent in full, queued), and `interrupted()` makes the exception to raise: an
 UploadInterrupted for Ctrl-C, else the interruption itself caused by one (see
@@ -19,13 +24,12 @@ meibel/_folder_walk.py).
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
@@ -45,19 +49,21 @@ from ._folder_walk import (
     _Progress,
     take,
 )
+from ._rate_gate import Concurrency
+from ._upload_rounds import FileRounds, Outcome, upload_async, upload_sync
 
 if TYPE_CHECKING:
-    from ._download import ProgressCallback
-    from ._generated import UploadContentResponse
+    from ._generated import ContentItem, ListContentResponse, UploadContentResponse
     from ._journal import Journal
     from ._multipart import FileInput
+    from ._pagination import AsyncPage, SyncPage
 
 __all__ = ["GRACE", "Ledger", "interrupted", "run_tasks", "run_threads"]
 
 # Seconds the sync workers get to end once their connections are cut.
 GRACE = 1.0
 
-Result = UploadedFile | FailedFile
+Result = UploadedFile | FailedFile | SkippedFile
 
 
 class _Uploads(Protocol):
@@ -70,6 +76,10 @@ class _Uploads(Protocol):
         self, datasource_id: str, *, files: FileInput | Sequence[FileInput] | None = None
     ) -> UploadContentResponse: ...
 
+    def list_content(
+        self, datasource_id: str, *, prefix: str | None = None
+    ) -> SyncPage[ListContentResponse, ContentItem]: ...
+
 
 class _AsyncUploads(Protocol):
     @property
@@ -79,16 +89,9 @@ class _AsyncUploads(Protocol):
         self, datasource_id: str, *, files: FileInput | Sequence[FileInput] | None = None
     ) -> UploadContentResponse: ...
 
-
-def reporting(callback: ProgressCallback | None) -> AbstractContextManager[None]:
-    from ._multipart import upload_progress
-
-    return upload_progress(callback)
-
-
-def sent_as(found: _Found) -> list[FileInput]:
-    """The `files=` of one file's upload: its content, named by its path in the folder."""
-    return [(found.name, os.fspath(found.path))]
+    def list_content(
+        self, datasource_id: str, *, prefix: str | None = None
+    ) -> AsyncPage[ListContentResponse, ContentItem]: ...
 
 
 class Ledger:
@@ -104,7 +107,7 @@ class Ledger:
         self.not_started: list[Path] = []
         self.running = 0
 
-    def add(self, item: Result | SkippedFile) -> None:
+    def add(self, item: Result) -> None:
         with self._changed:  # reentrant: end() adds under it
             if isinstance(item, UploadedFile):
                 self.uploaded.append(item)
@@ -132,11 +135,15 @@ class Ledger:
             self.running -= 1
             self._changed.notify_all()
 
-    def wait(self, busy_below: int) -> None:
-        """Wait until fewer than `busy_below` files are queued or uploading."""
+    def busy(self) -> int:
+        """Files queued or uploading."""
+        return len(self.queued) + self.running
+
+    def wait(self, busy_below: Callable[[], int]) -> None:
+        """Wait until fewer than `busy_below()` files are queued or uploading."""
         with self._changed:
             # In short waits: a Ctrl-C handled by another thread is raised here within 0.1 s.
-            while len(self.queued) + self.running >= busy_below:
+            while self.busy() >= busy_below():
                 self._changed.wait(0.1)
 
     def wait_idle(self, timeout: float) -> None:
@@ -187,32 +194,6 @@ def interrupted(error: BaseException, report: UploadReport) -> NoReturn:
     raise error from UploadInterrupted(message, report=report)
 
 
-def journaled(journal: Journal | None, found: _Found, response: Any) -> Result:
-    """The result of an upload that succeeded, recorded in `journal` when there is one."""
-    if journal is not None:
-        try:
-            journal.record(found, response)
-        except Exception as error:  # the server has it; the next run would send it again
-            message = f"uploaded, but not recorded in the journal {journal.path}: {error}"
-            return FailedFile(found.path, OSError(message))
-    return UploadedFile(found.path, response)
-
-
-def _upload(
-    resource: _Uploads,
-    datasource_id: str,
-    found: _Found,
-    progress: _Progress,
-    journal: Journal | None,
-) -> Result:
-    try:
-        with reporting(progress.of_file()):
-            response = resource.upload_content(datasource_id, files=sent_as(found))
-    except Exception as error:  # recorded: one file's failure never stops the others
-        return FailedFile(found.path, error)
-    return journaled(journal, found, response)
-
-
 @contextmanager
 def _own_pool(resource: _Uploads) -> Iterator[_Uploads]:
     """`resource` over a connection pool of its own, if its client owns its pool."""
@@ -222,6 +203,7 @@ def _own_pool(resource: _Uploads) -> Iterator[_Uploads]:
         return
     copy = type(client)(**client._settings())  # the same settings, a pool of its own
     copy._retry = client._retry
+    copy._gate = client._gate  # one rate gate: a throttle pauses the client's other calls too
     try:
         yield type(resource)(copy)  # type: ignore[call-arg]
     finally:
@@ -243,6 +225,8 @@ def run_threads(
     jobs: queue.SimpleQueue[_Found | None] = queue.SimpleQueue()
     threads: list[threading.Thread] = []
 
+    pace = Concurrency(resource._client._gate, concurrency)
+
     def work(uploads: _Uploads) -> None:
         while (found := jobs.get()) is not None:
             if cutter.stopped.is_set():
@@ -251,7 +235,8 @@ def run_threads(
             ledger.begin(found, watch)
             token = watching.set(watch)
             try:
-                result = _upload(uploads, datasource_id, found, progress, journal)
+                rounds = FileRounds(found, journal, progress.of_file())
+                result = upload_sync(uploads, datasource_id, rounds, pace)
             finally:
                 watching.reset(token)
             # An upload that failed because the interrupt cut it short is still in flight.
@@ -267,7 +252,7 @@ def run_threads(
                 if not isinstance(item, _Found):
                     ledger.add(item)
                     continue
-                ledger.wait(busy_below=concurrency)
+                ledger.wait(busy_below=lambda: pace.limit)
                 ledger.queue(item)
                 jobs.put(item)
                 if len(threads) < concurrency:
@@ -276,7 +261,7 @@ def run_threads(
                     )
                     threads.append(thread)
                     thread.start()
-            ledger.wait(busy_below=1)
+            ledger.wait(busy_below=lambda: 1)
         except BaseException:
             cutter.cut()
             _settle(ledger, jobs, threads)
@@ -314,25 +299,21 @@ async def run_tasks(
     import anyio
     from anyio.to_thread import run_sync
 
-    slots = anyio.Semaphore(concurrency)
+    pace = Concurrency(resource._client._gate, concurrency)
+    freed = anyio.Event()  # set when an upload ends; replaced by the loop that waited on it
 
     async def upload(found: _Found) -> None:
+        nonlocal freed
         watch = Watch()
         ledger.begin(found, watch)
         watching.set(watch)  # in this task's own context
-        result: Result | None = None
+        result: Outcome | None = None
         try:
-            with reporting(progress.of_file()):
-                response = await resource.upload_content(datasource_id, files=sent_as(found))
-            if journal is None:
-                result = UploadedFile(found.path, response)
-            else:  # hashing reads the file: off the event loop
-                result = await run_sync(journaled, journal, found, response)
-        except Exception as error:  # recorded: one file's failure never stops the others
-            result = FailedFile(found.path, error)
+            rounds = FileRounds(found, journal, progress.of_file())
+            result = await upload_async(resource, datasource_id, rounds, pace)
         finally:
             ledger.end(found, result)  # None: cancelled, in flight
-            slots.release()
+            freed.set()
 
     walk = folder.walk()
     taken: deque[_Found | SkippedFile | FailedFile] = deque()
@@ -342,7 +323,9 @@ async def run_tasks(
                 while taken:
                     item = taken[0]
                     if isinstance(item, _Found):
-                        await slots.acquire()
+                        while ledger.busy() >= pace.limit:
+                            await freed.wait()
+                            freed = anyio.Event()
                         ledger.queue(item)
                         group.start_soon(upload, item)
                     else:

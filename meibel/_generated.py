@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from meibel_api_v2.models import (
         CompletionEventDataDataSourcesItem as CompletionEventDataDataSourcesItem,
     )
+    from meibel_api_v2.models import ContentItem as ContentItem
     from meibel_api_v2.models import CreateSessionResponse as CreateSessionResponse
+    from meibel_api_v2.models import ListContentResponse as ListContentResponse
     from meibel_api_v2.models import SessionMessagesResponse as SessionMessagesResponse
     from meibel_api_v2.models import Source as Source
     from meibel_api_v2.models import TriggerIngestResponse as TriggerIngestResponse

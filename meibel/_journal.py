@@ -4,8 +4,12 @@
 succeeds: the datasource, the file's name in the folder, its size, mtime and SHA-256, and the
 server's answer. A line is written and flushed whole before the next one (under a lock), so a
 process killed at any point (kill -9 included) leaves every completed file recorded; at worst the
-last line is torn, and it is cut off when the journal is opened again. What was in flight when it
-died is not recorded, and is sent again.
+last line is torn, and it is cut off when the journal is opened again.
+
+Before each upload a line says the file is being sent (`"sending": true`). A file whose last line
+is that one was in flight when a run died (or failed after its request may have reached the
+server): the next run asks the server whether it stored it before sending it again
+(meibel/_reconcile.py).
 
 A rerun with the same journal skips a file recorded for the same datasource with the same size
 and mtime, or with the same size and content (its SHA-256, read again only when the mtime
@@ -51,7 +55,9 @@ class Journal:
     def __init__(self, path: str | os.PathLike[str], datasource_id: str) -> None:
         self.path = Path(path)
         self.datasource_id = datasource_id
-        self._stored: dict[str, dict[str, Any]] = {}
+        # name: (size, mtime_ns, sha256): only what `stored` compares, not the server's answer
+        self._stored: dict[str, tuple[int, int | None, str | None]] = {}
+        self._sending: dict[str, int] = {}  # name: size, of files whose last line is "sending"
         self._lock = threading.Lock()
         if self._read():  # a last line cut short by a kill: cut it off, so appends start a line
             with self.path.open("rb+") as file:
@@ -82,8 +88,13 @@ class Journal:
                 raise JournalError(
                     f"{self.path}:{number}: not a journal record ({error})"
                 ) from None
-            if key[0] == self.datasource_id and size >= 0:
-                self._stored[name] = record
+            if key[0] != self.datasource_id or size < 0:
+                continue
+            if record.get("sending"):
+                self._sending[name] = size
+            else:
+                self._stored[name] = _identity(record)
+                self._sending.pop(name, None)
         return torn
 
     def __len__(self) -> int:
@@ -92,14 +103,32 @@ class Journal:
     def stored(self, found: _Found) -> bool:
         """Whether `found` is on the server already, as an earlier run recorded it."""
         record = self._stored.get(found.name)
-        if record is None or record["size"] != found.size:
+        if record is None or record[0] != found.size:
             return False
-        if record.get("mtime_ns") == found.mtime_ns:
+        if record[1] == found.mtime_ns:
             return True
         try:
-            return bool(record.get("sha256") == sha256_of(found.path))
+            return record[2] == sha256_of(found.path)
         except OSError:  # unreadable now: let the upload say why
             return False
+
+    def maybe_sent(self, found: _Found) -> bool:
+        """Whether an earlier run began sending `found` (this size) and recorded no outcome."""
+        return self._sending.get(found.name) == found.size
+
+    def sending(self, found: _Found) -> None:
+        """Note that `found` is about to be sent."""
+        line = json.dumps(
+            {
+                "v": _VERSION,
+                "datasource_id": self.datasource_id,
+                "name": found.name,
+                "size": found.size,
+                "sending": True,
+            },
+            separators=(",", ":"),
+        )
+        self._append(line)
 
     def record(self, found: _Found, answer: Any) -> None:
         """Append `found`, now stored (`answer`: the server's, a model or a dict)."""
@@ -117,10 +146,14 @@ class Journal:
             separators=(",", ":"),
             default=str,
         )
+        self._append(line)
+        self._stored[found.name] = _identity(json.loads(line))
+        self._sending.pop(found.name, None)
+
+    def _append(self, line: str) -> None:
         with self._lock:
             self._file.write(line + "\n")
             self._file.flush()  # in the OS's hands: a killed process loses nothing written
-            self._stored[found.name] = json.loads(line)
 
     def close(self) -> None:
         with self._lock:
@@ -128,6 +161,15 @@ class Journal:
                 self._file.flush()
                 os.fsync(self._file.fileno())
                 self._file.close()
+
+
+def _identity(record: dict[str, Any]) -> tuple[int, int | None, str | None]:
+    mtime, sha256 = record.get("mtime_ns"), record.get("sha256")
+    return (
+        int(record["size"]),
+        mtime if isinstance(mtime, int) else None,
+        sha256 if isinstance(sha256, str) else None,
+    )
 
 
 class JournaledFolder(_Folder):

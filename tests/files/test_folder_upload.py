@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, cast
+from urllib.parse import parse_qs
 
 import anyio
 import pytest
@@ -23,6 +25,12 @@ from meibel._multipart import MultipartBody, upload_progress
 from meibel.models import TriggerIngestResponse, UploadContentResponse
 
 DATASOURCE = "ds1"
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
 BIG = 600_000  # more than two 256 KiB chunks
 
 
@@ -30,7 +38,8 @@ class UploadServer(LoopbackServer):
     """Answers each upload as the API does, one file per request, after `delay` seconds.
 
     Records every file received (filename -> bytes), counts the requests in flight, answers 500
-    to the files named in `fail`, and answers trigger-ingest with `ingest_status`.
+    to the files named in `fail`, and answers trigger-ingest with `ingest_status`. Lists what it
+    stored (listContent, `prefix=`), as the folder upload asks after a 5xx.
     """
 
     def __init__(self, delay: float = 0.0) -> None:
@@ -39,6 +48,7 @@ class UploadServer(LoopbackServer):
         self.ingest_status = 200
         self.received: dict[str, bytes] = {}
         self.paths: list[str] = []
+        self.listings: list[str] = []  # the prefix of each listContent call
         self.in_flight = 0
         self.peak = 0
         self._lock = threading.Lock()
@@ -56,6 +66,20 @@ class UploadServer(LoopbackServer):
                         server.in_flight -= 1
                 body = json.dumps(answer).encode()
                 self.send_whole(status, {"Content-Type": "application/json"}, body)
+
+            def do_GET(self) -> None:
+                path, _, query = self.path.partition("?")
+                assert path == f"/v2/datasources/{DATASOURCE}/content", path
+                prefix = parse_qs(query).get("prefix", [""])[0]
+                with server._lock:
+                    server.listings.append(prefix)
+                    items = [
+                        {"name": name, "path": name, "size": len(data), "etag": md5(data)}
+                        for name, data in server.received.items()
+                        if name.startswith(prefix)
+                    ]
+                body = json.dumps({"items": items, "continuation_token": None}).encode()
+                self.send_whole(200, {"Content-Type": "application/json"}, body)
 
         super().__init__(Handler, name="UploadServer", poll_interval=0.02)
 
@@ -212,8 +236,10 @@ def test_one_failure_leaves_the_others_uploaded(
     assert server.received == {
         name: data for name, data in folder.items() if name not in server.fail
     }
-    # A POST is not retried after a 500: each failed file was sent once.
-    assert len(server.paths) == 51
+    # After a 500 the server may have stored the file: it is asked (its listing) before each new
+    # send, and a file that always fails is sent 4 times in all.
+    assert len(server.paths) == 49 + 2 * 4
+    assert sorted(server.listings) == ["f07.txt"] * 3 + ["sub/nested.md"] * 3
     assert not report.ok
 
 

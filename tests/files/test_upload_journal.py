@@ -20,6 +20,7 @@ import pytest
 
 from meibel._cli import main
 from meibel._journal import ALREADY_UPLOADED, JournalError
+from meibel._upload_rounds import ALREADY_LISTED
 from meibel.testing import FakeMeibel
 
 DATASOURCE = "ds_journal"
@@ -63,7 +64,7 @@ def test_a_rerun_uploads_only_what_failed_then_only_what_changed(mode: str, tmp_
     folder = _folder(tmp_path, 10)
     journal = tmp_path / "state" / "upload.jsonl"
     fake = _fake()
-    fake.fail_next(500, times=3)
+    fake.fail_next(400, times=3)  # final: a 5xx would be checked and sent again in the same run
 
     first = _upload(fake, mode, folder, journal)
     assert (len(first.uploaded), len(first.failed)) == (7, 3)
@@ -87,11 +88,18 @@ def test_a_rerun_uploads_only_what_failed_then_only_what_changed(mode: str, tmp_
     assert _stored(fake)["doc002.txt"] == 1
 
 
-def test_the_journal_holds_one_line_per_stored_file(tmp_path: Path) -> None:
+def test_the_journal_notes_each_send_then_each_stored_file(tmp_path: Path) -> None:
     folder = _folder(tmp_path, 4)
     journal = tmp_path / "upload.jsonl"
     _upload(_fake(), "sync", folder, journal)
-    records = [json.loads(line) for line in journal.read_text().splitlines()]
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    sending = [line for line in lines if line.get("sending")]
+    records = [line for line in lines if not line.get("sending")]
+    assert sorted(line["name"] for line in sending) == sorted(line["name"] for line in records)
+    for record in records:  # its "sending" line comes first
+        assert lines.index(record) > lines.index(
+            next(s for s in sending if s["name"] == record["name"])
+        )
     assert sorted(record["name"] for record in records) == [
         "doc001.txt",
         "doc002.txt",
@@ -105,7 +113,9 @@ def test_the_journal_holds_one_line_per_stored_file(tmp_path: Path) -> None:
     assert record["answer"]["success"] is True
 
 
-def test_a_torn_last_line_is_cut_off_and_its_file_sent_again(tmp_path: Path) -> None:
+def test_a_torn_last_line_is_cut_off_and_its_file_checked_with_the_server(
+    tmp_path: Path,
+) -> None:
     folder = _folder(tmp_path, 3)
     journal = tmp_path / "upload.jsonl"
     fake = _fake()
@@ -117,11 +127,16 @@ def test_a_torn_last_line_is_cut_off_and_its_file_sent_again(tmp_path: Path) -> 
 
     report = _upload(fake, "sync", folder, journal)
 
-    assert [path.relative_to(folder).as_posix() for path, _ in report.uploaded] == [lost]
-    assert len(report.skipped) == 2
-    kept = journal.read_text().splitlines()
-    assert [json.loads(line)["name"] for line in kept] == [json.loads(x)["name"] for x in lines]
-    assert _upload(fake, "sync", folder, journal).uploaded == ()
+    # Its "sending" line survived: the server's listing has it, so it is not sent again.
+    assert report.uploaded == ()
+    assert (
+        sorted(reason for _, reason in report.skipped) == [ALREADY_LISTED] + [ALREADY_UPLOADED] * 2
+    )
+    assert set(_stored(fake).values()) == {1}
+    kept = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert kept[-1]["name"] == lost
+    assert not kept[-1].get("sending")
+    assert len(_upload(fake, "sync", folder, journal).skipped) == 3
 
 
 def test_a_corrupt_journal_is_refused_naming_the_line(tmp_path: Path) -> None:
@@ -174,7 +189,7 @@ def test_a_run_killed_halfway_resumes_from_its_journal(tmp_path: Path) -> None:
         )  # fmt: skip
         assert killed.returncode == -signal.SIGKILL, killed.stderr
         before = sum(_stored(fake).values())
-        recorded = len(journal.read_text().splitlines())
+        recorded = len(_records(journal))
         assert 0 < recorded <= before < 200
 
         with fake.client(max_retries=0) as client:
@@ -182,9 +197,25 @@ def test_a_run_killed_halfway_resumes_from_its_journal(tmp_path: Path) -> None:
 
     stored = _stored(fake)
     assert len(stored) == 200  # every file is on the server
-    assert len(report.uploaded) == 200 - len(report.skipped)
-    # Stored twice: at most what was in flight, unrecorded, when the process died.
-    assert sum(stored.values()) - 200 == before - len(report.skipped) <= 4
+    assert set(stored.values()) == {1}  # and none twice
+    reasons = collections.Counter(reason for _, reason in report.skipped)
+    assert reasons[ALREADY_UPLOADED] == recorded
+    # In flight when the process died: checked with the server, which had them; not sent again.
+    assert reasons[ALREADY_LISTED] == before - recorded <= 4
+    assert len(report.uploaded) == 200 - before
+
+
+def _records(journal: Path) -> list[dict[str, object]]:
+    """The journal's records of stored files (not its "sending" lines, nor a torn last line)."""
+    records = []
+    for line in journal.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if not record.get("sending"):
+            records.append(record)
+    return records
 
 
 def test_the_command_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -196,7 +227,7 @@ def test_the_command_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
     out = capsys.readouterr().out.splitlines()
     assert out[-1].endswith("to ds_demo, skipped 3"), out
     (journal,) = (tmp_path / "state" / "meibel" / "uploads").glob("ds_demo-*.jsonl")
-    assert len(journal.read_text().splitlines()) == 3
+    assert len(_records(journal)) == 3
     journal.write_text("garbage\n")
     assert main(line) == 2
     assert "--journal: " in capsys.readouterr().err

@@ -1,0 +1,81 @@
+"""One rate gate per client: when the server says "too many" (429) or "unavailable" (503), every
+call of the client waits, not only the one that was told.
+
+A throttled answer closes the gate for the server's `Retry-After`, or, without one, for an
+exponential backoff with jitter that grows with each throttle in a row (the streak ends with
+the next success). Each call waits at the gate before each attempt, its first included; a
+throttle that arrives while the gate is closed extends the same pause (one *episode*).
+
+Folder uploads adapt their concurrency to the episodes (`Concurrency`): halved at each new
+episode, one more every `limit` successes (additive increase, multiplicative decrease), between
+1 and the `concurrency` asked for.
+
+No lock: every write is one attribute (atomic under the GIL) and a lost race only means a pause
+a little shorter or one episode counted twice; nothing a forked child could inherit locked.
+"""
+
+from __future__ import annotations
+
+import time
+
+__all__ = ["Concurrency", "RateGate"]
+
+
+class RateGate:
+    """When the client's next attempt may start (see the module docstring)."""
+
+    __slots__ = ("episodes", "streak", "until")
+
+    def __init__(self) -> None:
+        self.until = 0.0  # time.monotonic() at which the gate opens again
+        self.episodes = 0  # pauses so far (throttles during a pause do not count)
+        self.streak = 0  # episodes since the last success
+
+    def wait(self) -> float:
+        """Seconds until the gate opens (0.0 when open)."""
+        if not self.until:
+            return 0.0
+        left = self.until - time.monotonic()
+        if left > 0:
+            return left
+        self.until = 0.0
+        return 0.0
+
+    def close_for(self, seconds: float) -> None:
+        """A throttled answer: no attempt starts for `seconds` (or longer, if already closed)."""
+        now = time.monotonic()
+        if self.until <= now:
+            self.episodes += 1
+            self.streak += 1
+        self.until = max(self.until, now + seconds)
+
+    def succeeded(self) -> None:
+        """An answer that was not throttled: the next episode's backoff starts over."""
+        if self.streak:
+            self.streak = 0
+
+
+class Concurrency:
+    """How many uploads may run at once: AIMD on the gate's episodes, within [1, `ceiling`]."""
+
+    __slots__ = ("_gate", "_limit", "_seen", "ceiling")
+
+    def __init__(self, gate: RateGate, ceiling: int) -> None:
+        self._gate = gate
+        self.ceiling = ceiling
+        self._limit = float(ceiling)
+        self._seen = gate.episodes
+
+    @property
+    def limit(self) -> int:
+        """Uploads allowed in flight now."""
+        episodes = self._gate.episodes
+        if episodes != self._seen:  # one halving per episode, however many answers it had
+            halvings = min(episodes - self._seen, 16)
+            self._seen = episodes
+            self._limit = max(1.0, self._limit / 2**halvings)
+        return int(self._limit)
+
+    def succeeded(self) -> None:
+        """One upload succeeded: a whole one more per `limit` of them."""
+        self._limit = min(float(self.ceiling), self._limit + 1 / self._limit)
