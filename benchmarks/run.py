@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bulk_upload
 import call_overhead
 import chat_http
 import download
@@ -31,6 +32,7 @@ BENCHMARKS = {
         upload,
         download,
         folder_upload,
+        bulk_upload,
     )
 }
 
