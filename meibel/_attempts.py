@@ -141,7 +141,7 @@ class Attempts:
         policy = self._policy
         asked = retry_after_seconds(response.headers)
         if asked is None:
-            pause = policy.backoff(self._gate.streak)
+            pause = self._gate.backoff(policy.max_delay)
         else:
             pause = min(asked, policy.max_retry_after)
         self._gate.close_for(pause)

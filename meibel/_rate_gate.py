@@ -1,10 +1,11 @@
 """One rate gate per client: when the server says "too many" (429) or "unavailable" (503), every
 call of the client waits, not only the one that was told.
 
-A throttled answer closes the gate for the server's `Retry-After`, or, without one, for an
-exponential backoff with jitter that grows with each throttle in a row (the streak ends with
-the next success). Each call waits at the gate before each attempt, its first included; a
-throttle that arrives while the gate is closed extends the same pause (one *episode*).
+A throttled answer closes the gate for the server's `Retry-After` (at most `max_retry_after`),
+or, without one, for an exponential backoff with jitter: FIRST_PAUSE, doubled for each episode
+in a row (the streak ends with the next success), at most `max_delay`. Each call waits at the
+gate before each attempt, its first included; a throttle that arrives while the gate is closed
+extends the same pause (one *episode*).
 
 Folder uploads adapt their concurrency to the episodes (`Concurrency`): halved at each new
 episode, one more every `limit` successes (additive increase, multiplicative decrease), between
@@ -16,9 +17,14 @@ a little shorter or one episode counted twice; nothing a forked child could inhe
 
 from __future__ import annotations
 
+import random
 import time
 
-__all__ = ["Concurrency", "RateGate"]
+__all__ = ["FIRST_PAUSE", "Concurrency", "RateGate"]
+
+# The first pause after a throttle that names no delay, doubled for each episode in a row.
+# Short: every call of the client waits it, and a lone 503 is often not overload at all.
+FIRST_PAUSE = 0.1
 
 
 class RateGate:
@@ -40,6 +46,11 @@ class RateGate:
             return left
         self.until = 0.0
         return 0.0
+
+    def backoff(self, longest: float) -> float:
+        """The pause a throttle without Retry-After asks for: exponential in the episodes in a
+        row, at most `longest` seconds, less up to 25% random jitter."""
+        return min(FIRST_PAUSE * 2.0**self.streak, longest) * (1 - 0.25 * random.random())
 
     def close_for(self, seconds: float) -> None:
         """A throttled answer: no attempt starts for `seconds` (or longer, if already closed)."""
