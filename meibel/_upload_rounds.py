@@ -10,6 +10,9 @@ a file's rounds take up again, at most `ROUNDS` sends in all:
   the file, reported failed with an UploadUndecidedError when it cannot tell;
 - anything else (a 4xx, a file that changed while sent, an interrupt): reported failed as is.
 
+After the last send, a file that may be stored is still checked: reported uploaded if the server
+has it, failed with the last error if it does not.
+
 A file the journal says an earlier run was sending is checked with the server the same way
 before its first send; found stored, it is skipped ("already on the server").
 
@@ -66,7 +69,7 @@ def _maybe_stored(error: Exception) -> bool | None:
 class FileRounds:
     """What to do next with one file: check with the server, send, or stop with an outcome."""
 
-    __slots__ = ("doubt", "found", "journal", "progress", "rounds")
+    __slots__ = ("doubt", "found", "journal", "last_error", "progress", "rounds")
 
     def __init__(
         self, found: _Found, journal: Journal | None, progress: ProgressCallback | None
@@ -75,6 +78,7 @@ class FileRounds:
         self.journal = journal
         self.progress = progress  # one callback for every round: bytes are counted once
         self.rounds = 0
+        self.last_error: Exception | None = None  # set when no send is left: the outcome if absent
         # Why the server may have the file already (checked before the next send), or None.
         self.doubt: str | None = (
             _EARLIER_RUN if journal is not None and journal.maybe_sent(found) else None
@@ -97,8 +101,10 @@ class FileRounds:
         """After a send failed with `error`: the outcome, or None to go on (check first when
         `doubt` is set)."""
         maybe = _maybe_stored(error)
-        if maybe is None or self.rounds >= ROUNDS:
+        if maybe is None or (not maybe and self.rounds >= ROUNDS):
             return FailedFile(self.found.path, error)
+        if maybe and self.rounds >= ROUNDS:  # no send left, but the server may have it: ask
+            self.last_error = error
         self.doubt = f"sent in full, but the answer was lost ({error})" if maybe else None
         return None
 
@@ -115,7 +121,7 @@ class FileRounds:
         """After the check: the outcome when the server has the file, else None (send it)."""
         self.doubt = None
         if not stored:
-            return None
+            return None if self.last_error is None else FailedFile(self.found.path, self.last_error)
         found = self.found
         if self.rounds == 0:  # an earlier run stored it
             if self.journal is not None:

@@ -236,10 +236,10 @@ def test_one_failure_leaves_the_others_uploaded(
     assert server.received == {
         name: data for name, data in folder.items() if name not in server.fail
     }
-    # After a 500 the server may have stored the file: it is asked (its listing) before each new
-    # send, and a file that always fails is sent 4 times in all.
+    # After a 500 the server may have stored the file: it is asked (its listing) after each send,
+    # and a file that always fails is sent 4 times in all.
     assert len(server.paths) == 49 + 2 * 4
-    assert sorted(server.listings) == ["f07.txt"] * 3 + ["sub/nested.md"] * 3
+    assert sorted(server.listings) == ["f07.txt"] * 4 + ["sub/nested.md"] * 4
     assert not report.ok
 
 

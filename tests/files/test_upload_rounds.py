@@ -15,6 +15,7 @@ from fault_server import DATASOURCE, FaultServer
 from meibel import (
     AsyncMeibelClient,
     BadRequestError,
+    InternalServerError,
     MeibelClient,
     UploadReport,
     UploadUndecidedError,
@@ -94,6 +95,24 @@ def test_what_the_server_did_not_store_is_sent_again(
     assert server.sent["f03.txt"] == 5
     assert server.sent["sub/f04.txt"] == 4
     assert sorted(server.listings) == ["f01.txt", "f02.txt"] + ["sub/f04.txt"] * 3  # never for 429
+
+
+@MODES
+def test_after_the_last_send_the_server_is_still_asked(
+    mode: str, server: FaultServer, folder: Path
+) -> None:
+    server.script = {
+        "f01.txt": ["500", "500", "500", "store+500"],  # stored by the last of 4 sends
+        "f02.txt": ["500", "500", "500", "500"],  # never stored
+    }
+    report = upload(mode, server.url, folder, concurrency=4)
+
+    assert names(report.uploaded, folder).count("f01.txt") == 1
+    assert names(report.failed, folder) == ["f02.txt"]
+    assert isinstance(report.failed[0][1], InternalServerError)
+    assert server.sent["f01.txt"] == server.sent["f02.txt"] == 4
+    assert server.stored["f01.txt"] == 1
+    assert "f02.txt" not in server.stored
 
 
 @MODES
