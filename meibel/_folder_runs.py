@@ -28,10 +28,10 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._delivery import Cutter, Stopped, Watch, watching
 from ._exceptions import APIConnectionError
@@ -50,13 +50,17 @@ from ._folder_walk import (
     take,
 )
 from ._rate_gate import Concurrency
-from ._upload_rounds import FileRounds, Outcome, upload_async, upload_sync
+from ._upload_rounds import (
+    FileRounds,
+    Outcome,
+    _AsyncUploads,
+    _Uploads,
+    upload_async,
+    upload_sync,
+)
 
 if TYPE_CHECKING:
-    from ._generated import ContentItem, ListContentResponse, UploadContentResponse
     from ._journal import Journal
-    from ._multipart import FileInput
-    from ._pagination import AsyncPage, SyncPage
 
 __all__ = ["GRACE", "Ledger", "interrupted", "run_tasks", "run_threads"]
 
@@ -64,34 +68,6 @@ __all__ = ["GRACE", "Ledger", "interrupted", "run_tasks", "run_threads"]
 GRACE = 1.0
 
 Result = UploadedFile | FailedFile | SkippedFile
-
-
-class _Uploads(Protocol):
-    """What FolderUploads needs of the namespace it is mixed into (FileUpload)."""
-
-    @property
-    def _client(self) -> Any: ...
-
-    def upload_content(
-        self, datasource_id: str, *, files: FileInput | Sequence[FileInput] | None = None
-    ) -> UploadContentResponse: ...
-
-    def list_content(
-        self, datasource_id: str, *, prefix: str | None = None
-    ) -> SyncPage[ListContentResponse, ContentItem]: ...
-
-
-class _AsyncUploads(Protocol):
-    @property
-    def _client(self) -> Any: ...
-
-    async def upload_content(
-        self, datasource_id: str, *, files: FileInput | Sequence[FileInput] | None = None
-    ) -> UploadContentResponse: ...
-
-    def list_content(
-        self, datasource_id: str, *, prefix: str | None = None
-    ) -> AsyncPage[ListContentResponse, ContentItem]: ...
 
 
 class Ledger:

@@ -33,10 +33,10 @@ from ._folder_walk import (
 # ._folder_runs and ._multipart load with the first upload, not with the namespace.
 if TYPE_CHECKING:
     from ._download import ProgressCallback
-    from ._folder_runs import _AsyncUploads, _Uploads
     from ._generated import UploadContentResponse
     from ._journal import Journal
     from ._multipart import FileInput
+    from ._upload_rounds import _AsyncUploads, _Uploads
 
 __all__ = [
     "AsyncFolderUploads",

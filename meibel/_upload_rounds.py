@@ -22,7 +22,8 @@ before its first send; found stored, it is skipped ("already on the server").
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._delivery import watching
 from ._exceptions import (
@@ -36,10 +37,11 @@ from ._reconcile import compare, md5_of, undecided
 
 if TYPE_CHECKING:
     from ._download import ProgressCallback
-    from ._folder_runs import _AsyncUploads, _Uploads
     from ._folder_walk import _Found
+    from ._generated import ContentItem, ListContentResponse, UploadContentResponse
     from ._journal import Journal
     from ._multipart import FileInput
+    from ._pagination import AsyncPage, SyncPage
     from ._rate_gate import Concurrency
 
 __all__ = ["ALREADY_LISTED", "ROUNDS", "FileRounds", "Outcome", "upload_async", "upload_sync"]
@@ -48,6 +50,34 @@ ROUNDS = 4
 ALREADY_LISTED = "already on the server (its content listing has it)"
 Outcome = UploadedFile | SkippedFile | FailedFile
 _EARLIER_RUN = "it was being sent when an earlier run stopped"
+
+
+class _Uploads(Protocol):
+    """What FolderUploads needs of the namespace it is mixed into (FileUpload)."""
+
+    @property
+    def _client(self) -> Any: ...
+
+    def upload_content(
+        self, datasource_id: str, *, files: FileInput | Sequence[FileInput] | None = None
+    ) -> UploadContentResponse: ...
+
+    def list_content(
+        self, datasource_id: str, *, prefix: str | None = None
+    ) -> SyncPage[ListContentResponse, ContentItem]: ...
+
+
+class _AsyncUploads(Protocol):
+    @property
+    def _client(self) -> Any: ...
+
+    async def upload_content(
+        self, datasource_id: str, *, files: FileInput | Sequence[FileInput] | None = None
+    ) -> UploadContentResponse: ...
+
+    def list_content(
+        self, datasource_id: str, *, prefix: str | None = None
+    ) -> AsyncPage[ListContentResponse, ContentItem]: ...
 
 
 def sent_as(found: _Found) -> list[FileInput]:
