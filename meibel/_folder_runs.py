@@ -19,14 +19,13 @@ meibel/_folder_walk.py).
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from ._delivery import Cutter, Stopped, Watch, watching
@@ -40,9 +39,9 @@ from ._folder_walk import (
     UploadInterrupted,
     UploadKeyboardInterrupt,
     UploadReport,
-    _Folder,
     _Found,
     _Progress,
+    _Source,
     take,
 )
 
@@ -88,7 +87,7 @@ def reporting(callback: ProgressCallback | None) -> AbstractContextManager[None]
 
 def sent_as(found: _Found) -> list[FileInput]:
     """The `files=` of one file's upload: its content, named by its path in the folder."""
-    return [(found.name, os.fspath(found.path))]
+    return [found.part()]
 
 
 class Ledger:
@@ -99,9 +98,9 @@ class Ledger:
         self.uploaded: list[UploadedFile] = []
         self.skipped: list[SkippedFile] = []
         self.failed: list[FailedFile] = []
-        self.queued: dict[Path, None] = {}
-        self.in_flight: dict[Path, Watch] = {}
-        self.not_started: list[Path] = []
+        self.queued: dict[PurePath, None] = {}
+        self.in_flight: dict[PurePath, Watch] = {}
+        self.not_started: list[PurePath] = []
         self.running = 0
 
     def add(self, item: Result | SkippedFile) -> None:
@@ -143,7 +142,7 @@ class Ledger:
         with self._changed:
             self._changed.wait_for(lambda: self.running == 0, timeout)
 
-    def list_rest(self, folder: _Folder) -> None:
+    def list_rest(self, folder: _Source) -> None:
         """After an interrupt: every file of `folder` not started yet goes to `not_started`.
 
         Walked afresh (the upload's own walk may have died with the interrupt); another Ctrl-C
@@ -164,7 +163,7 @@ class Ledger:
             pass
 
     def report(self) -> UploadReport:
-        def by_path(item: tuple[Path, Any]) -> Path:
+        def by_path(item: tuple[PurePath, Any]) -> PurePath:
             return item[0]
 
         with self._changed:
@@ -231,7 +230,7 @@ def _own_pool(resource: _Uploads) -> Iterator[_Uploads]:
 def run_threads(
     resource: _Uploads,
     datasource_id: str,
-    folder: _Folder,
+    folder: _Source,
     progress: _Progress,
     concurrency: int,
     ledger: Ledger,
@@ -303,7 +302,7 @@ def _settle(ledger: Ledger, jobs: queue.SimpleQueue[_Found | None], threads: lis
 async def run_tasks(
     resource: _AsyncUploads,
     datasource_id: str,
-    folder: _Folder,
+    folder: _Source,
     progress: _Progress,
     concurrency: int,
     ledger: Ledger,

@@ -8,23 +8,27 @@ or loop; a dangling link or a loop is skipped the same way), and what is not a r
 (sockets, FIFOs, devices). Files not matching `pattern` are left out silently.
 
 The report of a run (UploadReport, its records) and of an interrupted one (UploadInterrupted),
-and progress summed over every file, are here too: meibel/_folder_runs.py fills them.
+and progress summed over every file, are here too: meibel/_folder_runs.py fills them. A file to
+upload (`_Found`) is the local file at its path, or any `_Content` (meibel/_upload_sources.py:
+bytes, a file object, an fsspec file); the runner and the journal read it through its methods.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from pathlib import Path, PurePath
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from ._download import ProgressCallback
     from ._generated import TriggerIngestResponse, UploadContentResponse
+    from ._multipart import FileInput
 
 __all__ = [
     "FailedFile",
@@ -42,20 +46,25 @@ SYMLINK = "symlink"
 NOT_A_FILE = "not a regular file"
 # The async walk reads this many directory entries per worker-thread hop.
 _WALK_BATCH = 64
+_HASH_CHUNK = 1 << 20
+
+
+# `path` in each record: a Path for a file on the local disk, else a PurePath of the name (a
+# pair, bytes, a file object) or of the file's path on its fsspec filesystem.
 
 
 class UploadedFile(NamedTuple):
-    path: Path
+    path: PurePath
     response: UploadContentResponse
 
 
 class SkippedFile(NamedTuple):
-    path: Path
+    path: PurePath
     reason: str
 
 
 class FailedFile(NamedTuple):
-    path: Path
+    path: PurePath
     error: Exception
 
 
@@ -66,13 +75,13 @@ class InFlightFile(NamedTuple):
     False: it was not (or only in part), so the server did not get the whole file.
     """
 
-    path: Path
+    path: PurePath
     request_sent: bool
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class UploadReport:
-    """What `upload_folder` did, each list sorted by path.
+    """What `upload_folder` or `upload_files` did, each list sorted by path.
 
     `uploaded`: (path, the server's UploadContentResponse); `skipped`: (path, reason);
     `failed`: (path, the exception: an APIStatusError, APIConnectionError, OSError...).
@@ -88,7 +97,7 @@ class UploadReport:
     ingest: TriggerIngestResponse | None = None
     ingest_error: Exception | None = None
     in_flight: tuple[InFlightFile, ...] = ()
-    not_started: tuple[Path, ...] = ()
+    not_started: tuple[PurePath, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -127,11 +136,59 @@ class UploadReport:
         )
 
 
+def digest_of(file: IO[bytes]) -> str:
+    """The SHA-256 (hex) of what is left to read of `file`, read in bounded chunks."""
+    digest = hashlib.sha256()
+    while chunk := file.read(_HASH_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Content(Protocol):
+    """Where a file to upload is read from, when it is not the local file at its path."""
+
+    def part(self, name: str) -> FileInput:
+        """The `files=` entry of one upload: the content, sent as `name`."""
+        ...
+
+    def sha256(self) -> str:
+        """Its SHA-256 (hex): known from sending it, or read again."""
+        ...
+
+
 class _Found(NamedTuple):
-    path: Path
-    name: str  # relative to the folder, with "/": the filename sent
-    size: int
-    mtime_ns: int = 0
+    """A file to upload: `path` names it in the report and `name` is the filename sent (in a
+    folder, its path relative to the folder, with "/"). `size` and `mtime_ns` are None when not
+    known. `content`: where it is read from, if not the local file at `path`."""
+
+    path: PurePath
+    name: str
+    size: int | None
+    mtime_ns: int | None = None
+    content: _Content | None = None
+
+    def part(self) -> FileInput:
+        """What its upload sends (an entry of `files=`)."""
+        if self.content is None:
+            return (self.name, os.fspath(self.path))
+        return self.content.part(self.name)
+
+    def sha256(self) -> str:
+        """The SHA-256 of its content (hex); may read it."""
+        if self.content is None:
+            with open(self.path, "rb") as file:
+                return digest_of(file)
+        return self.content.sha256()
+
+
+class _Source(Protocol):
+    """What an upload runs through: a walk yielding the files to upload and what is left out.
+
+    A walk may be taken again, after an interrupt, to list what was not started: a folder is
+    walked afresh, an iterable of files goes on from where it was.
+    """
+
+    def walk(self) -> Generator[_Found | SkippedFile | FailedFile, None, None]: ...
 
 
 def _segments(pattern: str) -> tuple[str, ...]:
@@ -217,7 +274,12 @@ class _Folder:
 
     def total(self) -> int:
         """The size of every file to upload: a first walk, which only stats."""
-        return sum(item.size for item in self.walk() if isinstance(item, _Found))
+        return total_of(self.walk())
+
+
+def total_of(walk: Iterable[_Found | SkippedFile | FailedFile]) -> int:
+    """The size of every file a walk yields (a file of unknown size counts 0)."""
+    return sum(item.size or 0 for item in walk if isinstance(item, _Found))
 
 
 def take(items: Iterator[_Found | SkippedFile | FailedFile], into: deque[Any], count: int) -> bool:
@@ -231,12 +293,12 @@ class _Progress:
     """The bytes sent of every file, summed; calls `callback` one at a time (from any thread).
 
     Counted per file up to the most it reached, so a body sent again adds nothing until it
-    gets further: `done_bytes` never goes back.
+    gets further: `done_bytes` never goes back. `total` is None when not known up front.
     """
 
     __slots__ = ("_callback", "_lock", "done", "total")
 
-    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+    def __init__(self, callback: ProgressCallback | None, total: int | None) -> None:
         self._callback = callback
         self._lock = threading.Lock()
         self.done = 0

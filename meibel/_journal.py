@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ._folder_walk import FailedFile, SkippedFile, _Folder, _Found
+from ._folder_walk import FailedFile, SkippedFile, _Found, _Source, total_of
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -94,10 +94,10 @@ class Journal:
         record = self._stored.get(found.name)
         if record is None or record["size"] != found.size:
             return False
-        if record.get("mtime_ns") == found.mtime_ns:
+        if found.mtime_ns is not None and record.get("mtime_ns") == found.mtime_ns:
             return True
         try:
-            return bool(record.get("sha256") == sha256_of(found.path))
+            return bool(record.get("sha256") == found.sha256())
         except OSError:  # unreadable now: let the upload say why
             return False
 
@@ -111,7 +111,7 @@ class Journal:
                 "name": found.name,
                 "size": found.size,
                 "mtime_ns": found.mtime_ns,
-                "sha256": sha256_of(found.path),
+                "sha256": found.sha256(),
                 "answer": to_dict() if callable(to_dict) else answer,
             },
             separators=(",", ":"),
@@ -130,28 +130,34 @@ class Journal:
                 self._file.close()
 
 
-class JournaledFolder(_Folder):
-    """A folder's walk without the files the journal has stored: those are SkippedFile."""
+class JournaledFolder:
+    """A walk (of a folder, or any source) without the files the journal has stored: those are
+    SkippedFile."""
 
-    __slots__ = ("journal",)
+    __slots__ = ("journal", "source")
 
-    def __init__(self, folder: _Folder, journal: Journal) -> None:
-        super().__init__(folder.path, "**/*", folder.include_hidden)
-        self.segments = folder.segments
+    def __init__(self, source: _Source, journal: Journal) -> None:
+        self.source = source
         self.journal = journal
 
+    def total(self) -> int:
+        """The size of every file to upload (a first walk)."""
+        return total_of(self.walk())
+
     def walk(self) -> Generator[_Found | SkippedFile | FailedFile, None, None]:
-        for item in super().walk():
+        for item in self.source.walk():
             if isinstance(item, _Found) and self.journal.stored(item):
                 yield SkippedFile(item.path, ALREADY_UPLOADED)
             else:
                 yield item
 
 
-def default_path(datasource_id: str, folder: Path) -> Path:
-    """Where `meibel upload --resume` keeps the journal of `folder` into `datasource_id`."""
+def default_path(datasource_id: str, folder: Path | str) -> Path:
+    """Where `meibel upload --resume` keeps the journal of `folder` (a URL: as written) into
+    `datasource_id`."""
     home = os.path.expanduser("~")
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(home, ".local", "state")
-    digest = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:16]
+    where = folder if isinstance(folder, str) else folder.resolve()
+    digest = hashlib.sha256(os.fsencode(where)).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in datasource_id)
     return Path(base) / "meibel" / "uploads" / f"{safe}-{digest}.jsonl"

@@ -11,7 +11,7 @@ import errno
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from .._client import MeibelClient
@@ -235,7 +235,7 @@ def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
 
 
 def _upload_lines(
-    report: UploadReport, folder: Path, sent: int, datasource: str, *, interrupted: bool = False
+    report: UploadReport, folder: PurePath, sent: int, datasource: str, *, interrupted: bool = False
 ) -> list[str]:
     """The summary of a folder upload, and a line per file that failed or was cut short."""
     count = len(report.uploaded)
@@ -262,7 +262,7 @@ def _upload_lines(
     return lines
 
 
-def _shown(path: Path, folder: Path) -> str:
+def _shown(path: PurePath, folder: PurePath) -> str:
     return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
 
 
