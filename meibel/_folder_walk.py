@@ -22,8 +22,10 @@ from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path, PurePath
-from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from ._download import ProgressCallback
@@ -79,6 +81,13 @@ class InFlightFile(NamedTuple):
     request_sent: bool
 
 
+_Record = TypeVar("_Record", UploadedFile, SkippedFile, FailedFile, InFlightFile)
+
+
+def _by_path(records: Iterable[_Record]) -> tuple[_Record, ...]:
+    return tuple(sorted(records, key=itemgetter(0)))
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class UploadReport:
     """What `upload_folder` or `upload_files` did, each list sorted by path.
@@ -88,7 +97,7 @@ class UploadReport:
     `ingest` is the TriggerIngestResponse when `trigger_ingest=True` triggered one, and
     `ingest_error` the exception when that call failed. After an interrupt (UploadInterrupted),
     `in_flight` lists the uploads under way, (path, request_sent), and `not_started` the files
-    never started.
+    never started. `UploadReport.merge(*reports)` joins the reports of several runs (shards).
     """
 
     uploaded: tuple[UploadedFile, ...]
@@ -98,6 +107,22 @@ class UploadReport:
     ingest_error: Exception | None = None
     in_flight: tuple[InFlightFile, ...] = ()
     not_started: tuple[PurePath, ...] = ()
+
+    @classmethod
+    def merge(cls, *reports: UploadReport) -> UploadReport:
+        """One report of several runs (the shards of one upload): each list joined and sorted by
+        path, as one run's; `ingest` and `ingest_error` are those of the last report with one."""
+        ingest = next((r.ingest for r in reversed(reports) if r.ingest is not None), None)
+        error = next((r.ingest_error for r in reversed(reports) if r.ingest_error), None)
+        return cls(
+            _by_path(chain.from_iterable(report.uploaded for report in reports)),
+            _by_path(chain.from_iterable(report.skipped for report in reports)),
+            _by_path(chain.from_iterable(report.failed for report in reports)),
+            ingest,
+            error,
+            in_flight=_by_path(chain.from_iterable(report.in_flight for report in reports)),
+            not_started=tuple(sorted(chain.from_iterable(r.not_started for r in reports))),
+        )
 
     @property
     def ok(self) -> bool:
