@@ -82,6 +82,12 @@ def _url_to_fs(url: str) -> tuple[Any, str]:
         fs, path = url_to_fs(url)
     except ImportError as error:  # the filesystem's own package: s3fs, gcsfs...
         raise MissingExtraError(f"{url}: {error}", name=error.name) from error
+    except ValueError as error:
+        if not str(error).startswith("Protocol not known"):
+            raise
+        raise MissingExtraError(
+            f"{url}: fsspec knows no such filesystem (is the package that provides it installed?)"
+        ) from error
     return fs, str(path)
 
 
