@@ -26,11 +26,12 @@ import hashlib
 import io
 import os
 import stat
+from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
-from ._folder_walk import NOT_A_FILE, FailedFile, SkippedFile, _Found, digest_of
+from ._folder_walk import _WALK_BATCH, NOT_A_FILE, FailedFile, SkippedFile, _Found, digest_of
 from ._fsspec_files import DIRECTORY, is_url, local_path, remote_file
 
 if TYPE_CHECKING:
@@ -171,9 +172,15 @@ def _where(index: int, item: Any) -> PurePath:
 
 
 class FileList:
-    """The files of an iterable, looked at one at a time as the upload takes them."""
+    """The files of an iterable, looked at one at a time as the upload takes them.
 
-    __slots__ = ("_items", "_journaled", "_names", "_paths")
+    A walk taken again (after an interrupt, to list what was not started) first hands out again
+    the last items the previous one handed out (the runner may not have queued them: the async
+    one takes a batch ahead), then goes on with the iterable; what the report already holds is
+    left out by the runner, so nothing is lost or listed twice.
+    """
+
+    __slots__ = ("_items", "_journaled", "_names", "_paths", "_pending", "_recent", "_walked")
 
     def __init__(self, files: Iterable[FileInput], *, journaled: bool) -> None:
         if isinstance(files, str | bytes | tuple | os.PathLike) or hasattr(files, "read"):
@@ -185,18 +192,33 @@ class FileList:
         self._journaled = journaled
         self._names: set[str] = set()
         self._paths: set[PurePath] = set()
+        self._pending: tuple[int, Any] | None = None  # taken from the iterable, not yet handed out
+        self._recent: deque[_Found | SkippedFile | FailedFile] = deque(maxlen=_WALK_BATCH + 1)
+        self._walked = False
 
     def walk(self) -> Generator[_Found | SkippedFile | FailedFile, None, None]:
-        for index, item in self._items:
-            where = _where(index, item)
-            try:
-                found = _look(item, where)
-                if isinstance(found, _Found):
-                    self._check(found)
-            except Exception as error:  # this item's: the others go on
-                yield FailedFile(where, error)
-                continue
-            yield found
+        again = list(self._recent) if self._walked else []
+        self._walked = True
+        yield from again
+        while True:
+            if self._pending is None:
+                self._pending = next(self._items, None)
+                if self._pending is None:
+                    return
+            result = self._result(*self._pending)
+            self._pending = None
+            self._recent.append(result)
+            yield result
+
+    def _result(self, index: int, item: Any) -> _Found | SkippedFile | FailedFile:
+        where = _where(index, item)
+        try:
+            found = _look(item, where)
+            if isinstance(found, _Found):
+                self._check(found)
+        except Exception as error:  # this item's: the others go on
+            return FailedFile(where, error)
+        return found
 
     def _check(self, found: _Found) -> None:
         if not found.name:

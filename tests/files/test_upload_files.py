@@ -6,11 +6,12 @@ checks what arrived, not only what the report claims.
 
 from __future__ import annotations
 
+import _thread
 import collections
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -18,7 +19,8 @@ import anyio
 import fsspec
 import pytest
 
-from meibel import AsyncMeibelClient, MeibelClient, UploadReport
+from meibel import AsyncMeibelClient, MeibelClient, UploadInterrupted, UploadReport
+from meibel._download import ProgressCallback
 from meibel._folder_walk import _WALK_BATCH
 from meibel._journal import ALREADY_UPLOADED
 from meibel.testing import FakeMeibel
@@ -254,3 +256,52 @@ def test_a_journal_refuses_a_stream_it_cannot_read_again(
     assert path == PurePath("piped2.txt")
     assert "cannot seek" in str(error)
     assert set(stored(fake)) == {"piped.txt"}
+
+
+def test_an_interrupted_upload_lists_the_rest_of_the_iterable(
+    mode: str, served: tuple[FakeMeibel, str]
+) -> None:
+    """Ctrl-C (sync) or a cancelled scope (async) after the first bytes: every item is in the
+    report once, what was never started included, read from the rest of the iterable."""
+    _, base_url = served
+    names = [f"doc{index:03}.txt" for index in range(150)]
+    files = ((name, name.encode() * 100) for name in names)
+
+    def interrupt(cut: Callable[[], None]) -> ProgressCallback:
+        cuts = [cut]
+
+        def progress(done: int, total: int | None, name: str | None) -> None:
+            if done and cuts:
+                cuts.pop()()  # once: a second Ctrl-C would cut the listing short
+
+        return progress
+
+    if mode == "sync":
+        cut = interrupt(_thread.interrupt_main)  # a Ctrl-C in the main thread
+        client = MeibelClient(api_key="k", base_url=base_url)
+        with client, pytest.raises(UploadInterrupted) as raised:
+            client.file_upload.upload_files(DATASOURCE, files, concurrency=2, on_progress=cut)
+        report = raised.value.report
+    else:
+
+        async def main() -> UploadReport:
+            async with AsyncMeibelClient(api_key="k", base_url=base_url) as client:
+                with anyio.CancelScope() as scope:
+                    try:
+                        await client.file_upload.upload_files(
+                            DATASOURCE, files, concurrency=2, on_progress=interrupt(scope.cancel)
+                        )
+                    except anyio.get_cancelled_exc_class() as cancelled:
+                        found = UploadInterrupted.find(cancelled)
+                        assert found is not None
+                        return found.report
+            raise AssertionError("not cancelled")
+
+        report = anyio.run(main)
+
+    listed = [
+        *(path for path, _ in (*report.uploaded, *report.failed, *report.in_flight)),
+        *report.not_started,
+    ]
+    assert sorted(path.as_posix() for path in listed) == names  # each once
+    assert len(report.not_started) > 100
