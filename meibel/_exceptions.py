@@ -81,6 +81,19 @@ __all__ = [
 class MeibelError(Exception):
     """Base of every error this SDK raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its attributes (the request and response, read), so an error crosses to
+        another process (a process pool, Dask) whole; __init__'s keyword-only arguments would
+        not survive pickle's default."""
+        return (_unpickled, (type(self), self.args, self.__dict__))
+
+
+def _unpickled(cls: type[MeibelError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class APIError(MeibelError):
     """A request to the API failed. `request` is the last request sent."""

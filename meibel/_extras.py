@@ -1,4 +1,5 @@
-"""The `[testing]` extra: the one message for using `meibel.testing` without it.
+"""The `[testing]` extra: the one message for using `meibel.testing` without it (and the error
+an fsspec URL raises without `[fsspec]`).
 
 The pytest plugin and the CLI import this before anything optional, so it must stay cheap.
 """
@@ -8,12 +9,15 @@ from __future__ import annotations
 import importlib.util
 
 INSTALL_TESTING = 'pip install "meibel-sdk[testing]"'
+INSTALL_FSSPEC = 'pip install "meibel-sdk[fsspec]"'
 # The top-level modules meibel.testing imports that only the [testing] extra installs.
 TESTING_MODULES = ("jsonschema", "python_multipart")
 
 
 class MissingExtraError(ImportError):
-    """`meibel.testing` (its pytest fixtures, `meibel chat --fake`) used without `[testing]`."""
+    """An optional part used without what it needs: `meibel.testing` (its pytest fixtures,
+    `meibel chat --fake`) without `[testing]`, an fsspec URL without `[fsspec]` (or without the
+    filesystem's own package, s3fs...)."""
 
 
 def missing_testing_extra() -> MissingExtraError | None:

@@ -30,7 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._delivery import Cutter, Stopped, Watch, watching
@@ -44,9 +44,9 @@ from ._folder_walk import (
     UploadInterrupted,
     UploadKeyboardInterrupt,
     UploadReport,
-    _Folder,
     _Found,
     _Progress,
+    _Source,
     take,
 )
 from ._rate_gate import Concurrency
@@ -78,9 +78,9 @@ class Ledger:
         self.uploaded: list[UploadedFile] = []
         self.skipped: list[SkippedFile] = []
         self.failed: list[FailedFile] = []
-        self.queued: dict[Path, None] = {}
-        self.in_flight: dict[Path, Watch] = {}
-        self.not_started: list[Path] = []
+        self.queued: dict[PurePath, None] = {}
+        self.in_flight: dict[PurePath, Watch] = {}
+        self.not_started: list[PurePath] = []
         self.running = 0
 
     def add(self, item: Result) -> None:
@@ -126,7 +126,7 @@ class Ledger:
         with self._changed:
             self._changed.wait_for(lambda: self.running == 0, timeout)
 
-    def list_rest(self, folder: _Folder) -> None:
+    def list_rest(self, folder: _Source) -> None:
         """After an interrupt: every file of `folder` not started yet goes to `not_started`.
 
         Walked afresh (the upload's own walk may have died with the interrupt); another Ctrl-C
@@ -147,7 +147,7 @@ class Ledger:
             pass
 
     def report(self) -> UploadReport:
-        def by_path(item: tuple[Path, Any]) -> Path:
+        def by_path(item: tuple[PurePath, Any]) -> PurePath:
             return item[0]
 
         with self._changed:
@@ -189,7 +189,7 @@ def _own_pool(resource: _Uploads) -> Iterator[_Uploads]:
 def run_threads(
     resource: _Uploads,
     datasource_id: str,
-    folder: _Folder,
+    folder: _Source,
     progress: _Progress,
     concurrency: int,
     ledger: Ledger,
@@ -264,7 +264,7 @@ def _settle(ledger: Ledger, jobs: queue.SimpleQueue[_Found | None], threads: lis
 async def run_tasks(
     resource: _AsyncUploads,
     datasource_id: str,
-    folder: _Folder,
+    folder: _Source,
     progress: _Progress,
     concurrency: int,
     ledger: Ledger,

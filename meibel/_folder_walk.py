@@ -8,23 +8,29 @@ or loop; a dangling link or a loop is skipped the same way), and what is not a r
 (sockets, FIFOs, devices). Files not matching `pattern` are left out silently.
 
 The report of a run (UploadReport, its records) and of an interrupted one (UploadInterrupted),
-and progress summed over every file, are here too: meibel/_folder_runs.py fills them.
+and progress summed over every file, are here too: meibel/_folder_runs.py fills them. A file to
+upload (`_Found`) is the local file at its path, or any `_Content` (meibel/_upload_sources.py:
+bytes, a file object, an fsspec file); the runner and the journal read it through its methods.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from itertools import chain
+from operator import itemgetter
+from pathlib import Path, PurePath
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from ._download import ProgressCallback
     from ._generated import TriggerIngestResponse, UploadContentResponse
+    from ._multipart import FileInput
 
 __all__ = [
     "FailedFile",
@@ -42,20 +48,25 @@ SYMLINK = "symlink"
 NOT_A_FILE = "not a regular file"
 # The async walk reads this many directory entries per worker-thread hop.
 _WALK_BATCH = 64
+_HASH_CHUNK = 1 << 20
+
+
+# `path` in each record: a Path for a file on the local disk, else a PurePath of the name (a
+# pair, bytes, a file object) or of the file's path on its fsspec filesystem.
 
 
 class UploadedFile(NamedTuple):
-    path: Path
+    path: PurePath
     response: UploadContentResponse
 
 
 class SkippedFile(NamedTuple):
-    path: Path
+    path: PurePath
     reason: str
 
 
 class FailedFile(NamedTuple):
-    path: Path
+    path: PurePath
     error: Exception
 
 
@@ -66,20 +77,27 @@ class InFlightFile(NamedTuple):
     False: it was not (or only in part), so the server did not get the whole file.
     """
 
-    path: Path
+    path: PurePath
     request_sent: bool
+
+
+_Record = TypeVar("_Record", UploadedFile, SkippedFile, FailedFile, InFlightFile)
+
+
+def _by_path(records: Iterable[_Record]) -> tuple[_Record, ...]:
+    return tuple(sorted(records, key=itemgetter(0)))
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class UploadReport:
-    """What `upload_folder` did, each list sorted by path.
+    """What `upload_folder` or `upload_files` did, each list sorted by path.
 
     `uploaded`: (path, the server's UploadContentResponse); `skipped`: (path, reason);
     `failed`: (path, the exception: an APIStatusError, APIConnectionError, OSError...).
     `ingest` is the TriggerIngestResponse when `trigger_ingest=True` triggered one, and
     `ingest_error` the exception when that call failed. After an interrupt (UploadInterrupted),
     `in_flight` lists the uploads under way, (path, request_sent), and `not_started` the files
-    never started.
+    never started. `UploadReport.merge(*reports)` joins the reports of several runs (shards).
     """
 
     uploaded: tuple[UploadedFile, ...]
@@ -88,7 +106,23 @@ class UploadReport:
     ingest: TriggerIngestResponse | None = None
     ingest_error: Exception | None = None
     in_flight: tuple[InFlightFile, ...] = ()
-    not_started: tuple[Path, ...] = ()
+    not_started: tuple[PurePath, ...] = ()
+
+    @classmethod
+    def merge(cls, *reports: UploadReport) -> UploadReport:
+        """One report of several runs (the shards of one upload): each list joined and sorted by
+        path, as one run's; `ingest` and `ingest_error` are those of the last report with one."""
+        ingest = next((r.ingest for r in reversed(reports) if r.ingest is not None), None)
+        error = next((r.ingest_error for r in reversed(reports) if r.ingest_error), None)
+        return cls(
+            _by_path(chain.from_iterable(report.uploaded for report in reports)),
+            _by_path(chain.from_iterable(report.skipped for report in reports)),
+            _by_path(chain.from_iterable(report.failed for report in reports)),
+            ingest,
+            error,
+            in_flight=_by_path(chain.from_iterable(report.in_flight for report in reports)),
+            not_started=tuple(sorted(chain.from_iterable(r.not_started for r in reports))),
+        )
 
     @property
     def ok(self) -> bool:
@@ -127,11 +161,64 @@ class UploadReport:
         )
 
 
+def digest_of(file: IO[bytes], algorithm: str = "sha256") -> str:
+    """The digest (hex; SHA-256 unless told) of what is left to read of `file`, read in bounded
+    chunks."""
+    digest = hashlib.new(algorithm, usedforsecurity=False)
+    while chunk := file.read(_HASH_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _Content(Protocol):
+    """Where a file to upload is read from, when it is not the local file at its path."""
+
+    def part(self, name: str) -> FileInput:
+        """The `files=` entry of one upload: the content, sent as `name`."""
+        ...
+
+    def digest(self, algorithm: str) -> str:
+        """Its digest (hex) by `algorithm`: a SHA-256 known from sending it, or read again."""
+        ...
+
+
 class _Found(NamedTuple):
-    path: Path
-    name: str  # relative to the folder, with "/": the filename sent
-    size: int
-    mtime_ns: int = 0
+    """A file to upload: `path` names it in the report and `name` is the filename sent (in a
+    folder, its path relative to the folder, with "/"). `size` and `mtime_ns` are None when not
+    known. `content`: where it is read from, if not the local file at `path`."""
+
+    path: PurePath
+    name: str
+    size: int | None
+    mtime_ns: int | None = None
+    content: _Content | None = None
+
+    def part(self) -> FileInput:
+        """What its upload sends (an entry of `files=`)."""
+        if self.content is None:
+            return (self.name, os.fspath(self.path))
+        return self.content.part(self.name)
+
+    def sha256(self) -> str:
+        """The SHA-256 of its content (hex); may read it."""
+        return self.digest("sha256")
+
+    def digest(self, algorithm: str) -> str:
+        """The digest of its content (hex) by `algorithm` ("sha256", "md5"); may read it."""
+        if self.content is None:
+            with open(self.path, "rb") as file:
+                return digest_of(file, algorithm)
+        return self.content.digest(algorithm)
+
+
+class _Source(Protocol):
+    """What an upload runs through: a walk yielding the files to upload and what is left out.
+
+    A walk may be taken again, after an interrupt, to list what was not started: a folder is
+    walked afresh, an iterable of files goes on from where it was.
+    """
+
+    def walk(self) -> Generator[_Found | SkippedFile | FailedFile, None, None]: ...
 
 
 def _segments(pattern: str) -> tuple[str, ...]:
@@ -217,7 +304,12 @@ class _Folder:
 
     def total(self) -> int:
         """The size of every file to upload: a first walk, which only stats."""
-        return sum(item.size for item in self.walk() if isinstance(item, _Found))
+        return total_of(self.walk())
+
+
+def total_of(walk: Iterable[_Found | SkippedFile | FailedFile]) -> int:
+    """The size of every file a walk yields (a file of unknown size counts 0)."""
+    return sum(item.size or 0 for item in walk if isinstance(item, _Found))
 
 
 def take(items: Iterator[_Found | SkippedFile | FailedFile], into: deque[Any], count: int) -> bool:
@@ -231,12 +323,12 @@ class _Progress:
     """The bytes sent of every file, summed; calls `callback` one at a time (from any thread).
 
     Counted per file up to the most it reached, so a body sent again adds nothing until it
-    gets further: `done_bytes` never goes back.
+    gets further: `done_bytes` never goes back. `total` is None when not known up front.
     """
 
     __slots__ = ("_callback", "_lock", "done", "total")
 
-    def __init__(self, callback: ProgressCallback | None, total: int) -> None:
+    def __init__(self, callback: ProgressCallback | None, total: int | None) -> None:
         self._callback = callback
         self._lock = threading.Lock()
         self.done = 0

@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ._folder_walk import FailedFile, SkippedFile, _Folder, _Found
+from ._folder_walk import FailedFile, SkippedFile, _Found, _Source, total_of
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -34,15 +34,6 @@ __all__ = ["ALREADY_UPLOADED", "Journal", "JournalError", "JournaledFolder", "de
 
 ALREADY_UPLOADED = "already uploaded (journal)"
 _VERSION = 1
-_CHUNK = 1 << 20
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class JournalError(ValueError):
@@ -56,8 +47,10 @@ class Journal:
         self.path = Path(path)
         self.datasource_id = datasource_id
         # name: (size, mtime_ns, sha256): only what `stored` compares, not the server's answer
-        self._stored: dict[str, tuple[int, int | None, str | None]] = {}
-        self._sending: dict[str, int] = {}  # name: size, of files whose last line is "sending"
+        self._stored: dict[str, tuple[int | None, int | None, str | None]] = {}
+        self._sending: dict[
+            str, int | None
+        ] = {}  # name: size, of files whose last line is "sending"
         self._lock = threading.Lock()
         if self._read():  # a last line cut short by a kill: cut it off, so appends start a line
             with self.path.open("rb+") as file:
@@ -80,7 +73,7 @@ class Journal:
                 record = json.loads(line)
                 if record.get("v") != _VERSION:
                     raise ValueError(f"version {record.get('v')!r}")
-                name, size = str(record["name"]), int(record["size"])
+                name, size = str(record["name"]), _size(record["size"])
                 key = (str(record["datasource_id"]), name)
             except (ValueError, KeyError, TypeError, AttributeError) as error:
                 if torn and number == len(lines):  # the last line, cut short by a kill
@@ -88,7 +81,7 @@ class Journal:
                 raise JournalError(
                     f"{self.path}:{number}: not a journal record ({error})"
                 ) from None
-            if key[0] != self.datasource_id or size < 0:
+            if key[0] != self.datasource_id or (size is not None and size < 0):
                 continue
             if record.get("sending"):
                 self._sending[name] = size
@@ -105,10 +98,10 @@ class Journal:
         record = self._stored.get(found.name)
         if record is None or record[0] != found.size:
             return False
-        if record[1] == found.mtime_ns:
+        if found.mtime_ns is not None and record[1] == found.mtime_ns:
             return True
         try:
-            return record[2] == sha256_of(found.path)
+            return record[2] == found.sha256()
         except OSError:  # unreadable now: let the upload say why
             return False
 
@@ -140,7 +133,7 @@ class Journal:
                 "name": found.name,
                 "size": found.size,
                 "mtime_ns": found.mtime_ns,
-                "sha256": sha256_of(found.path),
+                "sha256": found.sha256(),
                 "answer": to_dict() if callable(to_dict) else answer,
             },
             separators=(",", ":"),
@@ -163,37 +156,47 @@ class Journal:
                 self._file.close()
 
 
-def _identity(record: dict[str, Any]) -> tuple[int, int | None, str | None]:
+def _size(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _identity(record: dict[str, Any]) -> tuple[int | None, int | None, str | None]:
     mtime, sha256 = record.get("mtime_ns"), record.get("sha256")
     return (
-        int(record["size"]),
+        _size(record["size"]),
         mtime if isinstance(mtime, int) else None,
         sha256 if isinstance(sha256, str) else None,
     )
 
 
-class JournaledFolder(_Folder):
-    """A folder's walk without the files the journal has stored: those are SkippedFile."""
+class JournaledFolder:
+    """A walk (of a folder, or any source) without the files the journal has stored: those are
+    SkippedFile."""
 
-    __slots__ = ("journal",)
+    __slots__ = ("journal", "source")
 
-    def __init__(self, folder: _Folder, journal: Journal) -> None:
-        super().__init__(folder.path, "**/*", folder.include_hidden)
-        self.segments = folder.segments
+    def __init__(self, source: _Source, journal: Journal) -> None:
+        self.source = source
         self.journal = journal
 
+    def total(self) -> int:
+        """The size of every file to upload (a first walk)."""
+        return total_of(self.walk())
+
     def walk(self) -> Generator[_Found | SkippedFile | FailedFile, None, None]:
-        for item in super().walk():
+        for item in self.source.walk():
             if isinstance(item, _Found) and self.journal.stored(item):
                 yield SkippedFile(item.path, ALREADY_UPLOADED)
             else:
                 yield item
 
 
-def default_path(datasource_id: str, folder: Path) -> Path:
-    """Where `meibel upload --resume` keeps the journal of `folder` into `datasource_id`."""
+def default_path(datasource_id: str, folder: Path | str) -> Path:
+    """Where `meibel upload --resume` keeps the journal of `folder` (a URL: as written) into
+    `datasource_id`."""
     home = os.path.expanduser("~")
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(home, ".local", "state")
-    digest = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:16]
+    where = folder if isinstance(folder, str) else folder.resolve()
+    digest = hashlib.sha256(os.fsencode(where)).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in datasource_id)
     return Path(base) / "meibel" / "uploads" / f"{safe}-{digest}.jsonl"

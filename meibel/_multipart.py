@@ -5,8 +5,9 @@ total size (hence `Content-Length`) is known whenever every part's size is: byte
 (`os.stat`) and seekable file objects (end minus the position they were given at). File content is
 read `chunk_size` bytes at a time while the request is sent and yielded as read, never joined with
 anything; headers, fields and small bytes parts are joined once, at construction. Paths are opened
-only while their part is sent and closed right after, also when sending stops midway; file objects
-the caller passed are never closed. The async iterator opens and reads files in a worker thread.
+only while their part is sent and closed right after, also when sending stops midway (so is an
+`Opener`, a folder upload's remote file); file objects the caller passed are never closed. The
+async iterator opens and reads files in a worker thread.
 
 Names and filenames are quoted-strings that python-multipart (Starlette's and FastAPI's parser;
 the spec's `Body_*` schemas are FastAPI's) reads back exactly: `"` and `\\` are backslash-escaped,
@@ -51,6 +52,7 @@ __all__ = [
     "FileContent",
     "FileInput",
     "MultipartBody",
+    "Opener",
     "normalize_files",
     "upload_progress",
     "with_filename",
@@ -75,6 +77,24 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Characters that are both boundary characters (RFC 2046) and token characters (RFC 9110), so
 # the boundary needs no quoting in the Content-Type header.
 _BOUNDARY = re.compile(rb"[0-9A-Za-z'+_.-]{1,70}")
+
+
+class Opener:
+    """Content opened afresh each time its part is sent, and closed after (internal).
+
+    What a folder upload sends for a file that is not on the local disk (an fsspec URL): the
+    multipart body treats it as it treats a path. Not part of FileInput: the SDK makes these.
+    """
+
+    __slots__ = ()
+
+    #: The content's size in bytes; None when unknown (the body is then sent chunked).
+    size: int | None = None
+
+    def open(self) -> IO[bytes]:
+        """The content from its start; the body closes it once the part is sent."""
+        raise NotImplementedError
+
 
 _progress: ContextVar[ProgressCallback | None] = ContextVar("meibel_upload_progress", default=None)
 
@@ -136,15 +156,20 @@ def _field_bytes(value: FieldValue) -> bytes:
 
 
 class _File:
-    """A part's content read from a file: a path opened on demand, or the caller's file object."""
+    """A part's content read from a file: a path or an Opener opened on demand, or the caller's
+    file object."""
 
-    __slots__ = ("path", "replayable", "size", "start", "stream")
+    __slots__ = ("opener", "path", "replayable", "size", "start", "stream")
 
-    def __init__(self, source: str | os.PathLike[str] | IO[bytes]) -> None:
+    def __init__(self, source: str | os.PathLike[str] | IO[bytes] | Opener) -> None:
         self.path: str | None = None
         self.stream: IO[bytes] | None = None
+        self.opener: Opener | None = None
         self.size: int | None = None
         self.start = 0
+        if isinstance(source, Opener):
+            self.opener, self.size, self.replayable = source, source.size, True
+            return
         if isinstance(source, str | os.PathLike):
             self.path = os.fsdecode(source)
             try:
@@ -180,6 +205,9 @@ class _File:
 
     def open(self, opened: list[IO[bytes]]) -> IO[bytes]:
         """The file to read, at the start of this part's content; files opened go to `opened`."""
+        if self.opener is not None:
+            opened.append(self.opener.open())  # closed by the body
+            return opened[-1]
         if self.path is not None:
             handle = open(self.path, "rb", buffering=0)  # noqa: SIM115 - closed by the body
             opened.append(handle)
@@ -190,6 +218,8 @@ class _File:
         return self.stream
 
     def name(self) -> str:
+        if self.opener is not None:
+            return str(self.opener)
         return self.path or str(getattr(self.stream, "name", None) or "file object")
 
     def check_ended(self, more: bytes | None) -> None:

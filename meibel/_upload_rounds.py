@@ -21,7 +21,6 @@ before its first send; found stored, it is skipped ("already on the server").
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -82,7 +81,7 @@ class _AsyncUploads(Protocol):
 
 def sent_as(found: _Found) -> list[FileInput]:
     """The `files=` of one file's upload: its content, named by its path in the folder."""
-    return [(found.name, os.fspath(found.path))]
+    return [found.part()]
 
 
 def _maybe_stored(error: Exception) -> bool | None:
@@ -141,6 +140,10 @@ class FileRounds:
     def listing_failed(self, error: Exception) -> FailedFile:
         why = f"listing the datasource's content failed ({error})"
         return FailedFile(self.found.path, undecided(self.found, self.doubt or "", None, why))
+
+    def unreadable(self, item: Any, error: Exception) -> FailedFile:
+        why = f"its content cannot be read again to compare with the server's ({error})"
+        return FailedFile(self.found.path, undecided(self.found, self.doubt or "", item, why))
 
     def needs_md5(self, item: Any) -> str | bool:
         """False: not stored; else the MD5 the listed `item` has (compare the file's to it).
@@ -210,7 +213,13 @@ def _check_sync(resource: _Uploads, datasource_id: str, rounds: FileRounds) -> O
     except Exception as error:
         return rounds.listing_failed(error)
     etag = rounds.needs_md5(item)
-    return rounds.checked(item, etag is not False and etag == md5_of(found))
+    if etag is False:
+        return rounds.checked(item, False)
+    try:
+        local = md5_of(found)
+    except (OSError, ValueError) as error:  # a stream that cannot seek back, a file gone
+        return rounds.unreadable(item, error)
+    return rounds.checked(item, etag == local)
 
 
 async def upload_async(
@@ -263,5 +272,10 @@ async def _check_async(
     except Exception as error:
         return rounds.listing_failed(error)
     etag = rounds.needs_md5(item)
-    stored = etag is not False and etag == await run_sync(md5_of, found)
-    return await run_sync(rounds.checked, item, stored)
+    if etag is False:
+        return await run_sync(rounds.checked, item, False)
+    try:
+        local = await run_sync(md5_of, found)
+    except (OSError, ValueError) as error:  # a stream that cannot seek back, a file gone
+        return rounds.unreadable(item, error)
+    return await run_sync(rounds.checked, item, etag == local)

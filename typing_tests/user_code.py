@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import os
-from typing import assert_type
+from collections.abc import Callable, Coroutine
+from pathlib import Path, PurePath
+from typing import Any, assert_type
 
 import httpx2
 
@@ -19,6 +21,7 @@ from meibel import (
     RawResponse,
     Session,
     SyncPage,
+    UploadReport,
 )
 from meibel.models import (
     AgentExecutionDetailsResponse,
@@ -173,6 +176,23 @@ async def async_waiting_for_jobs(client: AsyncMeibelClient) -> None:
     assert_type(await client.ingest.wait("ds_1"), IngestStatusResponse)
     event = await client.file_upload.wait("up_1")
     assert_type(event.model, StreamUploadProgressResponse200 | None)
+
+
+def uploading_many_files(client: MeibelClient, aclient: AsyncMeibelClient, root: Path) -> None:
+    paths = sorted(root.rglob("*.pdf"))
+    by_path = client.file_upload.upload_files("ds_1", paths, journal="paths.jsonl")
+    pairs = [(path.relative_to(root).as_posix(), path) for path in paths]
+    shards = [client.file_upload.upload_files("ds_1", pairs[i::2]) for i in range(2)]
+    merged = UploadReport.merge(by_path, *shards)
+    assert_type(merged, UploadReport)
+    assert_type(merged.uploaded[0].path, PurePath)
+    remote = client.file_upload.upload_folder("ds_1", "s3://bucket/reports", pattern="**/*.pdf")
+    assert_type(remote.not_started, tuple[PurePath, ...])
+
+    async def inline() -> UploadReport:
+        return await aclient.file_upload.upload_files("ds_1", [("a.txt", b"a")], concurrency=2)
+
+    assert_type(inline, Callable[[], Coroutine[Any, Any, UploadReport]])
 
 
 def call_shapes(client: MeibelClient) -> None:

@@ -66,7 +66,7 @@ def _run(command: Callable[[], int], args: argparse.Namespace) -> int:
     except OutputClosed as closed:  # `| head` read enough: nothing more to fetch or say
         silence(closed.stream)
         return 0
-    except (UsageError, ConfigError) as error:
+    except (UsageError, ConfigError, MissingExtraError) as error:  # an fsspec URL without it
         return _fail(error, 2, args.debug)
     except (MeibelError, OSError, CommandFailed) as error:
         return _fail(error, 1, args.debug)

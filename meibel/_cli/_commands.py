@@ -10,8 +10,8 @@ import argparse
 import errno
 import os
 import sys
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from .._client import MeibelClient
@@ -40,8 +40,9 @@ __all__ = [
 
 # The waiters' polling pace against the fake, whose jobs move on at every poll.
 FAKE_POLL_INTERVAL = 0.05
-# `-o -`: the file goes to stdout.
+# `-o -`: the file goes to stdout; `--from-file -`: the list comes from stdin.
 STDOUT = "-"
+STDIN = "-"
 
 
 class CommandFailed(Exception):
@@ -164,7 +165,7 @@ def ingest_wait(client: MeibelClient, args: argparse.Namespace, out: Output) -> 
     return 0
 
 
-def _journal_of(args: argparse.Namespace, folder: Path) -> Path | None:
+def _journal_of(args: argparse.Namespace, folder: Path | str) -> Path | None:
     if args.journal:
         return Path(args.journal)
     if args.resume:
@@ -174,8 +175,43 @@ def _journal_of(args: argparse.Namespace, folder: Path) -> Path | None:
     return None
 
 
-def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+def _listed(name: str) -> Iterator[str]:
+    """The paths listed in file `name` ('-': stdin), one a line, read as the upload takes them."""
+    if name == STDIN:
+        yield from _paths(sys.stdin)
+        return
+    with open(name, encoding="utf-8", errors="surrogateescape") as lines:
+        yield from _paths(lines)
+
+
+def _paths(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        if path := line.rstrip("\r\n"):
+            yield path
+
+
+def _upload_source(args: argparse.Namespace) -> tuple[Path | str, PurePath | None]:
+    """What `upload` reads (a folder, a URL, or a list file) and what its paths are shown under."""
+    from .._fsspec_files import is_url
+
+    if (args.folder is None) == (args.from_file is None):
+        raise UsageError("give a FOLDER or --from-file LIST (one of them)")
+    if args.from_file is not None:
+        if args.pattern != "**/*" or args.include_hidden:
+            raise UsageError("--pattern and --include-hidden choose files of a FOLDER")
+        if args.resume and not args.journal and args.from_file == STDIN:
+            raise UsageError("--resume: a list read from stdin has no place: give --journal PATH")
+        if args.from_file == STDIN:
+            return STDIN, None
+        return existing(args.from_file, folder=False), None
+    if is_url(args.folder):
+        return args.folder, PurePath(args.folder.split("://", 1)[1])
     folder = existing(args.folder, folder=True)
+    return folder, folder
+
+
+def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
+    source, folder = _upload_source(args)
     bar = out.progress()
     sent = 0
 
@@ -188,16 +224,26 @@ def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
         current = f", {current_file}" if current_file else ""
         bar.update(f"uploaded {size(done)}{of}{current}", done, total)
 
+    journal = _journal_of(args, source)
     try:
-        report = client.file_upload.upload_folder(
-            args.datasource,
-            folder,
-            pattern=args.pattern,
-            include_hidden=args.include_hidden,
-            trigger_ingest=args.ingest or args.wait,
-            on_progress=report_bytes,
-            journal=_journal_of(args, folder),
-        )
+        if args.from_file is not None:
+            report = client.file_upload.upload_files(
+                args.datasource,
+                _listed(os.fspath(source)),
+                trigger_ingest=args.ingest or args.wait,
+                on_progress=report_bytes,
+                journal=journal,
+            )
+        else:
+            report = client.file_upload.upload_folder(
+                args.datasource,
+                source,
+                pattern=args.pattern,
+                include_hidden=args.include_hidden,
+                trigger_ingest=args.ingest or args.wait,
+                on_progress=report_bytes,
+                journal=journal,
+            )
     except ValueError as error:  # raised before any upload: the arguments are wrong
         from .._journal import JournalError
 
@@ -235,7 +281,12 @@ def upload(client: MeibelClient, args: argparse.Namespace, out: Output) -> int:
 
 
 def _upload_lines(
-    report: UploadReport, folder: Path, sent: int, datasource: str, *, interrupted: bool = False
+    report: UploadReport,
+    folder: PurePath | None,
+    sent: int,
+    datasource: str,
+    *,
+    interrupted: bool = False,
 ) -> list[str]:
     """The summary of a folder upload, and a line per file that failed or was cut short."""
     count = len(report.uploaded)
@@ -262,8 +313,10 @@ def _upload_lines(
     return lines
 
 
-def _shown(path: Path, folder: Path) -> str:
-    return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+def _shown(path: PurePath, folder: PurePath | None) -> str:
+    if folder is not None and path.is_relative_to(folder):
+        return str(path.relative_to(folder))
+    return str(path)
 
 
 # ----- documents, downloads ---------------------------------------------------------------------

@@ -160,8 +160,17 @@ def build_parser(
     create.add_argument("name", metavar="NAME")
     create.add_argument("--description", default="", help="what it holds")
 
-    sub = command(top, "upload", commands.upload, "upload every file of a folder to a datasource")
-    sub.add_argument("folder", metavar="FOLDER")
+    sub = command(
+        top, "upload", commands.upload, "upload every file of a folder (or a list) to a datasource"
+    )
+    sub.add_argument(
+        "folder", metavar="FOLDER", nargs="?", help="a folder, or an fsspec URL (s3://bucket/dir)"
+    )
+    sub.add_argument(
+        "--from-file",
+        metavar="LIST",
+        help="upload the files listed in LIST instead, one path or URL a line ('-': stdin)",
+    )
     sub.add_argument(
         "--datasource", required=True, type=_id, metavar="ID", help="the datasource's id"
     )

@@ -17,7 +17,14 @@ import httpx2
 import pytest
 from echo import EchoServer
 
-from meibel import AsyncMeibelClient, MeibelClient
+from meibel import (
+    APIConnectionError,
+    AsyncMeibelClient,
+    FileChangedError,
+    InternalServerError,
+    MeibelClient,
+)
+from meibel.testing import FakeMeibel
 
 KEY = "sk-test-pickled-9f8e"
 SETTINGS: dict[str, Any] = {
@@ -136,3 +143,31 @@ def test_spawned_workers_call_with_the_pickled_client(monkeypatch: pytest.Monkey
         assert [session.agent_id for session in sessions] == tokens
         assert async_answers.get() == [(token, KEY, "b") for token in tokens]
         client.close()
+
+
+def test_errors_pickle_whole_so_a_worker_can_send_them_back() -> None:
+    """An upload report from a worker process carries its files' exceptions: they cross whole."""
+    fake = FakeMeibel()
+    fake.seed("datasources", "ds_1", name="Pickled")
+    fake.fail_next(503, "try later")
+    with fake.serve() as base_url:
+        client = MeibelClient(api_key=KEY, base_url=base_url)
+        with client, pytest.raises(InternalServerError) as raised:
+            client.file_upload.upload_content("ds_1", files=[("a.txt", b"a")])
+    error = pickle.loads(pickle.dumps(raised.value))
+    assert isinstance(error, InternalServerError)
+    assert (error.status_code, error.body) == (503, {"detail": "try later"})
+    assert str(error) == str(raised.value)
+    assert error.request.url == raised.value.request.url
+    assert error.response.status_code == 503
+
+    request = httpx2.Request("POST", "http://127.0.0.1:8/v2/x")
+    for original in (
+        APIConnectionError("reset", request=request, request_sent=False),
+        FileChangedError("q4.pdf grew", path="q4.pdf"),
+    ):
+        again = pickle.loads(pickle.dumps(original))
+        assert (type(again), str(again), vars(again).keys()) == (
+            type(original), str(original), vars(original).keys(),
+        )  # fmt: skip
+    assert pickle.loads(pickle.dumps(original)).path == "q4.pdf"
