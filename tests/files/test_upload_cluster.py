@@ -136,12 +136,12 @@ def test_a_failed_file_comes_back_from_its_worker(
     served: tuple[FakeMeibel, MeibelClient], corpus: list[Pair], tmp_path: Path
 ) -> None:
     fake, client = served
-    fake.fail_next(500, "disk full")
+    fake.fail_next(400, "not a file we take")  # final: a 5xx would be checked and sent again
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
         future = pool.submit(client.file_upload.upload_files, DATASOURCE, corpus[:3])
         report = future.result(timeout=120)
     ((path, error),) = report.failed
     assert path.as_posix() in {name for name, _ in corpus[:3]}
-    assert (type(error).__name__, error.status_code) == ("InternalServerError", 500)
-    assert "disk full" in str(error)
+    assert (type(error).__name__, error.status_code) == ("BadRequestError", 400)
+    assert "not a file we take" in str(error)

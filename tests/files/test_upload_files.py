@@ -9,7 +9,6 @@ from __future__ import annotations
 import _thread
 import collections
 import io
-import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePath
@@ -18,6 +17,7 @@ from typing import Any
 import anyio
 import fsspec
 import pytest
+from journal_lines import stored_records
 
 from meibel import AsyncMeibelClient, MeibelClient, UploadInterrupted, UploadReport
 from meibel._download import ProgressCallback
@@ -221,7 +221,7 @@ def test_a_journal_skips_what_every_kind_of_item_stored(
 
     first = upload_files(mode, base_url, items(b"inline"), journal=journal)
     assert len(first.uploaded) == 5
-    records = {r["name"]: r for r in map(json.loads, journal.read_text().splitlines())}
+    records = {record["name"]: record for record in stored_records(journal)}
     assert records["inline.txt"]["mtime_ns"] is None  # bytes have no mtime: the hash decides
     assert records["remote.txt"]["mtime_ns"] is not None  # fsspec's listing gives one
 

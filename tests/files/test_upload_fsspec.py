@@ -21,6 +21,7 @@ import anyio
 import fsspec
 import pytest
 from fsspec.implementations.memory import MemoryFileSystem
+from journal_lines import stored_records
 from wire import LoopbackHandler, LoopbackServer
 
 from meibel import AsyncMeibelClient, MeibelClient, UploadReport
@@ -141,7 +142,8 @@ def test_a_rerun_with_a_journal_reads_nothing_again(
         assert len(first.uploaded) == 4
         # Each file read once: hashed for the journal as it was sent, not read a second time.
         assert set(opened.values()) == {1}
-        records = [json.loads(line) for line in journal.read_text().splitlines()]
+        records = stored_records(journal)
+        assert len(records) == 4
         for record in records:
             assert record["sha256"] == hashlib.sha256(TREE[record["name"]]).hexdigest()
         opened.clear()
@@ -205,7 +207,7 @@ def test_a_big_remote_file_streams_in_bounded_memory(
     assert report.ok
     assert sink.sizes[0] > size  # the whole file, in one multipart body
     assert peak < 16 * 1024 * 1024, f"{peak:,} bytes held at once"
-    (record,) = [json.loads(line) for line in (tmp_path / "big.jsonl").read_text().splitlines()]
+    (record,) = stored_records(tmp_path / "big.jsonl")
     digest = hashlib.sha256()
     for index in range(200):
         digest.update(bytes([index]) * (1024 * 1024))
@@ -266,6 +268,6 @@ def test_a_filesystem_of_real_file_handles_with_links(fake: FakeMeibel, tmp_path
         again = upload_folder("sync", base_url, f"local://{folder}", journal=journal)
     assert received(fake) == {"a.txt": b"a" * 300_000, "sub/b.txt": b"b"}
     assert report.skipped == ((PurePath(folder / "link.txt"), "symlink"),)
-    sums = {r["name"]: r["sha256"] for r in map(json.loads, journal.read_text().splitlines())}
+    sums = {record["name"]: record["sha256"] for record in stored_records(journal)}
     assert sums["a.txt"] == hashlib.sha256(b"a" * 300_000).hexdigest()
     assert again.uploaded == ()

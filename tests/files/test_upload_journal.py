@@ -17,6 +17,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from journal_lines import stored_records
 
 from meibel._cli import main
 from meibel._journal import ALREADY_UPLOADED, JournalError
@@ -189,7 +190,7 @@ def test_a_run_killed_halfway_resumes_from_its_journal(tmp_path: Path) -> None:
         )  # fmt: skip
         assert killed.returncode == -signal.SIGKILL, killed.stderr
         before = sum(_stored(fake).values())
-        recorded = len(_records(journal))
+        recorded = len(stored_records(journal))
         assert 0 < recorded <= before < 200
 
         with fake.client(max_retries=0) as client:
@@ -205,19 +206,6 @@ def test_a_run_killed_halfway_resumes_from_its_journal(tmp_path: Path) -> None:
     assert len(report.uploaded) == 200 - before
 
 
-def _records(journal: Path) -> list[dict[str, object]]:
-    """The journal's records of stored files (not its "sending" lines, nor a torn last line)."""
-    records = []
-    for line in journal.read_text().splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if not record.get("sending"):
-            records.append(record)
-    return records
-
-
 def test_the_command_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     folder = _folder(tmp_path, 3)
@@ -227,7 +215,7 @@ def test_the_command_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
     out = capsys.readouterr().out.splitlines()
     assert out[-1].endswith("to ds_demo, skipped 3"), out
     (journal,) = (tmp_path / "state" / "meibel" / "uploads").glob("ds_demo-*.jsonl")
-    assert len(_records(journal)) == 3
+    assert len(stored_records(journal)) == 3
     journal.write_text("garbage\n")
     assert main(line) == 2
     assert "--journal: " in capsys.readouterr().err
