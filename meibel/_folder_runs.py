@@ -161,10 +161,11 @@ class Ledger:
             )
 
 
-def interrupted(error: BaseException, report: UploadReport) -> NoReturn:
-    """Raise what a folder upload interrupted by `error` raises: for Ctrl-C an UploadInterrupted
-    that is also a KeyboardInterrupt, else `error` itself (a cancellation) caused by one."""
-    message = f"upload_folder interrupted: {report.summary()}"
+def interrupted(error: BaseException, report: UploadReport, method: str) -> NoReturn:
+    """Raise what an upload (`method`: "upload_folder", "upload_files") interrupted by `error`
+    raises: for Ctrl-C an UploadInterrupted that is also a KeyboardInterrupt, else `error`
+    itself (a cancellation) caused by one."""
+    message = f"{method} interrupted: {report.summary()}"
     if isinstance(error, KeyboardInterrupt):
         raise UploadKeyboardInterrupt(message, report=report) from error
     raise error from UploadInterrupted(message, report=report)

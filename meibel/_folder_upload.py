@@ -121,6 +121,7 @@ def _run(
     concurrency: int,
     on_progress: ProgressCallback | None,
     trigger_ingest: bool,
+    method: str,
 ) -> UploadReport:
     from ._folder_runs import Ledger, interrupted, run_threads
 
@@ -132,7 +133,7 @@ def _run(
         if isinstance(error, Exception):
             raise
         ledger.list_rest(source)
-        interrupted(error, ledger.report())
+        interrupted(error, ledger.report(), method)
     finally:
         if journal is not None:
             journal.close()
@@ -144,7 +145,7 @@ def _run(
     except Exception as error:
         return _with_ingest(report, error=error)
     except BaseException as error:  # the uploads are done: the report says so
-        interrupted(error, report)
+        interrupted(error, report, method)
     return _with_ingest(report, ingest)
 
 
@@ -157,6 +158,7 @@ async def _run_async(
     concurrency: int,
     on_progress: ProgressCallback | None,
     trigger_ingest: bool,
+    method: str,
 ) -> UploadReport:
     import anyio
     from anyio.to_thread import run_sync
@@ -172,7 +174,7 @@ async def _run_async(
             raise
         with anyio.CancelScope(shield=True):
             await run_sync(ledger.list_rest, source)
-        interrupted(error, ledger.report())
+        interrupted(error, ledger.report(), method)
     finally:
         if journal is not None:
             journal.close()
@@ -184,7 +186,7 @@ async def _run_async(
     except Exception as error:
         return _with_ingest(report, error=error)
     except BaseException as error:  # the uploads are done: the report says so
-        interrupted(error, report)
+        interrupted(error, report, method)
     return _with_ingest(report, ingest)
 
 
@@ -248,6 +250,7 @@ class FolderUploads:
             concurrency,
             on_progress,
             trigger_ingest,
+            "upload_folder",
         )
 
     def upload_files(
@@ -271,7 +274,15 @@ class FolderUploads:
         _check_concurrency(concurrency)
         source, journaled = _files(datasource_id, files, journal)
         return _run(
-            self, datasource_id, source, journaled, None, concurrency, on_progress, trigger_ingest
+            self,
+            datasource_id,
+            source,
+            journaled,
+            None,
+            concurrency,
+            on_progress,
+            trigger_ingest,
+            "upload_files",
         )
 
 
@@ -324,6 +335,7 @@ class AsyncFolderUploads:
             concurrency,
             on_progress,
             trigger_ingest,
+            "upload_folder",
         )
 
     async def upload_files(
@@ -343,5 +355,13 @@ class AsyncFolderUploads:
         _check_concurrency(concurrency)
         source, journaled = await run_sync(_files, datasource_id, files, journal)
         return await _run_async(
-            self, datasource_id, source, journaled, None, concurrency, on_progress, trigger_ingest
+            self,
+            datasource_id,
+            source,
+            journaled,
+            None,
+            concurrency,
+            on_progress,
+            trigger_ingest,
+            "upload_files",
         )
