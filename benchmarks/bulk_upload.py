@@ -628,7 +628,8 @@ def _rows_b(resumed: dict[str, Any]) -> list[Result]:
     kill = (
         f"SIGKILL after {resumed['first_seconds']:.1f} s with {resumed['killed_at']:,} stored; "
         f"{resumed['stored_before']:,} stored once in-flight requests landed; the journal "
-        f"then held {resumed['journal_lines']:,} records"
+        f'then held {resumed["journal_lines"]:,} lines (a "sending" line, then a record, '
+        "per file)"
     )
     overall = (
         f"over both runs the server received {resumed['received_bytes']:,} body bytes = "
