@@ -10,6 +10,7 @@ import _thread
 import collections
 import io
 import os
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePath
 from typing import Any
@@ -259,7 +260,7 @@ def test_a_journal_refuses_a_stream_it_cannot_read_again(
 
 
 def test_an_interrupted_upload_lists_the_rest_of_the_iterable(
-    mode: str, served: tuple[FakeMeibel, str]
+    mode: str, served: tuple[FakeMeibel, str], request: pytest.FixtureRequest
 ) -> None:
     """Ctrl-C (sync) or a cancelled scope (async) after the first bytes: every item is in the
     report once, what was never started included, read from the rest of the iterable."""
@@ -277,6 +278,10 @@ def test_an_interrupted_upload_lists_the_rest_of_the_iterable(
         return progress
 
     if mode == "sync":
+        # interrupt_main() does nothing while SIGINT is ignored, as it is for tests started in
+        # the background by a shell without job control: handle it as a terminal would.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
         cut = interrupt(_thread.interrupt_main)  # a Ctrl-C in the main thread
         client = MeibelClient(api_key="k", base_url=base_url)
         with client, pytest.raises(UploadInterrupted) as raised:

@@ -104,6 +104,15 @@ def big_folder(tmp_path: Path) -> Path:
     return root
 
 
+def _as_in_a_terminal() -> None:
+    """In the child before exec: SIGINT handled by default, so Python raises KeyboardInterrupt.
+
+    A shell that starts the tests in the background (`cmd &` without job control) ignores
+    SIGINT in them, and Python keeps an ignored SIGINT ignored: no Ctrl-C would reach it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _environment(**variables: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MEIBEL_")}
     return {**clean, **variables}
@@ -170,6 +179,7 @@ def test_ctrl_c_stops_a_sync_folder_upload_at_once_with_its_report(
             stderr=subprocess.PIPE,
             text=True,
             env=_environment(),
+            preexec_fn=_as_in_a_terminal,
         )
         sent = _interrupt(process, server, CONCURRENCY)
         out, err = _finish(process)
@@ -199,7 +209,12 @@ def test_ctrl_c_during_meibel_upload_prints_the_summary_and_exits_130(folder: Pa
         command = [sys.executable, "-X", "faulthandler", "-m", "meibel", "upload", str(folder)]
         command += ["--datasource", "ds1"]
         process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+            preexec_fn=_as_in_a_terminal,
         )
         sent = _interrupt(process, server, 8)  # the command uploads 8 at a time
         out, err = _finish(process)
