@@ -28,6 +28,7 @@ completion's.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import httpx2
@@ -311,17 +312,19 @@ class _ChatBase:
         max_event_size: int | None = None,
         partials: Partials = "incremental",
     ) -> None:
-        self._decoder = ChatDecoder(partials)
+        decoder = self._decoder = ChatDecoder(partials)
         self._partials = partials
         self.response = response
+        # Bound to the decoder, not to self: a closure over self would make every stream a
+        # reference cycle, kept (with its whole reply) until the cyclic collector next runs.
         self._stream_args: dict[str, Any] = {
             "events": events,
             "default": default,
             "sentinel": sentinel,
             "client": client,
             "max_event_size": max_event_size,
-            "partial_text": lambda: self._decoder.text,
-            "completed": lambda: self._decoder.completed,
+            "partial_text": partial(getattr, decoder, "text"),
+            "completed": partial(getattr, decoder, "completed"),
         }
 
     @property
