@@ -147,6 +147,16 @@ def _message(event: StreamEvent[Any]) -> str:
     return message
 
 
+def _spelled(message: str, pieces: list[str]) -> int:
+    """How much of `message` the pieces spell from its start, or -1 where they depart from it."""
+    at = 0
+    for piece in pieces:
+        if not message.startswith(piece, at):
+            return -1
+        at += len(piece)
+    return at
+
+
 class ChatDecoder:
     """Turns typed stream events into ChatEvents; the I/O-free core shared by sync and async."""
 
@@ -224,15 +234,16 @@ class ChatDecoder:
         final = completion.data.data
         message = final.message
         events = []
-        text = self.text
-        adds_up = message == text
-        if not adds_up and message.startswith(text):
-            # The completion carries text not streamed yet: deliver it, the deltas then add up.
-            self._pieces.append(message[len(text) :])
-            events.append(ChatEvent("content", event, self._pieces[-1]))
-            adds_up = True
-        if not adds_up or self._skipped:
-            self._warn(text, message, adds_up)
+        streamed = _spelled(message, self._pieces)
+        if streamed < 0 or self._skipped:
+            self._warn(self.text, message, adds_up=streamed >= 0)
+        if streamed >= 0:
+            if streamed < len(message):
+                # The completion carries text not streamed yet: deliver it, the deltas then add up.
+                events.append(ChatEvent("content", event, message[streamed:]))
+            # The text so far is the message: keep that string, not a joined copy of it.
+            self._pieces[:] = [message]
+            self._last = None
         token_usage = final.additional_properties.get("token_usage")
         self.result = ChatResult(
             message=message,
