@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_STREAM_IDLE_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "MAX_SECONDS",
+    "POOL_LIMITS",
     "Secret",
     "api_key_from",
     "base_url_from",
@@ -50,6 +51,9 @@ DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 # A call (all its attempts, and reading its whole answer) ends by then; streams, downloads and
 # uploads have none unless given: their time grows with what they carry.
 DEFAULT_DEADLINE = 600.0
+# The SDK's own connection pool: httpx2's defaults, written out because AsyncMeibelClient lets no
+# more requests into it than it has connections (meibel/_admission.py).
+POOL_LIMITS = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
 API_KEY_HEADER = "Meibel-API-Key"
 # The longest time limit taken: a socket timeout holds about 9.2e9 s (int64 nanoseconds), and a
 # longer one fails deep inside a request; 1e9 s is some 31 years. None is "no limit".
