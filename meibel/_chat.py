@@ -418,12 +418,19 @@ class AsyncChatStream(_ChatBase):
         self._events: AsyncEventStream[Any] = AsyncEventStream(response, **self._stream_args)
 
     async def __aiter__(self) -> AsyncIterator[ChatEvent]:
+        decoder = self._decoder
         try:
             check_partials(self._partials)
             async for event in self._events.iterate():
-                for chat_event in self._decoder.feed(event):
+                if event.type == "partial_response" and decoder.result is None:
+                    # The hot path: no list per event, as feed() would make.
+                    delta = decoder.content(_message(event))
+                    if delta:
+                        yield ChatEvent("content", event, delta)
+                    continue
+                for chat_event in decoder.feed(event):
                     yield chat_event
-            for chat_event in self._decoder.finish():
+            for chat_event in decoder.finish():
                 yield chat_event
         finally:
             await self.aclose()
