@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import httpx2
@@ -29,7 +28,6 @@ from ._settings import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_STREAM_IDLE_TIMEOUT,
     DEFAULT_TIMEOUT,
-    POOL_LIMITS,
     check_http_client,
 )
 
@@ -82,7 +80,7 @@ class MeibelClient(RawRequests, SyncResources):
             datasource_id=datasource_id,
         )
         check_http_client(http_client, httpx2.Client)
-        self._pool = Pool(partial(httpx2.Client, limits=POOL_LIMITS), http_client)
+        self._pool = Pool(httpx2.Client, http_client)
 
     @property
     def _http(self) -> httpx2.Client:

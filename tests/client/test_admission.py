@@ -1,5 +1,6 @@
 """AsyncMeibelClient's own pool takes no more requests than it has connections (100); the rest
-wait in the client (meibel/_admission.py) and go in as responses are closed.
+wait in the client (meibel/_admission.py) and go in as responses are closed, on the connections
+those leave.
 
 Against a real server on 127.0.0.1 (tests/wire.py). Streams held open take every slot; what
 waits behind them goes through once one is closed, fails with the pool-exhausted error past its
@@ -23,7 +24,7 @@ from meibel import APIConnectionError, APITimeoutError, AsyncMeibelClient
 from meibel.models import ChatMessageRequest
 
 BODY = ChatMessageRequest(user_message="hi")
-SLOTS = 100  # meibel._settings.POOL_LIMITS.max_connections
+SLOTS = 100  # meibel._settings.POOL_LIMITS: 100 connections, as many kept open when idle
 POOL_EXHAUSTED = "the connection pool is exhausted"
 
 pytestmark = pytest.mark.anyio
@@ -66,6 +67,8 @@ async def test_more_streams_at_once_than_connections_all_finish(
                 return (await stream.final_response()).message
 
         assert await asyncio.gather(*(one() for _ in range(3 * SLOTS))) == [FINAL] * (3 * SLOTS)
+    # Each connection freed by a closed stream is the next waiting request's: none reopened.
+    assert recording_server.connections <= SLOTS
 
 
 async def test_a_request_behind_held_streams_goes_in_when_one_is_closed(
