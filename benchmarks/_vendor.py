@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _measure import foreign_env
+
 VENDOR_VERSION = "2.0.7"
 VENDOR_NAME = f"meibel=={VENDOR_VERSION}"
 VENV = Path(
@@ -30,7 +32,11 @@ assert meibel.__file__.startswith(sys.prefix)
 def _ready(python: Path) -> bool:
     check = [str(python), "-c", _CHECK]
     return (
-        python.exists() and subprocess.run(check, capture_output=True, cwd="/tmp").returncode == 0
+        python.exists()
+        and subprocess.run(
+            check, capture_output=True, cwd="/tmp", env=foreign_env(python)
+        ).returncode
+        == 0
     )
 
 
@@ -45,7 +51,7 @@ def vendor_python() -> Path | None:
         base = shutil.which("python3") or sys.executable
         subprocess.run([base, "-m", "venv", str(VENV)], check=True)
         pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        subprocess.run([*pip, VENDOR_NAME], check=True, cwd="/tmp")
+        subprocess.run([*pip, VENDOR_NAME], check=True, cwd="/tmp", env=foreign_env(python))
     except (OSError, subprocess.CalledProcessError) as error:
         print(f"vendor SDK unavailable: {error}", file=sys.stderr)
         return None

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bulk_upload
 import call_overhead
 import chat_http
+import chat_streams
 import download
 import folder_upload
 import import_time
@@ -29,6 +30,7 @@ BENCHMARKS = {
         call_overhead,
         sse_events,
         chat_http,
+        chat_streams,
         upload,
         download,
         folder_upload,

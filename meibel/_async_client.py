@@ -7,6 +7,7 @@ meibel/_redirects.py); see meibel/_client.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import httpx2
@@ -26,6 +27,7 @@ from ._settings import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_STREAM_IDLE_TIMEOUT,
     DEFAULT_TIMEOUT,
+    POOL_LIMITS,
     check_http_client,
 )
 
@@ -72,7 +74,8 @@ class AsyncMeibelClient(AsyncRawRequests, AsyncResources):
             datasource_id=datasource_id,
         )
         check_http_client(http_client, httpx2.AsyncClient)
-        self._pool = Pool(httpx2.AsyncClient, http_client)
+        pool = partial(httpx2.AsyncClient, limits=POOL_LIMITS)
+        self._pool = Pool(pool, http_client, slots=POOL_LIMITS.max_connections)
 
     @property
     def _http(self) -> httpx2.AsyncClient:
@@ -129,8 +132,18 @@ class AsyncMeibelClient(AsyncRawRequests, AsyncResources):
 
     async def _send_following_redirects(self, request: httpx2.Request) -> httpx2.Response:
         first = request
+        admission = self._pool.admission
         for _ in range(MAX_REDIRECTS + 1):
-            response = await self._http.send(request, stream=True, follow_redirects=False)
+            if admission is None:
+                response = await self._http.send(request, stream=True, follow_redirects=False)
+            else:
+                await admission.admit(request)
+                try:
+                    response = await self._http.send(request, stream=True, follow_redirects=False)
+                except BaseException:
+                    admission.release()
+                    raise
+                admission.hold(response)
             follow = follow_redirect(request, response, self.base_url)
             if follow is None:
                 return response

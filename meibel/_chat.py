@@ -28,6 +28,7 @@ completion's.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 import httpx2
@@ -146,6 +147,16 @@ def _message(event: StreamEvent[Any]) -> str:
     return message
 
 
+def _spelled(message: str, pieces: list[str]) -> int:
+    """How much of `message` the pieces spell from its start, or -1 where they depart from it."""
+    at = 0
+    for piece in pieces:
+        if not message.startswith(piece, at):
+            return -1
+        at += len(piece)
+    return at
+
+
 class ChatDecoder:
     """Turns typed stream events into ChatEvents; the I/O-free core shared by sync and async."""
 
@@ -223,15 +234,16 @@ class ChatDecoder:
         final = completion.data.data
         message = final.message
         events = []
-        text = self.text
-        adds_up = message == text
-        if not adds_up and message.startswith(text):
-            # The completion carries text not streamed yet: deliver it, the deltas then add up.
-            self._pieces.append(message[len(text) :])
-            events.append(ChatEvent("content", event, self._pieces[-1]))
-            adds_up = True
-        if not adds_up or self._skipped:
-            self._warn(text, message, adds_up)
+        streamed = _spelled(message, self._pieces)
+        if streamed < 0 or self._skipped:
+            self._warn(self.text, message, adds_up=streamed >= 0)
+        if streamed >= 0:
+            if streamed < len(message):
+                # The completion carries text not streamed yet: deliver it, the deltas then add up.
+                events.append(ChatEvent("content", event, message[streamed:]))
+            # The text so far is the message: keep that string, not a joined copy of it.
+            self._pieces[:] = [message]
+            self._last = None
         token_usage = final.additional_properties.get("token_usage")
         self.result = ChatResult(
             message=message,
@@ -311,17 +323,19 @@ class _ChatBase:
         max_event_size: int | None = None,
         partials: Partials = "incremental",
     ) -> None:
-        self._decoder = ChatDecoder(partials)
+        decoder = self._decoder = ChatDecoder(partials)
         self._partials = partials
         self.response = response
+        # Bound to the decoder, not to self: a closure over self would make every stream a
+        # reference cycle, kept (with its whole reply) until the cyclic collector next runs.
         self._stream_args: dict[str, Any] = {
             "events": events,
             "default": default,
             "sentinel": sentinel,
             "client": client,
             "max_event_size": max_event_size,
-            "partial_text": lambda: self._decoder.text,
-            "completed": lambda: self._decoder.completed,
+            "partial_text": partial(getattr, decoder, "text"),
+            "completed": partial(getattr, decoder, "completed"),
         }
 
     @property
@@ -404,12 +418,19 @@ class AsyncChatStream(_ChatBase):
         self._events: AsyncEventStream[Any] = AsyncEventStream(response, **self._stream_args)
 
     async def __aiter__(self) -> AsyncIterator[ChatEvent]:
+        decoder = self._decoder
         try:
             check_partials(self._partials)
             async for event in self._events.iterate():
-                for chat_event in self._decoder.feed(event):
+                if event.type == "partial_response" and decoder.result is None:
+                    # The hot path: no list per event, as feed() would make.
+                    delta = decoder.content(_message(event))
+                    if delta:
+                        yield ChatEvent("content", event, delta)
+                    continue
+                for chat_event in decoder.feed(event):
                     yield chat_event
-            for chat_event in self._decoder.finish():
+            for chat_event in decoder.finish():
                 yield chat_event
         finally:
             await self.aclose()

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx2
 
+from ._admission import Admission
 from ._exceptions import MeibelError
 
 __all__ = ["Pool"]
@@ -34,18 +35,29 @@ class Pool(Generic[H]):
     """The httpx2 client of one MeibelClient (and of its `with_options` copies).
 
     `get()` returns it, building the SDK's own on first use (thread-safe); `given` is the
-    caller's `http_client=`, used as is and never closed here.
+    caller's `http_client=`, used as is and never closed here. `admission` (async pools of the
+    SDK's own, made with `slots`) is what lets requests in (meibel/_admission.py).
     """
 
-    __slots__ = ("__weakref__", "_closed", "_factory", "_forked", "_http", "_lock", "given")
+    __slots__ = (
+        "__weakref__",
+        "_closed",
+        "_factory",
+        "_forked",
+        "_http",
+        "_lock",
+        "admission",
+        "given",
+    )
 
-    def __init__(self, factory: Callable[[], H], given: H | None) -> None:
+    def __init__(self, factory: Callable[[], H], given: H | None, slots: int | None = None) -> None:
         self._factory: Callable[[], H] = factory
         self.given: H | None = given
         self._http: H | None = given
         self._lock = threading.Lock()
         self._closed = False
         self._forked = False
+        self.admission = None if given is not None or slots is None else Admission(slots)
         _POOLS.add(self)
 
     def get(self) -> H:
@@ -89,6 +101,8 @@ class Pool(Generic[H]):
         elif self._http is not None:
             _INHERITED.append(self._http)
             self._http = None
+        if self.admission is not None:  # the parent's requests hold its slots
+            self.admission = Admission(self.admission.slots)
 
 
 def _after_fork_in_child() -> None:
