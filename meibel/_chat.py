@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 import httpx2
 from attrs import field, frozen
 
-from ._exceptions import MalformedEventError
+from ._exceptions import MalformedEventError, StreamError, request_id_of
 from ._generated import known
 from ._logging import logger
 from ._streaming import AsyncEventStream, EventStream, StreamEvent
@@ -384,6 +384,9 @@ class ChatStream(_ChatBase):
                     continue
                 yield from decoder.feed(event)
             yield from decoder.finish()
+        except StreamError as error:  # a malformed chat event: the server's id for the request
+            error.request_id = request_id_of(self.response)
+            raise
         finally:
             self.close()  # also on `break`: the connection is released at once
 
@@ -432,6 +435,9 @@ class AsyncChatStream(_ChatBase):
                     yield chat_event
             for chat_event in decoder.finish():
                 yield chat_event
+        except StreamError as error:
+            error.request_id = request_id_of(self.response)
+            raise
         finally:
             await self.aclose()
 

@@ -75,7 +75,14 @@ __all__ = [
     "UnprocessableEntityError",
     "UnsafeFilenameError",
     "UploadUndecidedError",
+    "request_id_of",
 ]
+
+
+def request_id_of(response: httpx2.Response) -> str | None:
+    """The server's id for the request `response` answers (`X-Request-ID`, else `Request-ID`)."""
+    headers = response.headers
+    return headers.get("x-request-id") or headers.get("request-id")
 
 
 class MeibelError(Exception):
@@ -114,9 +121,7 @@ class APIStatusError(APIError):
         self.response = response
         self.status_code = response.status_code
         self.body = body
-        self.request_id: str | None = response.headers.get("x-request-id") or response.headers.get(
-            "request-id"
-        )
+        self.request_id = request_id_of(response)
 
 
 class BadRequestError(APIStatusError):
@@ -178,11 +183,13 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIResponseValidationError(APIError):
-    """A 2xx answer that does not match the spec's model for it."""
+    """A 2xx answer that does not match the spec's model for it; `request_id` is the server's id
+    for the request, when it sent one."""
 
     def __init__(self, message: str, *, response: httpx2.Response) -> None:
         super().__init__(message, request=response.request)
         self.response = response
+        self.request_id = request_id_of(response)
 
 
 class UnsafeFilenameError(MeibelError, ValueError):
@@ -198,7 +205,13 @@ class UnsafeFilenameError(MeibelError, ValueError):
 
 
 class StreamError(MeibelError):
-    """A server-sent event stream failed after the server accepted it."""
+    """A server-sent event stream failed after the server accepted it.
+
+    `request_id` is the server's id for the stream's request when it sent one (set on the errors
+    raised while the stream is read; None on a MalformedEventError raised by a lazy `.model`).
+    """
+
+    request_id: str | None = None
 
 
 class StreamInterruptedError(StreamError):
@@ -349,7 +362,7 @@ def status_error(response: httpx2.Response, *, note: str = "") -> APIStatusError
     cls = _STATUS_ERRORS.get(code) or (InternalServerError if code >= 500 else APIStatusError)
     request = response.request
     message = f"{request.method} {request.url} -> {code}: {_detail(body, code)}"
-    request_id = response.headers.get("x-request-id")
+    request_id = request_id_of(response)
     if request_id:
         message += f" (request id {request_id})"
     if note:

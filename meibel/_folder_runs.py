@@ -1,8 +1,10 @@
 """Running a folder upload's files, and stopping them at once when it is interrupted.
 
-Sync: up to `concurrency` daemon threads take files from a queue. Each upload's requests are
-watched (meibel/_delivery.py): on Ctrl-C every socket they connected is shut down, which wakes a
-thread blocked in send() or recv(); no chunk is sent and no attempt or retry starts after that.
+Sync: up to `concurrency` daemon threads take files from a queue, each in a copy of the caller's
+context (so an OpenTelemetry span current in the caller is the parent of their calls). Each
+upload's requests are watched (meibel/_delivery.py): on Ctrl-C every socket they connected is
+shut down, which wakes a thread blocked in send() or recv(); no chunk is sent and no attempt or
+retry starts after that.
 When the client owns its connection pool, the folder upload runs over a pool of its own for its
 duration, so every connection it uses is one its requests made (a connection the client's pool
 already held would come with no socket to shut down). The workers get `GRACE` seconds to finish
@@ -24,6 +26,7 @@ meibel/_folder_walk.py).
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 import time
@@ -233,8 +236,12 @@ def run_threads(
                 ledger.queue(item)
                 jobs.put(item)
                 if len(threads) < concurrency:
+                    # As a task or to_thread would run: in a copy of the caller's context.
                     thread = threading.Thread(
-                        target=work, args=(uploads,), name="meibel-upload", daemon=True
+                        target=contextvars.copy_context().run,
+                        args=(work, uploads),
+                        name="meibel-upload",
+                        daemon=True,
                     )
                     threads.append(thread)
                     thread.start()

@@ -7,6 +7,8 @@ from typing import Generic, TypeVar
 
 import httpx2
 
+from ._exceptions import request_id_of
+
 __all__ = ["RawResponse"]
 
 T = TypeVar("T")
@@ -40,8 +42,7 @@ class RawResponse(Generic[T]):
     @property
     def request_id(self) -> str | None:
         """The server's id for this request (`X-Request-ID`), to quote in a support ticket."""
-        headers = self.http_response.headers
-        return headers.get("x-request-id") or headers.get("request-id")
+        return request_id_of(self.http_response)
 
     def parse(self) -> T:
         """What the plain method would have returned."""

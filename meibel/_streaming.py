@@ -24,9 +24,11 @@ from ._deadline import DeadlineExceeded
 from ._exceptions import (
     MalformedEventError,
     StreamDeadlineError,
+    StreamError,
     StreamEventError,
     StreamInterruptedError,
     StreamStalledError,
+    request_id_of,
 )
 from ._sse import Fields, ServerSentEvent, SSEDecoder, build_event
 
@@ -177,26 +179,33 @@ class _StreamBase:
         """True once the stream ended as the server intended."""
         return self._decoder.finished
 
-    def _interrupted(self, error: BaseException | None) -> Exception:
+    def _interrupted(self, error: BaseException | None) -> StreamError:
         text = self._partial_text()
+        stopped: StreamError
         if isinstance(error, DeadlineExceeded):
-            return StreamDeadlineError(
+            stopped = StreamDeadlineError(
                 f"the deadline of {error.seconds:g} s passed before the stream ended",
                 deadline=error.seconds,
                 text=text,
             )
-        if isinstance(error, httpx2.ReadTimeout):
-            return StreamStalledError(
+        elif isinstance(error, httpx2.ReadTimeout):
+            stopped = StreamStalledError(
                 f"no data for {self._idle_timeout} s: the stream stalled",
                 idle_timeout=float(self._idle_timeout or 0),
                 text=text,
             )
-        reason = f": {type(error).__name__}: {error}" if error is not None else ""
-        return StreamInterruptedError(f"the stream ended before it completed{reason}", text=text)
+        else:
+            reason = f": {type(error).__name__}: {error}" if error is not None else ""
+            stopped = StreamInterruptedError(
+                f"the stream ended before it completed{reason}", text=text
+            )
+        stopped.request_id = request_id_of(self.response)
+        return stopped
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """Wrap reading the body: transport failures and early ends become stream errors.
+        """Wrap reading the body: transport failures and early ends become stream errors, and
+        every stream error raised meanwhile carries the server's request id.
 
         A failure after the stream completed (while draining its tail) is not an error; on a
         stream without a sentinel a failure is one, as it cuts the body short.
@@ -207,6 +216,9 @@ class _StreamBase:
             if not (self._decoder.finished or self._completed()):
                 raise self._interrupted(error) from error
             return
+        except StreamError as error:  # an error event, a malformed or oversized event
+            error.request_id = request_id_of(self.response)
+            raise
         if not self._ended_cleanly():
             raise self._interrupted(None)
 

@@ -93,9 +93,10 @@ class RecordingServer(LoopbackServer):
         status: int = 200,
         drop: bool = False,
         content_type: str = "text/event-stream",
+        **extra_headers: str,
     ) -> None:
         """Queue a streamed (chunked) response to the next request."""
-        headers = {"Content-Type": content_type, "Cache-Control": "no-cache"}
+        headers = {"Content-Type": content_type, "Cache-Control": "no-cache", **extra_headers}
         self._responses.put(ScriptedResponse(status, b"", headers, 0.0, chunks, drop))
 
     def reset(self) -> None:
