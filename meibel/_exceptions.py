@@ -125,22 +125,32 @@ class APIStatusError(APIError):
 
 
 class BadRequestError(APIStatusError):
+    """400: the API rejected the request as malformed."""
+
     status_code = 400
 
 
 class AuthenticationError(APIStatusError):
+    """401: the API key is missing or not valid."""
+
     status_code = 401
 
 
 class PermissionDeniedError(APIStatusError):
+    """403: the API key may not do this."""
+
     status_code = 403
 
 
 class NotFoundError(APIStatusError):
+    """404: no such resource (or path)."""
+
     status_code = 404
 
 
 class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's current state."""
+
     status_code = 409
 
 
@@ -158,11 +168,13 @@ class UnprocessableEntityError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
+    """429: too many requests, once the client's retries did not get through."""
+
     status_code = 429
 
 
 class InternalServerError(APIStatusError):
-    pass
+    """Any 5xx answer: the server failed."""
 
 
 class APIConnectionError(APIError):
@@ -314,8 +326,11 @@ class EventTooLargeError(StreamError):
 
 # The vendor SDK's names for the same errors (see the module docstring).
 ApiError = APIStatusError
+"""The vendor SDK's name for `APIStatusError`."""
 AuthorizationError = PermissionDeniedError
+"""The vendor SDK's name for `PermissionDeniedError`."""
 ServerError = InternalServerError
+"""The vendor SDK's name for `InternalServerError`."""
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,

@@ -32,3 +32,4 @@ class NotGiven:
 
 
 NOT_GIVEN: Final = NotGiven()
+"""The one `NotGiven`: a per-call option left to the client's setting."""

@@ -6,3 +6,4 @@ the client was generated from, `meibel.__api_version__`, is the generated packag
 """
 
 __version__ = "0.1.0"
+"""The version of this package (meibel-sdk)."""

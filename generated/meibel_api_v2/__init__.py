@@ -5,3 +5,4 @@ parser of its answer (`api/<tag>/<operation>.py`). It sends nothing itself: Meib
 Output of `make regen`: never edit it."""
 
 __spec_version__ = "0.6.4"
+"""The version of the spec (its `info.version`) this package was generated from."""

@@ -26,6 +26,7 @@ JOB_STATES: dict[str, tuple[str, str, str, str]] = {
     "upload": ("queued", "processing", "completed", "failed"),  # upload progress events
 }
 JOB_KINDS = tuple(JOB_STATES)
+"""The kinds of job the fake runs, as `FakeMeibel.fail_job(kind)` names them."""
 
 
 def now() -> str:

@@ -19,6 +19,7 @@ from ._scoring import ScoringHandlers
 __all__ = ["DEFAULT_REPLY", "SessionHandlers"]
 
 DEFAULT_REPLY = "This is a fake reply."
+"""What the fake's chats answer when no `reply(...)` is queued."""
 _STREAM = "sendChatMessageStream"
 
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["FAKE_API_KEY", "FAKE_BASE_URL", "Transports", "async_handler", "sync_handler"]
 
 FAKE_BASE_URL = "http://fake.meibel.test/v2"
+"""The base URL of the clients `FakeMeibel.client()` and `async_client()` make (in process)."""
 FAKE_API_KEY = "fake-key"
+"""The API key of the clients the fake makes (the fake takes any key, but needs one)."""
 
 
 class _SyncEvents(httpx2.SyncByteStream):

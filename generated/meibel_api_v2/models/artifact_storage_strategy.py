@@ -3,6 +3,11 @@ from enum import StrEnum
 
 
 class ArtifactStorageStrategy(StrEnum):
+    """Supported storage strategies.
+
+    One of `auto`, `gcs`, `inline`.
+    """
+
     AUTO = "auto"
     GCS = "gcs"
     INLINE = "inline"

@@ -3,6 +3,11 @@ from enum import StrEnum
 
 
 class ArtifactType(StrEnum):
+    """Supported artifact types.
+
+    One of `csv`, `html`, `json`, `markdown`, `pdf`, `text`, `yaml`.
+    """
+
     CSV = "csv"
     HTML = "html"
     JSON = "json"

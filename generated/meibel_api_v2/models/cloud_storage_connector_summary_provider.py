@@ -3,6 +3,11 @@ from enum import StrEnum
 
 
 class CloudStorageConnectorSummaryProvider(StrEnum):
+    """Cloud storage provider
+
+    One of `gcs`, `s3`.
+    """
+
     GCS = "gcs"
     S3 = "s3"
 

@@ -3,6 +3,12 @@ from enum import StrEnum
 
 
 class ConnectorConfigType(StrEnum):
+    """Connector type — set the matching config object: 'database' → database, 'cloud_storage' →
+    cloud_storage, 'web_crawl' → web_crawl
+
+    One of `cloud_storage`, `database`, `web_crawl`.
+    """
+
     CLOUD_STORAGE = "cloud_storage"
     DATABASE = "database"
     WEB_CRAWL = "web_crawl"

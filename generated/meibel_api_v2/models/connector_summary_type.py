@@ -3,6 +3,11 @@ from enum import StrEnum
 
 
 class ConnectorSummaryType(StrEnum):
+    """Connector type
+
+    One of `cloud_storage`, `database`, `web_crawl`.
+    """
+
     CLOUD_STORAGE = "cloud_storage"
     DATABASE = "database"
     WEB_CRAWL = "web_crawl"

@@ -18,6 +18,10 @@ T = TypeVar("T", bound="ExecutionPolicyDatasourcesType0")
 
 @_attrs_define
 class ExecutionPolicyDatasourcesType0(ModelBase):
+    """A JSON object whose keys the spec leaves open: `obj["key"]` reads one,
+    `additional_properties` has them all.
+    """
+
     additional_properties: dict[str, DatasourceView] = _attrs_field(init=False, factory=dict)
     _meibel_required = ()
     _meibel_optional = ()

@@ -3,6 +3,12 @@ from enum import StrEnum
 
 
 class IngestStatus(StrEnum):
+    """Lifecycle state of an ingest run.
+
+    One of `canceled`, `completed`, `failed`, `not_started`, `running`, `terminated`, `timed_out`,
+    `unknown`.
+    """
+
     CANCELED = "canceled"
     COMPLETED = "completed"
     FAILED = "failed"

@@ -3,6 +3,12 @@ from enum import StrEnum
 
 
 class MetadataConfigRequestType(StrEnum):
+    """Use 'catalog' to select a pre-built extraction model (set model_id); use 'custom' to define your
+    own fields (set fields)
+
+    One of `catalog`, `custom`.
+    """
+
     CATALOG = "catalog"
     CUSTOM = "custom"
 

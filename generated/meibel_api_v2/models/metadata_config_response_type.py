@@ -3,6 +3,12 @@ from enum import StrEnum
 
 
 class MetadataConfigResponseType(StrEnum):
+    """'catalog' = using a pre-built model, 'custom' = user-defined fields, 'default' = no extraction
+    configured
+
+    One of `catalog`, `custom`, `default`.
+    """
+
     CATALOG = "catalog"
     CUSTOM = "custom"
     DEFAULT = "default"

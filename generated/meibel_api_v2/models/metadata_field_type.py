@@ -3,6 +3,11 @@ from enum import StrEnum
 
 
 class MetadataFieldType(StrEnum):
+    """Data type of the field
+
+    One of `boolean`, `datetime`, `float`, `geo`, `integer`, `list[string]`, `string`, `uuid`.
+    """
+
     BOOLEAN = "boolean"
     DATETIME = "datetime"
     FLOAT = "float"

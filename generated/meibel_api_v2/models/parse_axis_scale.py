@@ -3,6 +3,8 @@ from enum import StrEnum
 
 
 class ParseAxisScale(StrEnum):
+    """One of `Categorical`, `DateTime`, `Linear`, `Log10`."""
+
     CATEGORICAL = "Categorical"
     DATETIME = "DateTime"
     LINEAR = "Linear"

@@ -3,6 +3,11 @@ from enum import StrEnum
 
 
 class ParseChartTextSource(StrEnum):
+    """Where a `ChartText` came from.
+
+    One of `Ocr`, `PdfText`.
+    """
+
     OCR = "Ocr"
     PDFTEXT = "PdfText"
 

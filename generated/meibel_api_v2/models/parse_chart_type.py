@@ -3,6 +3,8 @@ from enum import StrEnum
 
 
 class ParseChartType(StrEnum):
+    """One of `Area`, `Bar`, `Line`, `Mixed`, `Pie`, `Scatter`, `Unknown`."""
+
     AREA = "Area"
     BAR = "Bar"
     LINE = "Line"

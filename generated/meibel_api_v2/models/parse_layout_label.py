@@ -3,6 +3,17 @@ from enum import StrEnum
 
 
 class ParseLayoutLabel(StrEnum):
+    """Layout element types for document layout detection.
+
+    PP-DocLayoutV3 produces 25 classes (indices 0-24) which are mapped to these labels. Legacy heron
+    labels (Checkbox*, Form, KeyValueRegion, ListItem) are retained for backward compatibility but
+    no longer emitted by the model.
+
+    One of `Caption`, `Chart`, `CheckboxSelected`, `CheckboxUnselected`, `Code`, `DocumentIndex`,
+    `Footnote`, `Form`, `Formula`, `KeyValueRegion`, `ListItem`, `PageFooter`, `PageHeader`,
+    `Picture`, `Seal`, `SectionHeader`, `Table`, `Text`, `Title`.
+    """
+
     CAPTION = "Caption"
     CHART = "Chart"
     CHECKBOXSELECTED = "CheckboxSelected"

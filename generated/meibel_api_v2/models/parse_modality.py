@@ -3,6 +3,8 @@ from enum import StrEnum
 
 
 class ParseModality(StrEnum):
+    """One of `Raster`, `Vector`."""
+
     RASTER = "Raster"
     VECTOR = "Vector"
 

@@ -3,6 +3,8 @@ from enum import StrEnum
 
 
 class ParseSeriesStyle(StrEnum):
+    """One of `Area`, `Bar`, `Line`, `PieSlice`, `Scatter`."""
+
     AREA = "Area"
     BAR = "Bar"
     LINE = "Line"

@@ -3,6 +3,11 @@ from enum import StrEnum
 
 
 class ParseValueSource(StrEnum):
+    """Provenance for a digitized value — drives confidence and auditability.
+
+    One of `RasterMarker`, `RasterMask`, `VectorPath`, `VlmAdjudicated`.
+    """
+
     RASTERMARKER = "RasterMarker"
     RASTERMASK = "RasterMask"
     VECTORPATH = "VectorPath"

@@ -3,6 +3,13 @@ from enum import StrEnum
 
 
 class ParseYAxisRef(StrEnum):
+    """Which Y axis a series reads against. `Ambiguous` is the fallback defined canonically in the spec
+    §7f (dual-Y detected ∧ color match inconclusive ∧ no VLM) — emitted with a warning rather than a
+    wrong guess.
+
+    One of `Ambiguous`, `Left`, `Right`.
+    """
+
     AMBIGUOUS = "Ambiguous"
     LEFT = "Left"
     RIGHT = "Right"

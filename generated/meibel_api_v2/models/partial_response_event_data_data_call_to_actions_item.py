@@ -14,6 +14,10 @@ T = TypeVar("T", bound="PartialResponseEventDataDataCallToActionsItem")
 
 @_attrs_define
 class PartialResponseEventDataDataCallToActionsItem(ModelBase):
+    """A JSON object whose keys the spec leaves open: `obj["key"]` reads one,
+    `additional_properties` has them all.
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     _meibel_required = ()
     _meibel_optional = ()
