@@ -18,6 +18,7 @@ a little shorter or one episode counted twice; nothing a forked child could inhe
 from __future__ import annotations
 
 import random
+import threading
 import time
 
 __all__ = ["FIRST_PAUSE", "Concurrency", "RateGate"]
@@ -67,15 +68,34 @@ class RateGate:
 
 
 class Concurrency:
-    """How many uploads may run at once: AIMD on the gate's episodes, within [1, `ceiling`]."""
+    """How many uploads may run at once: AIMD on the gate's episodes, within [1, `ceiling`].
 
-    __slots__ = ("_gate", "_limit", "_seen", "ceiling")
+    Each send takes a slot (`try_enter`, `leave`): a file sent again after a throttle waits until
+    fewer than `limit` sends are under way, so the files already in flight cannot keep the
+    server as busy as before the throttle.
+    """
+
+    __slots__ = ("_gate", "_limit", "_lock", "_seen", "active", "ceiling")
 
     def __init__(self, gate: RateGate, ceiling: int) -> None:
         self._gate = gate
         self.ceiling = ceiling
         self._limit = float(ceiling)
         self._seen = gate.episodes
+        self._lock = threading.Lock()  # per run, made after any fork
+        self.active = 0  # sends under way
+
+    def try_enter(self) -> bool:
+        """Take a send slot if one is free."""
+        with self._lock:
+            if self.active < self.limit:
+                self.active += 1
+                return True
+            return False
+
+    def leave(self) -> None:
+        with self._lock:
+            self.active -= 1
 
     @property
     def limit(self) -> int:

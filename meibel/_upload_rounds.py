@@ -21,6 +21,7 @@ before its first send; found stored, it is skipped ("already on the server").
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -48,6 +49,8 @@ __all__ = ["ALREADY_LISTED", "ROUNDS", "FileRounds", "Outcome", "upload_async", 
 ROUNDS = 4
 ALREADY_LISTED = "already on the server (its content listing has it)"
 Outcome = UploadedFile | SkippedFile | FailedFile
+# Seconds between looks for a free send slot, while throttling has lowered the limit.
+_SLOT_POLL = 0.005
 _EARLIER_RUN = "it was being sent when an earlier run stopped"
 
 
@@ -192,8 +195,15 @@ def upload_sync(
                 if outcome is not None:
                     return outcome
             rounds.before_send()
-            with upload_progress(rounds.progress):
-                response = resource.upload_content(datasource_id, files=sent_as(found))
+            while pace is not None and not pace.try_enter():
+                rounds.go_on()
+                time.sleep(_SLOT_POLL)
+            try:
+                with upload_progress(rounds.progress):
+                    response = resource.upload_content(datasource_id, files=sent_as(found))
+            finally:
+                if pace is not None:
+                    pace.leave()
         except UploadUndecidedError as error:
             return FailedFile(found.path, error)
         except Exception as error:  # recorded: one file's failure never stops the others
@@ -229,6 +239,7 @@ async def upload_async(
     pace: Concurrency | None = None,
 ) -> Outcome:
     """Upload `rounds.found` (see the module docstring), awaited; file reads off the loop."""
+    import anyio
     from anyio.to_thread import run_sync
 
     from ._multipart import upload_progress
@@ -242,8 +253,14 @@ async def upload_async(
                 if outcome is not None:
                     return outcome
             rounds.before_send()  # a short journal line: not worth a thread hop
-            with upload_progress(rounds.progress):
-                response = await resource.upload_content(datasource_id, files=sent_as(found))
+            while pace is not None and not pace.try_enter():
+                await anyio.sleep(_SLOT_POLL)
+            try:
+                with upload_progress(rounds.progress):
+                    response = await resource.upload_content(datasource_id, files=sent_as(found))
+            finally:
+                if pace is not None:
+                    pace.leave()
         except UploadUndecidedError as error:
             return FailedFile(found.path, error)
         except Exception as error:  # recorded: one file's failure never stops the others
