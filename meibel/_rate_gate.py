@@ -11,8 +11,9 @@ Folder uploads adapt their concurrency to the episodes (`Concurrency`): halved a
 episode, one more every `limit` successes (additive increase, multiplicative decrease), between
 1 and the `concurrency` asked for.
 
-No lock: every write is one attribute (atomic under the GIL) and a lost race only means a pause
-a little shorter or one episode counted twice; nothing a forked child could inherit locked.
+The gate has no lock: every write is one attribute (atomic under the GIL) and a lost race only
+means a pause a little shorter or one episode counted twice; nothing a forked child could inherit
+locked. A `Concurrency` belongs to one upload run, made after any fork, and locks its slots.
 """
 
 from __future__ import annotations
